@@ -1,0 +1,1 @@
+"""Answer backends: local (llama.cpp), openai-compatible, extractive."""

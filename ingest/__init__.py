@@ -1,0 +1,4 @@
+"""ingest package."""
+from assistant.offline import apply_offline_env
+
+apply_offline_env()
