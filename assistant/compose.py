@@ -1,0 +1,157 @@
+"""From passages to a cited answer: context selection, extractive answers, prompts, citations."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from assistant.evidence import Vocabulary, content_terms
+from assistant.types import Citation, Passage
+from index.bm25 import tokenize
+from ingest.split import sentence_spans
+from prompts import load_prompt
+
+REFUSAL = load_prompt("refusal").strip()
+_MARKERS = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+_REFUSAL_HINT = re.compile(r"je ne (trouve|dispose|peux|sais)|ne (contiennent|permettent|mentionnent) pas|aucune information", re.I)
+_DATE = re.compile(r"\b(\d{1,2}(er)?\s+\w+\s+\d{4}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(janvier|février|mars|avril|mai|juin|juillet|août|"
+                   r"septembre|octobre|novembre|décembre)\s+\d{4}|\d{1,2}\s+(janvier|février|mars|avril|mai|juin|juillet|"
+                   r"août|septembre|octobre|novembre|décembre)|(19|20)\d{2})\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\wà-ÿ'-]+(?:\s+[A-ZÀ-Ý][\wà-ÿ'-]+)+")
+_Q_DATE = re.compile(r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I)
+_Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
+_Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels territoires)\b", re.I)
+_Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I)
+
+
+def merge_neighbours(passages: list[Passage]) -> list[Passage]:
+    """Merge passages that touch in the same document, keeping the better rank."""
+    merged: list[Passage] = []
+    for p in passages:
+        for i, kept in enumerate(merged):
+            if kept.doc_id == p.doc_id and abs(kept.chunk_index - p.chunk_index) == 1:
+                first, second = (kept, p) if kept.start <= p.start else (p, kept)
+                gap = second.start - first.end
+                text = first.text + ("\n" * gap if gap > 0 else "") + second.text[max(0, -gap):]
+                merged[i] = replace(kept, text=text, start=first.start, end=max(first.end, second.end),
+                                    page=first.page, heading=first.heading, chunk_index=first.chunk_index)
+                break
+        else:
+            merged.append(p)
+    return merged
+
+
+def _answer_type_bonus(question: str, sentence: str) -> float:
+    bonus = 0.0
+    if _Q_DATE.search(question) and _DATE.search(sentence):
+        bonus += 0.35
+    if (_Q_WHO.search(question) or _Q_WHERE.search(question)) and _NAME.search(sentence):
+        bonus += 0.2
+    return bonus
+
+
+def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 4,
+                      max_chars: int = 900) -> str:
+    """The most relevant sentences of the passages, each followed by its marker [n]."""
+    terms = content_terms(question)
+    weights = {t: vocab.idf(t) for t in terms}
+    norm = sum(weights.values()) or 1.0
+    scored = []
+    for n, passage in enumerate(passages, start=1):
+        head = set(tokenize(f"{passage.title} {passage.heading}"))
+        for order, (s, e) in enumerate(sentence_spans(passage.text)):
+            sentence = passage.text[s:e].strip()
+            if len(sentence) < 12:
+                continue
+            tokens = set(tokenize(sentence))
+            lexical = sum(w for t, w in weights.items() if t in tokens) / norm
+            context = 0.3 * sum(w for t, w in weights.items() if t in head and t not in tokens) / norm
+            score = lexical + context + _answer_type_bonus(question, sentence) + 0.12 / n
+            scored.append((score, n, order, sentence))
+    if not scored:
+        return ""
+    scored.sort(key=lambda x: -x[0])
+    best = scored[0][0]
+    is_list = bool(_Q_LIST.search(question))
+    limit = max_sentences + (2 if is_list else 0)
+    chosen, length = [], 0
+    for score, n, order, sentence in scored:
+        if len(chosen) >= limit or (chosen and score < 0.45 * best):
+            break
+        if length + len(sentence) > max_chars * (1.5 if is_list else 1) and chosen:
+            continue
+        chosen.append((n, order, sentence))
+        length += len(sentence)
+    chosen.sort(key=lambda x: (x[0], x[1]))  # reading order within each passage
+    lines = []
+    for n, _, sentence in chosen:
+        sentence = sentence.lstrip("-•*– ").strip()
+        if sentence and sentence[-1] not in ".!?…":
+            sentence += "."
+        lines.append(f"{sentence} [{n}]")
+    return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
+
+
+def build_messages(question: str, passages: list[Passage], history: list[dict] | None = None) -> list[dict]:
+    template = load_prompt("passage")
+    blocks = [template.format(n=n, title=_attr(p.title), page=f' page="{p.page}"' if p.page else "",
+                              text=_neutralise(p.text)).strip()
+              for n, p in enumerate(passages, start=1)]
+    user = load_prompt("answer").format(passages="\n\n".join(blocks), question=question.strip())
+    return [{"role": "system", "content": load_prompt("system").strip()}, {"role": "user", "content": user}]
+
+
+def _attr(text: str) -> str:
+    return text.replace('"', "'").replace("<", "‹").replace(">", "›")[:120]
+
+
+def _neutralise(text: str) -> str:
+    """Passages cannot close their own delimiter or forge citation markers."""
+    text = re.sub(r"</?\s*extrait[^>]*>", "", text, flags=re.I)
+    return _MARKERS.sub(lambda m: f"({m.group(1)})", text)
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL_HINT.search(text[:200]))
+
+
+def _split_answer(text: str) -> list[str]:
+    """Sentences of a generated answer, markers kept with the sentence they end."""
+    parts = re.split(r"(?<=[.!?…])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)\s+", text.strip())
+    sentences = []
+    for i in range(0, len(parts), 2):
+        sentence = parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")
+        if sentence.strip():
+            sentences.append(sentence.strip())
+    return sentences
+
+
+def _supports(sentence: str, passage: Passage) -> float:
+    tokens = set(tokenize(_MARKERS.sub("", sentence)))
+    if not tokens:
+        return 0.0
+    return len(tokens & set(tokenize(passage.text + " " + passage.title))) / len(tokens)
+
+
+def finalize(text: str, passages: list[Passage], min_support: float = 0.5) -> tuple[str, list[Citation]]:
+    """Keep only markers that point to a passage supporting their sentence; renumber from [1].
+
+    A sentence whose cited passage does not support it is re-pointed to the
+    passage that does, or left without a marker: it is never shown as cited.
+    """
+    numbering: dict[int, int] = {}
+    out = []
+    for sentence in _split_answer(text):
+        cited = {int(n) for group in _MARKERS.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)}
+        cited = {n for n in cited if 1 <= n <= len(passages)}
+        body = _MARKERS.sub("", sentence).rstrip()
+        body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
+        supported = [n for n in sorted(cited) if _supports(body, passages[n - 1]) >= min_support]
+        if cited and not supported:
+            best = max(range(1, len(passages) + 1), key=lambda n: _supports(body, passages[n - 1]), default=None)
+            if best and _supports(body, passages[best - 1]) >= min_support:
+                supported = [best]
+        markers = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in supported)
+        out.append(f"{body} {markers}".rstrip() if markers else body)
+    citations = [Citation(id=new, passage=passages[old - 1]) for old, new in sorted(numbering.items(), key=lambda x: x[1])]
+    joiner = "\n" if any(line.startswith("- ") for line in out) else " "
+    return joiner.join(out), citations

@@ -1,0 +1,81 @@
+"""Does the retrieved text hold what the question asks? Lexical signals for refusal.
+
+Retrieval scores do not separate answerable from unanswerable questions, so we
+check the passages themselves: the question's distinctive terms must be
+covered, and a question asking for an amount needs an amount in the passages.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from index.bm25 import fold, tokenize
+
+# Terms every document of the corpus shares: they say nothing about coverage.
+GENERIC = set(tokenize(
+    "contrat contrats ville villes politique quartier quartiers prioritaire prioritaires nouveau nouvelle nouveaux "
+    "document documents dossier cadre quel quelle quels quelles année dans selon comment pourquoi combien date "
+    "donne donner présente présenté prévu prévue chef projet je mon ma mes nous notre veux dois peut peux"))
+
+_AMOUNT_Q = re.compile(r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|cr[ée]dits?|financ\w+ .*combien|"
+                       r"combien .*(euros?|€|pay|financ))", re.I)
+_AMOUNT = re.compile(r"(\d[\d  .,]*\s*(€|euros?|k€|m€|millions?|milliards?)|\bgratuit\w*)", re.I)
+_COUNT_Q = re.compile(r"\bcombien\s+(?:de|d['’])\s*(\w+)", re.I)
+_NUMBER = re.compile(r"\b(\d[\d  ]*|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|cent|mille)\b", re.I)
+
+
+class Vocabulary:
+    """Document frequencies of stems over all chunks, for IDF weights."""
+
+    def __init__(self, texts: list[str]):
+        self.df: Counter[str] = Counter()
+        for text in texts:
+            self.df.update(set(tokenize(text)))
+        self.n = max(1, len(texts))
+
+    def idf(self, token: str) -> float:
+        return math.log(1 + (self.n - self.df.get(token, 0) + 0.5) / (self.df.get(token, 0) + 0.5))
+
+
+def content_terms(question: str) -> list[str]:
+    seen, terms = set(), []
+    for token in tokenize(question):
+        if token not in GENERIC and token not in seen:
+            seen.add(token)
+            terms.append(token)
+    return terms
+
+
+def coverage(question: str, texts: list[str], vocab: Vocabulary) -> float:
+    """IDF-weighted share of the question's distinctive terms found in ``texts``."""
+    terms = content_terms(question)
+    if not terms:
+        return 1.0
+    present = set(tokenize("\n".join(texts)))
+    total = sum(vocab.idf(t) for t in terms)
+    return sum(vocab.idf(t) for t in terms if t in present) / total if total else 1.0
+
+
+def missing_answer_type(question: str, texts: list[str]) -> str | None:
+    """A reason to refuse when the question asks for a kind of value the passages lack."""
+    joined = "\n".join(texts)
+    if _AMOUNT_Q.search(question) and not _AMOUNT.search(joined):
+        return "aucun montant dans les passages"
+    match = _COUNT_Q.search(question)
+    if match:
+        noun = tokenize(match.group(1))
+        if noun and not _counted(noun[0], joined):
+            return f"aucun nombre de « {match.group(1)} » dans les passages"
+    return None
+
+
+def _counted(stem: str, text: str) -> bool:
+    """A number within three words before a word of the given stem (or its abbreviation)."""
+    words = re.findall(r"\w+\.?", text)
+    for i, word in enumerate(words):
+        token = tokenize(word.rstrip("."))
+        match = (token and token[0] == stem) or (word.endswith(".") and fold(stem).startswith(fold(word[:-1].lower())))
+        if match and any(_NUMBER.fullmatch(w.rstrip(".")) for w in words[max(0, i - 3):i]):
+            return True
+    return False

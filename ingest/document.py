@@ -1,0 +1,43 @@
+"""Data types that flow through ingestion: a loaded document and its chunks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Page:
+    """A span of the document text that came from one page (PDF) or the whole file."""
+
+    number: int | None
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """A file turned into clean text; offsets of chunks refer to ``text``."""
+
+    path: Path
+    text: str
+    pages: list[Page]
+    metadata: dict = field(default_factory=dict)
+
+    def page_at(self, offset: int) -> int | None:
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages else None
+
+
+@dataclass
+class Chunk:
+    """A passage of a document with its character offsets and metadata."""
+
+    text: str
+    start: int
+    end: int
+    page: int | None
+    heading: str
+    index: int
+    metadata: dict = field(default_factory=dict)

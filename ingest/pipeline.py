@@ -1,0 +1,237 @@
+"""Incremental, idempotent ingestion: files -> clean chunks -> embeddings -> Chroma.
+
+A file whose content hash and chunk count are already in the index is skipped
+without embedding. A changed file gets its new chunks written before the old
+ones are deleted. Chroma is the only record (no separate manifest), so an
+ingest killed at any point is reconciled by the next run: a document whose
+stored chunks are incomplete or of mixed versions is simply written again.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from assistant.config import Settings
+from ingest.loaders import SUPPORTED, LoadError, load
+from ingest.metadata import SIDECAR_NAMES, describe
+from ingest.split import split_document
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added | updated | skipped | failed
+    chunks: int = 0
+    reason: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict = field(default_factory=lambda: {"load_split": 0.0, "embed": 0.0, "store": 0.0})
+
+    def by_status(self, status: str) -> list[FileResult]:
+        return [f for f in self.files if f.status == status]
+
+    @property
+    def chunks_written(self) -> int:
+        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
+
+    @property
+    def usable(self) -> int:
+        return sum(f.status != "failed" for f in self.files)
+
+    def to_dict(self) -> dict:
+        return {
+            "files_read": len(self.files),
+            "added": len(self.by_status("added")),
+            "updated": len(self.by_status("updated")),
+            "skipped": len(self.by_status("skipped")),
+            "failed": [{"path": f.path, "reason": f.reason} for f in self.by_status("failed")],
+            "ignored": self.ignored,
+            "pruned": self.pruned,
+            "chunks_written": self.chunks_written,
+            "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "files": [asdict(f) for f in self.files],
+        }
+
+    def summary(self) -> str:
+        lines = [
+            f"Fichiers lus : {len(self.files)} — ajoutés : {len(self.by_status('added'))}, "
+            f"mis à jour : {len(self.by_status('updated'))}, inchangés : {len(self.by_status('skipped'))}, "
+            f"en échec : {len(self.by_status('failed'))}",
+            f"Passages écrits : {self.chunks_written} — durée : {self.seconds:.1f} s",
+        ]
+        if self.pruned:
+            lines.append(f"Documents retirés (fichiers disparus) : {len(self.pruned)}")
+        if self.ignored:
+            lines.append(f"Fichiers ignorés (format non pris en charge) : {len(self.ignored)}")
+        for f in self.by_status("failed"):
+            lines.append(f"ÉCHEC {f.path} : {f.reason}")
+        return "\n".join(lines)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def doc_id_for(path: Path) -> str:
+    return hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:16]
+
+
+def collect_files(paths: list[Path], report: IngestReport) -> list[Path]:
+    """Files under ``paths`` (recursively, without following directory symlinks), sorted, unique."""
+    found: dict[str, Path] = {}
+    for root in paths:
+        root = Path(root)
+        if root.is_dir():
+            for folder, dirs, names in os.walk(root, followlinks=False, onerror=lambda e: report.files.append(
+                    FileResult(str(e.filename), "failed", reason=f"dossier illisible ({e.strerror})"))):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    _consider(Path(folder) / name, found, report, explicit=False)
+        elif root.exists() or root.is_symlink():
+            _consider(root, found, report, explicit=True)
+        else:
+            report.files.append(FileResult(str(root), "failed", reason="fichier ou dossier introuvable"))
+    return list(found.values())
+
+
+def _consider(path: Path, found: dict, report: IngestReport, explicit: bool) -> None:
+    if path.name.startswith(".") or path.name in SIDECAR_NAMES:
+        return
+    if not explicit and path.stem.upper() == "README":  # a folder's own description, not a document
+        report.ignored.append(str(path))
+        return
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # broken link, symlink loop
+        reason = "lien symbolique en boucle" if "loop" in str(exc).lower() or isinstance(exc, RuntimeError) \
+            else "lien symbolique cassé ou fichier inaccessible"
+        report.files.append(FileResult(str(path), "failed", reason=reason))
+        return
+    if not resolved.is_file():
+        return
+    if resolved.suffix.lower() not in SUPPORTED:
+        if explicit:
+            report.files.append(FileResult(str(path), "failed", reason=f"format non pris en charge ({resolved.suffix})"))
+        else:
+            report.ignored.append(str(path))
+        return
+    found.setdefault(str(resolved), resolved)
+
+
+class Ingestor:
+    """Holds the store and the embedding model for one or more ingest runs."""
+
+    def __init__(self, settings: Settings, store=None, embed_model=None):
+        from index.store import ChunkStore
+
+        self.settings = settings
+        self.store = store or ChunkStore(settings)
+        self._embed_model = embed_model
+
+    @property
+    def embed_model(self):
+        if self._embed_model is None:
+            from index.embeddings import make_embed_model
+
+            self._embed_model = make_embed_model(self.settings)
+        return self._embed_model
+
+    def run(self, paths: list[Path], prune: bool = False, progress: bool = True) -> IngestReport:
+        from tqdm import tqdm
+
+        started = time.perf_counter()
+        report = IngestReport()
+        files = collect_files(paths, report)
+        bar = tqdm(files, desc="Ingestion", unit="fichier", disable=not progress or len(files) < 2)
+        for path in bar:
+            bar.set_postfix_str(path.name[:30])
+            report.files.append(self.ingest_file(path, report.timings))
+        if prune:
+            report.pruned = self.prune([Path(p).resolve() for p in paths])
+        if report.chunks_written or report.pruned:
+            self.store.version.bump()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_file(self, path: Path, timings: dict | None = None) -> FileResult:
+        timings = timings if timings is not None else {"load_split": 0.0, "embed": 0.0, "store": 0.0}
+        key = str(path)
+        try:
+            content_hash = file_hash(path)
+        except OSError as exc:
+            reason = "permission refusée à la lecture" if isinstance(exc, PermissionError) else f"fichier illisible ({exc})"
+            return FileResult(key, "failed", reason=reason)
+        t0 = time.perf_counter()
+        if self.store.is_current(key, content_hash):
+            timings["store"] += time.perf_counter() - t0
+            return FileResult(key, "skipped")
+        existed = bool(self.store.chunks_of(key)[0])
+        try:
+            doc = load(path)
+        except LoadError as exc:
+            return FileResult(key, "failed", reason=str(exc))
+        nodes, texts = self.build_nodes(doc, content_hash)
+        t1 = time.perf_counter()
+        timings["load_split"] += t1 - t0
+        embeddings = self.embed_model.get_text_embedding_batch(texts)
+        t2 = time.perf_counter()
+        timings["embed"] += t2 - t1
+        for node, embedding in zip(nodes, embeddings):
+            node.embedding = embedding
+        self.store.replace_document(key, nodes)
+        timings["store"] += time.perf_counter() - t2
+        return FileResult(key, "updated" if existed else "added", chunks=len(nodes))
+
+    def build_nodes(self, doc, content_hash: str):
+        """The chunks of ``doc`` as llama-index nodes, and the text to embed for each."""
+        from llama_index.core.schema import TextNode
+
+        meta = describe(doc)
+        doc_id = doc_id_for(doc.path)
+        chunks = split_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        nodes, texts = [], []
+        for chunk in chunks:
+            metadata = {
+                **meta, "doc_id": doc_id, "content_hash": content_hash, "n_chunks": len(chunks),
+                "ingested_at": now, "chunk_index": chunk.index, "page": chunk.page or 0,
+                "heading": chunk.heading, "start": chunk.start, "end": chunk.end,
+            }
+            node = TextNode(id_=f"{doc_id}-{content_hash[:12]}-{chunk.index:04d}", text=chunk.text,
+                            metadata=metadata, start_char_idx=chunk.start, end_char_idx=chunk.end)
+            node.excluded_embed_metadata_keys = list(metadata)
+            node.excluded_llm_metadata_keys = list(metadata)
+            nodes.append(node)
+            texts.append(embedding_text(meta["title"], chunk.heading, chunk.text))
+        return nodes, texts
+
+    def prune(self, roots: list[Path]) -> list[str]:
+        gone = []
+        for doc in self.store.documents():
+            path = Path(doc["path"] or "")
+            under_root = any(path == root or root in path.parents for root in roots)
+            if under_root and not path.exists():
+                self.store.delete_path(str(path))
+                gone.append(str(path))
+        return gone
+
+
+def embedding_text(title: str, heading: str, text: str) -> str:
+    """What the dense model sees: the passage with its document title and heading path."""
+    context = heading if heading.startswith(title) else f"{title} > {heading}" if heading else title
+    return f"{context}\n{text}"

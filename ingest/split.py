@@ -1,0 +1,165 @@
+"""Structure-first splitting: headings and blocks, then sentences up to a token budget.
+
+Every chunk is an exact span ``doc.text[start:end]`` and carries its page and
+the path of headings above it ("Titre > Section > Sous-section").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.document import Chunk, Document
+
+CHARS_PER_TOKEN = 3.6  # measured on French text with the e5 (XLM-R) tokenizer
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•–·▪]|\d{1,2}[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9])")
+_ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|MM|Dr|art|cf|p|pp|n|no|vol|etc|ex|env|av|apr|J\.-C)\.|\b[A-Z]\.)$")
+
+
+def count_tokens(text: str) -> int:
+    return max(1, round(len(text) / CHARS_PER_TOKEN))
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    heading: str
+    new_section: bool  # first unit under a heading
+
+
+def _is_heading_line(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or len(stripped) > 90 or _LIST_ITEM.match(stripped):
+        return False
+    if stripped[-1] in ".,;:" or not (stripped[0].isupper() or stripped[0].isdigit()):
+        return False
+    return len(stripped.split()) <= 14 and not stripped.isdigit()
+
+
+def _blocks(text: str):
+    """Yield (start, end) of blocks separated by blank lines."""
+    for match in re.finditer(r"[^\n](?:[^\n]|\n(?![ \t]*\n))*", text):
+        if match.group().strip():
+            yield match.start(), match.end()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line-bounded sentence of ``text``."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.extend(_sentences(text, pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _sentences(text: str, start: int, end: int):
+    """Yield (start, end) of sentences inside a span, keeping abbreviations whole."""
+    pieces, cursor = [], start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if _ABBREVIATION.search(text[cursor:match.start()]):
+            continue
+        pieces.append((cursor, match.start()))
+        cursor = match.end()
+    pieces.append((cursor, end))
+    return [(s, e) for s, e in pieces if text[s:e].strip()]
+
+
+def _units(doc: Document) -> list[_Unit]:
+    """Lines and sentences in reading order, each tagged with its heading path."""
+    text = doc.text
+    stack: list[tuple[int, str]] = []
+    units: list[_Unit] = []
+    pending_section = True
+    first_block = True
+    for b_start, b_end in _blocks(text):
+        lines = []
+        pos = b_start
+        for line in text[b_start:b_end].split("\n"):
+            lines.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        single_line = len(lines) == 1
+        for l_start, l_end in lines:
+            line = text[l_start:l_end]
+            if not line.strip():
+                continue
+            md = _MD_HEADING.match(line)
+            if md or (single_line and _is_heading_line(line)):
+                level = len(md.group(1)) if md else (1 if first_block else 2)
+                title = (md.group(2) if md else line).strip()
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                stack.append((level, title))
+                pending_section = True
+                units.append(_Unit(l_start, l_end, _path(stack), True))
+                pending_section = False
+                continue
+            heading = _path(stack)
+            for s_start, s_end in _sentences(text, l_start, l_end):
+                units.append(_Unit(s_start, s_end, heading, pending_section))
+                pending_section = False
+        first_block = False
+    return units
+
+
+def _path(stack: list[tuple[int, str]]) -> str:
+    return " > ".join(title for _, title in stack)
+
+
+def split_document(doc: Document, chunk_size: int = 280, overlap: int = 30, min_size: int = 90) -> list[Chunk]:
+    """Split ``doc`` into chunks of about ``chunk_size`` tokens (never mid-sentence when avoidable)."""
+    text = doc.text
+    units = _units(doc)
+    groups: list[list[_Unit]] = []
+    current: list[_Unit] = []
+    size = 0
+    for unit in _explode_long(units, text, chunk_size):
+        tokens = count_tokens(text[unit.start:unit.end])
+        boundary = unit.new_section and size >= min_size
+        if current and (boundary or size + tokens > chunk_size):
+            groups.append(current)
+            current = [] if boundary else _overlap_tail(current, text, overlap)
+            size = sum(count_tokens(text[u.start:u.end]) for u in current)
+        current.append(unit)
+        size += tokens
+    if current:
+        groups.append(current)
+    chunks = []
+    for group in groups:
+        start, end = group[0].start, group[-1].end
+        heading = next((u.heading for u in group if u.new_section), group[0].heading)
+        chunks.append(Chunk(text=text[start:end], start=start, end=end, page=doc.page_at(start),
+                            heading=heading, index=len(chunks)))
+    return chunks
+
+
+def _overlap_tail(units: list[_Unit], text: str, overlap: int) -> list[_Unit]:
+    tail, size = [], 0
+    for unit in reversed(units):
+        tokens = count_tokens(text[unit.start:unit.end])
+        if size + tokens > overlap:
+            break
+        tail.insert(0, _Unit(unit.start, unit.end, unit.heading, False))
+        size += tokens
+    return tail
+
+
+def _explode_long(units: list[_Unit], text: str, chunk_size: int):
+    """A sentence longer than a chunk (tables, run-on lines) is cut at word boundaries."""
+    limit = int(chunk_size * CHARS_PER_TOKEN)
+    for unit in units:
+        if unit.end - unit.start <= limit:
+            yield unit
+            continue
+        start, first = unit.start, True
+        while start < unit.end:
+            end = min(unit.end, start + limit)
+            if end < unit.end:
+                space = text.rfind(" ", start + limit // 2, end)
+                end = space if space > start else end
+            yield _Unit(start, end, unit.heading, unit.new_section and first)
+            first = False
+            start = end
+            while start < unit.end and text[start].isspace():
+                start += 1

