@@ -49,7 +49,7 @@ class Assistant:
         self._embed_model = embed_model
         self._backends: dict[str, ChatBackend | None] = {}
         self._lock = threading.Lock()
-        self.min_coverage = 0.5
+        self.min_coverage = 0.35
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, llm: str | None = None, **overrides) -> "Assistant":
@@ -158,7 +158,7 @@ class Assistant:
     def has_evidence(self, question: str, passages: list[Passage]) -> bool:
         if not passages:
             return False
-        texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages[:3]]
+        texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
         if missing_answer_type(question, texts):
             return False
         return coverage(question, texts, self.vocabulary) >= self.min_coverage

@@ -20,6 +20,7 @@ _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\wà-ÿ'-]+(?:\s+[A-ZÀ-Ý][
 _Q_DATE = re.compile(r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I)
 _Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
 _Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels territoires)\b", re.I)
+_LIST_LINE = re.compile(r"^\s*(?:[-*•–·▪↳]\s*)+")
 _Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I)
 
 
@@ -49,23 +50,44 @@ def _answer_type_bonus(question: str, sentence: str) -> float:
     return bonus
 
 
-def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 4,
+def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """For each sentence, the line ending with ':' that introduces its list, if any."""
+    intros, current = [], ""
+    for s, e in spans:
+        line_start = text.rfind("\n", 0, s) + 1
+        if s == line_start and not _LIST_LINE.match(text[s:e]) and not text[s:e].rstrip().endswith(":"):
+            current = ""  # a plain line ends the list
+        intros.append(current)
+        if text[s:e].rstrip().endswith(":"):
+            current = text[s:e]
+    return intros
+
+
+def _skippable(sentence: str) -> bool:
+    words = sentence.split()
+    return sentence.startswith("#") or len(words) < 4 or sentence.rstrip().endswith(":") or "http" in sentence
+
+
+def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 6,
                       max_chars: int = 900) -> str:
     """The most relevant sentences of the passages, each followed by its marker [n]."""
     terms = content_terms(question)
     weights = {t: vocab.idf(t) for t in terms}
     norm = sum(weights.values()) or 1.0
-    scored = []
+    scored, seen = [], set()
     for n, passage in enumerate(passages, start=1):
         head = set(tokenize(f"{passage.title} {passage.heading}"))
-        for order, (s, e) in enumerate(sentence_spans(passage.text)):
+        spans = sentence_spans(passage.text)
+        for order, ((s, e), intro) in enumerate(zip(spans, _list_intros(passage.text, spans))):
             sentence = passage.text[s:e].strip()
-            if len(sentence) < 12:
+            if _skippable(sentence) or sentence in seen:
                 continue
+            seen.add(sentence)
             tokens = set(tokenize(sentence))
+            around = (head | set(tokenize(intro))) - tokens
             lexical = sum(w for t, w in weights.items() if t in tokens) / norm
-            context = 0.3 * sum(w for t, w in weights.items() if t in head and t not in tokens) / norm
-            score = lexical + context + _answer_type_bonus(question, sentence) + 0.12 / n
+            context = 0.4 * sum(w for t, w in weights.items() if t in around) / norm
+            score = lexical + context + _answer_type_bonus(question, sentence) + 0.1 / n
             scored.append((score, n, order, sentence))
     if not scored:
         return ""
@@ -75,7 +97,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     limit = max_sentences + (2 if is_list else 0)
     chosen, length = [], 0
     for score, n, order, sentence in scored:
-        if len(chosen) >= limit or (chosen and score < 0.45 * best):
+        if len(chosen) >= limit or (chosen and score < 0.3 * best):
             break
         if length + len(sentence) > max_chars * (1.5 if is_list else 1) and chosen:
             continue
@@ -84,7 +106,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     chosen.sort(key=lambda x: (x[0], x[1]))  # reading order within each passage
     lines = []
     for n, _, sentence in chosen:
-        sentence = sentence.lstrip("-•*– ").strip()
+        sentence = _LIST_LINE.sub("", sentence).strip()
         if sentence and sentence[-1] not in ".!?…":
             sentence += "."
         lines.append(f"{sentence} [{n}]")
@@ -116,7 +138,7 @@ def is_refusal(text: str) -> bool:
 
 def _split_answer(text: str) -> list[str]:
     """Sentences of a generated answer, markers kept with the sentence they end."""
-    parts = re.split(r"(?<=[.!?…])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)\s+", text.strip())
+    parts = re.split(r"(?<=[.!?…])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)(?:\s+|$)", text.strip())
     sentences = []
     for i in range(0, len(parts), 2):
         sentence = parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")

@@ -25,6 +25,9 @@ _COUNT_Q = re.compile(r"\bcombien\s+(?:de|d['’])\s*(\w+)", re.I)
 _NUMBER = re.compile(r"\b(\d[\d  ]*|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|cent|mille)\b", re.I)
 
 
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
 class Vocabulary:
     """Document frequencies of stems over all chunks, for IDF weights."""
 
@@ -76,6 +79,7 @@ def _counted(stem: str, text: str) -> bool:
     for i, word in enumerate(words):
         token = tokenize(word.rstrip("."))
         match = (token and token[0] == stem) or (word.endswith(".") and fold(stem).startswith(fold(word[:-1].lower())))
-        if match and any(_NUMBER.fullmatch(w.rstrip(".")) for w in words[max(0, i - 3):i]):
+        if match and any(_NUMBER.fullmatch(w.rstrip(".")) and not _YEAR.fullmatch(w.rstrip("."))
+                         for w in words[max(0, i - 3):i]):
             return True
     return False

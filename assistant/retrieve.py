@@ -65,12 +65,38 @@ class _FilteredBM25(BaseRetriever):
         return self._bm25.retrieve_filtered(query_bundle.query_str, self._allowed, self._k)
 
 
+class WeightedRRFRetriever(QueryFusionRetriever):
+    """Reciprocal rank fusion with a weight per retriever.
+
+    On our French corpora the lexical side is the stronger one (see
+    docs/evaluation.md), so the dense ranks count for less; k is smaller than
+    the usual 60 so that the top ranks of each list decide.
+    """
+
+    def __init__(self, retrievers, weights, k: float = 10.0, **kwargs):
+        super().__init__(retrievers, mode="reciprocal_rerank", num_queries=1, use_async=False, llm=None, **kwargs)
+        self._weights, self._k = list(weights), k
+
+    def _reciprocal_rerank_fusion(self, results):
+        fused: dict[str, float] = {}
+        nodes: dict[str, NodeWithScore] = {}
+        for (_, index), hits in results.items():
+            weight = self._weights[index]
+            for rank, hit in enumerate(sorted(hits, key=lambda x: x.score or 0.0, reverse=True)):
+                key = hit.node.node_id
+                nodes.setdefault(key, hit)
+                fused[key] = fused.get(key, 0.0) + weight / (self._k + rank + 1)
+        ranked = sorted(fused, key=fused.get, reverse=True)
+        return [NodeWithScore(node=nodes[key].node, score=fused[key]) for key in ranked]
+
+
 class HybridRetriever:
-    def __init__(self, store, embed_model, candidates: int = 20):
+    def __init__(self, store, embed_model, candidates: int = 30, dense_weight: float = 0.3):
         LlamaSettings.llm = None  # never resolve llama-index's OpenAI default
         self.store = store
         self.embed_model = embed_model
         self.candidates = candidates
+        self.dense_weight = dense_weight
         self.index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embed_model)
         self._lock = threading.Lock()
         self._version = None
@@ -106,8 +132,7 @@ class HybridRetriever:
         dense = self._dense(filters, n)
         if mode == "dense":
             return dense.retrieve(query)[:k]
-        fusion = QueryFusionRetriever([dense, bm25], mode="reciprocal_rerank", num_queries=1,
-                                      similarity_top_k=k, use_async=False, llm=None)
+        fusion = WeightedRRFRetriever([dense, bm25], [self.dense_weight, 1.0], similarity_top_k=k)
         return fusion.retrieve(query)[:k]
 
     def neighbour(self, node, step: int):

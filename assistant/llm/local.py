@@ -69,6 +69,7 @@ class LocalBackend(ChatBackend):
         seed: int = 42,
         verbosity: int = 0,
         cache_ram_mib: int = 512,
+        poll: int | None = None,
     ) -> None:
         try:
             import xllamacpp as xlc
@@ -95,6 +96,9 @@ class LocalBackend(ChatBackend):
         p.n_parallel = 1  # one slot: its KV cache keeps the previous prompt's prefix
         p.cpuparams.n_threads = self.n_threads
         p.cpuparams_batch.n_threads = self.n_threads
+        if poll is not None:  # threadpool busy-wait level 0..100 (llama.cpp default 50)
+            p.cpuparams.poll = int(poll)
+            p.cpuparams_batch.poll = int(poll)
         p.cache_prompt = True
         p.cache_ram_mib = int(cache_ram_mib)  # host-RAM prompt cache, bounded
         p.sampling.seed = self.seed

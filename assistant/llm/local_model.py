@@ -150,7 +150,12 @@ def _file_lock(path: Path):
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    with open(path, "a+b") as fh:
+    try:
+        fh = open(path, "a+b")
+    except OSError:  # read-only models dir: nothing will be written anyway
+        yield
+        return
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -205,7 +210,10 @@ def ensure_gguf(models_dir: Path) -> Path:
             # Present but no (or a stale) sidecar: hash once rather than rebuild.
             t0 = time.perf_counter()
             if _sha256_file(target) == EXPECTED_SHA256:
-                _write_sidecar(target, None, None)
+                try:
+                    _write_sidecar(target, None, None)
+                except OSError as exc:  # read-only: usable, but rehashed next start
+                    log.warning("cannot write %s: %s", _sidecar(target), exc)
                 log.info("verified existing %s in %.1f s", target, time.perf_counter() - t0)
                 return target
             log.warning("%s has the right size but the wrong hash; rebuilding", target)
