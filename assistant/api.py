@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
-from assistant.compose import REFUSAL, build_messages, extractive_answer, finalize, is_refusal, merge_neighbours
+from assistant.compose import (REFUSAL, build_messages, extractive_answer, finalize, is_refusal, merge_neighbours,
+                              trim_passages)
 from assistant.condense import standalone_question, trim_history
 from assistant.config import Settings, get_settings
 from assistant.evidence import Vocabulary, coverage, missing_answer_type
@@ -119,7 +120,11 @@ class Assistant:
 
     def stream(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
                llm: str | None = None, mode: str = "hybrid") -> Iterator[tuple[str, object]]:
-        """Yield ("retrieved", passages), then ("delta", text)*, then ("answer", Answer)."""
+        """Yield ("retrieved", passages), then ("delta", text)*, then ("answer", Answer).
+
+        A ("reset", text) event replaces the text streamed so far (extractive fallback when the
+        model's output has no sentence the passages support).
+        """
         started = time.perf_counter()
         question = clean_question(question)
         name = self.backend_name(llm)
@@ -135,17 +140,28 @@ class Assistant:
         answer = Answer(question=question, answer=REFUSAL, abstained=True, retrieved=retrieved,
                         standalone_question=standalone, backend=name)
         if self.has_evidence(standalone, context):
+            sources = context
             if backend is None:
                 raw = extractive_answer(standalone, context, self.vocabulary)
                 yield "delta", raw
             else:
+                prompt_passages, sources = trim_passages(standalone, context, self.vocabulary,
+                                                         budget=self.settings.llm_context_chars)
                 pieces = []
-                for piece in backend.stream(build_messages(standalone, context), max_tokens=self.settings.llm_max_tokens):
+                for piece in backend.stream(build_messages(standalone, prompt_passages),
+                                            max_tokens=self.settings.llm_max_tokens):
                     pieces.append(piece)
                     yield "delta", piece
                 raw = "".join(pieces)
             if raw.strip() and not is_refusal(raw):
-                text, citations = finalize(raw, context)
+                text, citations = finalize(raw, sources)
+                if not citations and backend is not None:
+                    # The model wrote nothing the passages support (e.g. bare markers):
+                    # fall back to the extractive answer rather than show an uncited text.
+                    raw = extractive_answer(standalone, context, self.vocabulary)
+                    text, citations = finalize(raw, context)
+                    answer.fallback = "extractive"
+                    yield "reset", text
                 if citations:
                     answer.answer, answer.citations, answer.abstained = text, citations, False
         if answer.abstained:

@@ -68,9 +68,8 @@ def _skippable(sentence: str) -> bool:
     return sentence.startswith("#") or len(words) < 4 or sentence.rstrip().endswith(":") or "http" in sentence
 
 
-def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 6,
-                      max_chars: int = 900) -> str:
-    """The most relevant sentences of the passages, each followed by its marker [n]."""
+def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary) -> list[tuple[float, int, int, str]]:
+    """(score, passage number, order in passage, sentence) for every useful sentence, best first."""
     terms = content_terms(question)
     weights = {t: vocab.idf(t) for t in terms}
     norm = sum(weights.values()) or 1.0
@@ -89,9 +88,42 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
             context = 0.4 * sum(w for t, w in weights.items() if t in around) / norm
             score = lexical + context + _answer_type_bonus(question, sentence) + 0.1 / n
             scored.append((score, n, order, sentence))
+    scored.sort(key=lambda x: -x[0])
+    return scored
+
+
+def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, budget: int = 2200,
+                  per_passage: int = 700) -> tuple[list[Passage], list[Passage]]:
+    """Passages cut down to their most relevant sentences (reading order kept), for a small LLM prompt.
+
+    Returns (trimmed, whole): the text sent to the model, and the same passages whole, in the
+    same order, which citations point to (offsets name the whole passage).
+    """
+    scored = score_sentences(question, passages, vocab)
+    kept: dict[int, list[tuple[int, str]]] = {}
+    used, per = 0, {}
+    for score, n, order, sentence in scored:
+        if used + len(sentence) > budget:
+            continue
+        if per.get(n, 0) + len(sentence) > per_passage and per.get(n):
+            continue
+        kept.setdefault(n, []).append((order, sentence))
+        per[n] = per.get(n, 0) + len(sentence)
+        used += len(sentence)
+    trimmed, whole = [], []
+    for n, passage in enumerate(passages, start=1):
+        if n in kept:
+            trimmed.append(replace(passage, text=" ".join(s for _, s in sorted(kept[n]))))
+            whole.append(passage)
+    return trimmed, whole
+
+
+def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 6,
+                      max_chars: int = 900) -> str:
+    """The most relevant sentences of the passages, each followed by its marker [n]."""
+    scored = score_sentences(question, passages, vocab)
     if not scored:
         return ""
-    scored.sort(key=lambda x: -x[0])
     best = scored[0][0]
     is_list = bool(_Q_LIST.search(question))
     limit = max_sentences + (2 if is_list else 0)
@@ -136,15 +168,24 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL_HINT.search(text[:200]))
 
 
-def _split_answer(text: str) -> list[str]:
-    """Sentences of a generated answer, markers kept with the sentence they end."""
-    parts = re.split(r"(?<=[.!?…])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)(?:\s+|$)", text.strip())
-    sentences = []
-    for i in range(0, len(parts), 2):
-        sentence = parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")
-        if sentence.strip():
-            sentences.append(sentence.strip())
-    return sentences
+def _split_answer(text: str) -> list[list[str]]:
+    """Lines of a generated answer, each a list of sentences with the markers that end them.
+
+    A marker written before the final stop (« ... 2024 [1]. ») is moved after it.
+    """
+    lines = []
+    for line in text.strip().splitlines():
+        line = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "- ", line)  # list items keep a dash, not a number
+        line = re.sub(r"\s*((?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*)+)([.!?…])(?=\s|$)", r"\2 \1", line.strip())
+        parts = re.split(r"(?<=[.!?…])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)(?:\s+|$)", line)
+        sentences = []
+        for i in range(0, len(parts), 2):
+            sentence = parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")
+            if sentence.strip():
+                sentences.append(sentence.strip())
+        if sentences:
+            lines.append(sentences)
+    return lines
 
 
 def _supports(sentence: str, passage: Passage) -> float:
@@ -154,26 +195,43 @@ def _supports(sentence: str, passage: Passage) -> float:
     return len(tokens & set(tokenize(passage.text + " " + passage.title))) / len(tokens)
 
 
-def finalize(text: str, passages: list[Passage], min_support: float = 0.5) -> tuple[str, list[Citation]]:
+def finalize(text: str, passages: list[Passage], min_support: float = 0.5, attach_support: float = 0.7,
+             min_claim_tokens: int = 5) -> tuple[str, list[Citation]]:
     """Keep only markers that point to a passage supporting their sentence; renumber from [1].
 
-    A sentence whose cited passage does not support it is re-pointed to the
-    passage that does, or left without a marker: it is never shown as cited.
+    A sentence whose cited passage does not support it is re-pointed to the passage that
+    does, or left without a marker: it is never shown as cited. An uncited sentence that a
+    passage plainly supports gets that passage's marker; an uncited claim that no passage
+    supports (an invention of the model) is dropped.
     """
     numbering: dict[int, int] = {}
-    out = []
-    for sentence in _split_answer(text):
-        cited = {int(n) for group in _MARKERS.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)}
-        cited = {n for n in cited if 1 <= n <= len(passages)}
-        body = _MARKERS.sub("", sentence).rstrip()
-        body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
-        supported = [n for n in sorted(cited) if _supports(body, passages[n - 1]) >= min_support]
-        if cited and not supported:
-            best = max(range(1, len(passages) + 1), key=lambda n: _supports(body, passages[n - 1]), default=None)
-            if best and _supports(body, passages[best - 1]) >= min_support:
-                supported = [best]
-        markers = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in supported)
-        out.append(f"{body} {markers}".rstrip() if markers else body)
+
+    def best_passage(body: str) -> tuple[int | None, float]:
+        if not passages:
+            return None, 0.0
+        best = max(range(1, len(passages) + 1), key=lambda n: _supports(body, passages[n - 1]))
+        return best, _supports(body, passages[best - 1])
+
+    out_lines = []
+    for line in _split_answer(text):
+        out = []
+        for sentence in line:
+            cited = {int(n) for group in _MARKERS.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)}
+            cited = {n for n in cited if 1 <= n <= len(passages)}
+            body = _MARKERS.sub("", sentence).rstrip()
+            body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
+            if not body.strip(" -*•.0123456789"):
+                continue  # bare markers or list numbers
+            supported = [n for n in sorted(cited) if _supports(body, passages[n - 1]) >= min_support]
+            if not supported:
+                best, support = best_passage(body)
+                if support >= (min_support if cited else attach_support):
+                    supported = [best]
+                elif not cited and len(tokenize(body)) >= min_claim_tokens and support < min_support:
+                    continue  # a claim no passage supports
+            markers = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in supported)
+            out.append(f"{body} {markers}".rstrip() if markers else body)
+        if out:
+            out_lines.append(" ".join(out))
     citations = [Citation(id=new, passage=passages[old - 1]) for old, new in sorted(numbering.items(), key=lambda x: x[1])]
-    joiner = "\n" if any(line.startswith("- ") for line in out) else " "
-    return joiner.join(out), citations
+    return "\n".join(out_lines), citations

@@ -41,12 +41,16 @@ class Settings(BaseSettings):
     llm_threads: int = 2
     llm_ctx: int = 4096
     llm_max_tokens: int = 320
+    llm_context_chars: int = 2200  # passages sent to the LLM, trimmed to their best sentences
     openai_base_url: str | None = None
     openai_model: str | None = None
     openai_api_key: str | None = None
 
     history_turns: int = Field(6, description="Messages of history kept for follow-ups.")
     auth: str | None = Field(None, description="user:password or a file of such lines.")
+    feedback_db: Path | None = Field(None, description="SQLite file of UI feedback; default <data_dir>/feedback.sqlite.")
+    upload_dir: Path | None = Field(None, description="Folder of files uploaded in the UI; default <data_dir>/uploads.")
+    max_upload_mb: int = Field(20, description="Largest file accepted by the UI upload, in MB.")
 
     @property
     def resolved_index_dir(self) -> Path:

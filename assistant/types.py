@@ -60,6 +60,7 @@ class Answer:
     standalone_question: str = ""
     backend: str = ""
     suggestions: list[dict] = field(default_factory=list)
+    fallback: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -72,6 +73,7 @@ class Answer:
             "standalone_question": self.standalone_question,
             "backend": self.backend,
             "suggestions": self.suggestions,
+            "fallback": self.fallback,
         }
 
 

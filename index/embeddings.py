@@ -8,11 +8,26 @@ sentence-transformers folder, so nothing is ever downloaded. Any other value of
 
 E5 models expect ``query: `` / ``passage: `` prefixes; they are added for every
 model whose name contains ``e5`` and left out for the others.
+
+Query embeddings are kept in a small LRU cache on the model object (a question
+asked again, by the same user or by another one, or by the evaluation harness
+under several configurations, is not encoded again): see
+:func:`query_cache_info` and :func:`clear_query_cache`. The cache holds plain
+lists of floats keyed by the exact query text; 1,024 entries of a 384-float
+vector take under 2 MB. ``ASSISTANT_QUERY_CACHE_SIZE=0`` turns it off.
+
+A query (a dozen tokens) is encoded with one torch thread
+(``ASSISTANT_QUERY_THREADS``, default 1; 0 keeps torch's setting): on a 2-core
+machine where anything else runs (the LLM, the browser, another request), two
+threads wait on each other and a query takes ~0.5 s instead of ~0.05 s
+(docs/performance.md). Batches of passages keep torch's setting (all cores).
 """
 from __future__ import annotations
 
 import functools
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Literal
 
@@ -23,7 +38,11 @@ from assistant.config import DEFAULT_EMBED_MODEL, Settings, get_settings
 if TYPE_CHECKING:  # pragma: no cover
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-__all__ = ["resolve_embed_model", "is_e5", "make_embed_model", "embed_texts"]
+__all__ = ["resolve_embed_model", "is_e5", "make_embed_model", "embed_texts", "query_cache_info",
+           "clear_query_cache", "QueryCache"]
+
+DEFAULT_QUERY_CACHE_SIZE = 1024
+DEFAULT_QUERY_THREADS = 1
 
 
 def resolve_embed_model(settings: Settings | None = None) -> str:
@@ -49,12 +68,114 @@ def is_e5(name_or_path: str | os.PathLike) -> bool:
     return "e5" in last.lower()
 
 
+class QueryCache:
+    """Thread-safe LRU map from query text to its embedding, with hit and miss counts."""
+
+    def __init__(self, maxsize: int = DEFAULT_QUERY_CACHE_SIZE):
+        self.maxsize = max(0, int(maxsize))
+        self._data: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: str):
+        with self._lock:
+            value = self._data.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: str, value: list[float]) -> None:
+        if not self.maxsize:
+            return
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def info(self) -> dict:
+        with self._lock:
+            return {"size": len(self._data), "maxsize": self.maxsize, "hits": self.hits, "misses": self.misses}
+
+
+@functools.cache
+def _cached_class():
+    """``HuggingFaceEmbedding`` whose query embeddings go through a :class:`QueryCache`.
+
+    Built on first use so that importing this module stays cheap. Only
+    ``_get_query_embedding`` changes (the async variant calls it); passages are
+    never cached (ingestion embeds each chunk once anyway).
+    """
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from pydantic import PrivateAttr
+
+    class CachedHuggingFaceEmbedding(HuggingFaceEmbedding):
+        _query_cache: QueryCache = PrivateAttr(default_factory=QueryCache)
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            cached = self._query_cache.get(query)
+            if cached is not None:
+                return list(cached)
+            with _torch_threads(_env_int("ASSISTANT_QUERY_THREADS", DEFAULT_QUERY_THREADS)):
+                vector = super()._get_query_embedding(query)
+            self._query_cache.put(query, list(vector))
+            return vector
+
+    return CachedHuggingFaceEmbedding
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+_threads_lock = threading.Lock()
+
+
+class _torch_threads:
+    """Run a block with ``n`` torch intra-op threads (n <= 0: unchanged), then restore the previous count."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.previous = None
+
+    def __enter__(self):
+        if self.n > 0:
+            import torch
+
+            with _threads_lock:
+                self.previous = torch.get_num_threads()
+                if self.previous != self.n:
+                    torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None and self.previous != self.n:
+            import torch
+
+            with _threads_lock:
+                torch.set_num_threads(self.previous)
+        return False
+
+
+def _query_cache_size() -> int:
+    return _env_int("ASSISTANT_QUERY_CACHE_SIZE", DEFAULT_QUERY_CACHE_SIZE)
+
+
 @functools.lru_cache(maxsize=None)
 def _load(model_name: str, query_instruction: str | None, text_instruction: str | None,
           embed_batch_size: int) -> "HuggingFaceEmbedding":
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-
-    return HuggingFaceEmbedding(
+    model = _cached_class()(
         model_name=model_name,
         query_instruction=query_instruction,
         text_instruction=text_instruction,
@@ -62,6 +183,8 @@ def _load(model_name: str, query_instruction: str | None, text_instruction: str 
         device="cpu",
         normalize=True,
     )
+    model._query_cache = QueryCache(_query_cache_size())
+    return model
 
 
 def make_embed_model(settings: Settings | None = None) -> "HuggingFaceEmbedding":
@@ -91,6 +214,19 @@ def embed_texts(texts: Iterable[str], kind: Literal["passage", "query"] = "passa
     else:
         raise ValueError(f"kind must be 'passage' or 'query', not {kind!r}")
     return np.asarray(vectors, dtype=np.float32)
+
+
+def query_cache_info(model=None) -> dict:
+    """Size and hit/miss counts of the query cache of ``model`` (default: the configured model)."""
+    cache = getattr(model if model is not None else make_embed_model(), "_query_cache", None)
+    return cache.info() if cache is not None else {"size": 0, "maxsize": 0, "hits": 0, "misses": 0}
+
+
+def clear_query_cache(model=None) -> None:
+    """Empty the query cache of ``model`` (default: the configured model) and reset its counts."""
+    cache = getattr(model if model is not None else make_embed_model(), "_query_cache", None)
+    if cache is not None:
+        cache.clear()
 
 
 def clear_cache() -> None:

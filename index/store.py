@@ -4,18 +4,31 @@ Embedded ``PersistentClient`` under the index folder by default, or a Chroma
 server when ``ASSISTANT_CHROMA_URL`` is set. We always pass our own
 embeddings: the collection has no embedding function (Chroma's default one
 would download a model).
+
+Crash safety (see docs/reliability.md): every chunk records the content hash
+of its file and the number of chunks of that version (``n_chunks``); a
+document counts as indexed only when exactly that many chunks of that one
+hash are stored (:meth:`ChunkStore.is_current`), so an ingest killed half-way
+through a document is redone by the next run. New chunks are written before
+the old ones are deleted, so a document is never absent. Readers in other
+processes learn of every change through :class:`IndexVersion`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from functools import cached_property
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from llama_index.core.schema import TextNode
-from llama_index.core.vector_stores.utils import metadata_dict_to_node
-from llama_index.vector_stores.chroma import ChromaVectorStore
-
 from assistant.config import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+# llama-index is imported only where it is used (vector_store, all_nodes): a
+# no-change re-ingest or a document listing never needs it, and importing it
+# costs seconds on a small machine (docs/performance.md).
 
 DOC_FIELDS = ("doc_id", "title", "kind", "date", "year", "source", "path", "content_hash", "n_chunks", "ingested_at")
 
@@ -48,7 +61,9 @@ class ChunkStore:
         return IndexVersion(self.client, self.settings.collection)
 
     @cached_property
-    def vector_store(self) -> ChromaVectorStore:
+    def vector_store(self) -> "ChromaVectorStore":
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
         return ChromaVectorStore(chroma_collection=self.collection)
 
     def count(self) -> int:
@@ -74,16 +89,46 @@ class ChunkStore:
         for i in range(0, len(ids), 1000):
             self.collection.delete(ids=ids[i:i + 1000])
 
-    def replace_document(self, path: str, nodes: list[TextNode]) -> None:
-        """Write the new chunks first, then drop the old ones: the document is never absent."""
+    def replace_document(self, path: str, nodes: list[TextNode], embed=None, batch_size: int = 256,
+                         timings: dict | None = None) -> None:
+        """Write the new chunks first, then drop the old ones: the document is never absent.
+
+        With ``embed`` (texts -> vectors), nodes are embedded and written ``batch_size`` at a
+        time and their vectors dropped once stored, so memory does not grow with the document.
+        Readers are told (:class:`IndexVersion`) once the document is complete; if the process
+        dies before that, the pending mark makes the next ingest tell them.
+        """
+        import time
+
+        timings = timings if timings is not None else {}
         old_ids, _ = self.chunks_of(path)
-        self.add(nodes)
+        self.version.mark_pending()
+        for i in range(0, len(nodes), batch_size):
+            batch = nodes[i:i + batch_size]
+            if embed is not None:
+                t0 = time.perf_counter()
+                vectors = embed([node.get_content() for node in batch])
+                timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
+                for node, vector in zip(batch, vectors):
+                    node.embedding = vector
+            t0 = time.perf_counter()
+            self.add(batch)
+            if embed is not None:
+                for node in batch:
+                    node.embedding = None
+            timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t0
+        t0 = time.perf_counter()
         new_ids = {node.node_id for node in nodes}
         self.delete_ids([i for i in old_ids if i not in new_ids])
+        self.version.bump()
+        timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t0
 
     def delete_path(self, path: str) -> int:
         ids, _ = self.chunks_of(path)
-        self.delete_ids(ids)
+        if ids:
+            self.version.mark_pending()
+            self.delete_ids(ids)
+            self.version.bump()
         return len(ids)
 
     def iter_records(self, batch: int = 2000, include=("documents", "metadatas")):
@@ -95,7 +140,9 @@ class ChunkStore:
             yield got
             offset += len(got["ids"])
 
-    def all_nodes(self) -> list[TextNode]:
+    def all_nodes(self) -> list["TextNode"]:
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
         nodes = []
         for got in self.iter_records():
             for text, meta in zip(got["documents"], got["metadatas"]):
@@ -116,10 +163,13 @@ class ChunkStore:
 
 
 class IndexVersion:
-    """A token in a side collection, changed by every ingest that writes or deletes.
+    """A token in a side collection, changed after every document written or deleted.
 
     Readers in any process (or on any machine sharing a Chroma server) compare it
-    to know when to rebuild what they derive from the chunks (BM25).
+    to know when to rebuild what they derive from the chunks (BM25). A writer
+    sets a "pending" mark before it touches the chunks and clears it with the
+    new token; a mark left by a writer that was killed in between is cleared
+    (with a new token) by the next ingest, so no reader keeps a stale view.
     """
 
     def __init__(self, client, collection: str):
@@ -134,4 +184,15 @@ class IndexVersion:
 
         token = uuid.uuid4().hex
         self._meta.upsert(ids=["version"], metadatas=[{"token": token}], embeddings=[[0.0]], documents=[""])
+        self._meta.delete(ids=["pending"])
         return token
+
+    def mark_pending(self) -> None:
+        from datetime import datetime, timezone
+
+        since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._meta.upsert(ids=["pending"], metadatas=[{"since": since}], embeddings=[[0.0]], documents=[""])
+
+    def pending(self) -> bool:
+        """True when a writer started changing chunks and has not announced a new version yet."""
+        return bool(self._meta.get(ids=["pending"], include=[])["ids"])

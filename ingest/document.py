@@ -22,6 +22,7 @@ class Document:
     text: str
     pages: list[Page]
     metadata: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # usable, but not entirely (text cut at the cap, pages lost)
 
     def page_at(self, offset: int) -> int | None:
         for page in self.pages:
@@ -37,7 +38,8 @@ class Chunk:
     text: str
     start: int
     end: int
-    page: int | None
+    page: int | None  # page where the chunk starts (PDF), None for single-page formats
     heading: str
     index: int
     metadata: dict = field(default_factory=dict)
+    page_end: int | None = None  # page where it ends (the same page unless a tiny tail ran over)

@@ -1,10 +1,18 @@
 """Read a file into a :class:`Document`: one loader per format, one error type.
 
 Every loader returns cleaned text; PDF pages keep their numbers. A file that
-cannot be used raises :class:`LoadError` with a reason in French.
+cannot be used raises :class:`LoadError` with a reason in French; a file that is
+usable only in part (text cut at the cap, unreadable PDF pages) loads with a
+note in ``Document.warnings``.
+
+Memory stays bounded whatever the file size: at most ``max_text_bytes()`` of a
+text or HTML file is read (20 MB by default, ``ASSISTANT_MAX_TEXT_MB`` to change
+it), and PDF pages stop being extracted once that much text is gathered.
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
 from pathlib import Path
 
@@ -13,11 +21,26 @@ from ingest.document import Document, Page
 
 SUPPORTED = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx"}
 MAX_TEXT_BYTES = 20 * 1024 * 1024  # larger text files are read up to this cap (memory stays bounded)
+MAX_TEXT_ENV = "ASSISTANT_MAX_TEXT_MB"
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
 class LoadError(Exception):
     """A file could not be turned into text; ``str(err)`` is the reason for the user."""
+
+
+def max_text_bytes() -> int:
+    """The cap on text read from one file: ``ASSISTANT_MAX_TEXT_MB`` (MB, decimals allowed) or 20 MB."""
+    raw = os.environ.get(MAX_TEXT_ENV, "").strip()
+    try:
+        value = float(raw) if raw else 0.0
+    except ValueError:
+        value = 0.0
+    return int(value * 1024 * 1024) if value > 0 else MAX_TEXT_BYTES
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.3g} Mo".replace(".", ",")
 
 
 def load(path: Path) -> Document:
@@ -34,7 +57,9 @@ def load(path: Path) -> Document:
         if suffix == ".pdf":
             doc = _load_pdf(path)
         elif suffix in {".html", ".htm"}:
-            doc = _single_page(path, _html_to_markdown(_read_text(path)))
+            html, notes = _read_text(path)
+            doc = _single_page(path, _html_to_markdown(html))
+            doc.warnings.extend(notes)
         elif suffix == ".docx":
             doc = _single_page(path, _docx_to_markdown(path))
         else:
@@ -46,27 +71,64 @@ def load(path: Path) -> Document:
     except OSError as exc:
         raise LoadError(f"fichier illisible ({exc.strerror or exc})") from exc
     except Exception as exc:  # a broken file in any library: report it, never crash the run
+        import zipfile
+
+        if suffix == ".docx" and not zipfile.is_zipfile(path):
+            raise LoadError("document Word corrompu ou d'un autre type (ce n'est pas une archive .docx)") from exc
         raise LoadError(f"fichier corrompu ou illisible ({type(exc).__name__}: {exc})"[:300]) from exc
     if len(doc.text.strip()) < 20:
         raise LoadError("aucun texte exploitable (document vide, image sans couche texte ?)")
     return doc
 
 
-def _read_text(path: Path) -> str:
-    """Decode a text file (UTF-8, then cp1252, then latin-1), capped at MAX_TEXT_BYTES."""
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _read_text(path: Path) -> tuple[str, list[str]]:
+    """Decode a text file, capped at ``max_text_bytes()``; returns the text and notes for the user.
+
+    Encodings: a byte-order mark (UTF-8, UTF-16, UTF-32: Windows "Unicode" text), then
+    UTF-8, then cp1252 (Windows French, a superset of latin-1 for letters), then latin-1.
+    A file that is UTF-8 but for a few stray bytes stays UTF-8 (the stray bytes become "\ufffd").
+    """
+    cap = max_text_bytes()
+    size = path.stat().st_size
     with path.open("rb") as handle:
-        raw = handle.read(MAX_TEXT_BYTES + 1)
-    if len(raw) > MAX_TEXT_BYTES:  # cut at a line end so no character is split
-        cut = raw.rfind(b"\n", 0, MAX_TEXT_BYTES)
-        raw = raw[: cut if cut > 0 else MAX_TEXT_BYTES]
+        raw = handle.read(cap + 1)
+    notes = []
+    if len(raw) > cap:  # cut at a line end, else a space, so that no word or character is split
+        cut = raw.rfind(b"\n", cap // 2, cap)
+        if cut <= 0:
+            cut = raw.rfind(b" ", cap // 2, cap)
+        raw = raw[: cut if cut > 0 else cap]
+        notes.append(f"texte tronqué : {_megabytes(len(raw))} indexés sur {_megabytes(size)} "
+                     f"(plafond de {_megabytes(cap)} par fichier)")
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            if encoding != "utf-8-sig" and len(raw) % (4 if encoding == "utf-32" else 2):
+                raw = raw[: len(raw) - len(raw) % (4 if encoding == "utf-32" else 2)]
+            return raw.decode(encoding, errors="replace"), notes
     if _looks_binary(raw):
         raise LoadError("contenu binaire, pas du texte")
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+    return _decode_8bit(raw, truncated=bool(notes)), notes
+
+
+def _decode_8bit(raw: bytes, truncated: bool = False) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if truncated and exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
+            return raw[: exc.start].decode("utf-8", errors="replace")  # a character cut by the cap
+    as_utf8 = raw.decode("utf-8", errors="replace")
+    stray = as_utf8.count("\ufffd")
+    well_formed = sum(1 for ch in as_utf8 if ord(ch) > 127) - stray
+    if well_formed >= 20 * stray:  # UTF-8 with a few broken bytes, not a legacy 8-bit file
+        return as_utf8
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _looks_binary(raw: bytes) -> bool:
@@ -103,9 +165,11 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 
 def _load_text(path: Path) -> Document:
-    meta, body = split_front_matter(_read_text(path))
+    text, notes = _read_text(path)
+    meta, body = split_front_matter(text)
     doc = _single_page(path, body)
     doc.metadata.update({k: v for k, v in meta.items() if v is not None})
+    doc.warnings.extend(notes)
     return doc
 
 
@@ -114,10 +178,28 @@ def _single_page(path: Path, text: str) -> Document:
     return Document(path=path, text=text, pages=[Page(None, 0, len(text))])
 
 
+def _pdf_problem(path: Path) -> str:
+    """Why pypdf could not read ``path``, in words a user can act on."""
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+        handle.seek(max(0, path.stat().st_size - 2048))
+        tail = handle.read()
+    if b"%PDF-" not in head:
+        return "ce n'est pas un PDF (en-tête %PDF absent : fichier d'un autre type ou endommagé)"
+    if b"%%EOF" not in tail:
+        return "PDF tronqué (fichier incomplet : copie ou téléchargement interrompu ?)"
+    return "PDF corrompu (structure illisible)"
+
+
 def _load_pdf(path: Path) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
+    # pypdf logs every repair it attempts ("EOF marker not found"...): the one message the
+    # user gets is the reason in the ingest summary
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    cap = max_text_bytes()
+    notes: list[str] = []
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
@@ -126,12 +208,35 @@ def _load_pdf(path: Path) -> Document:
                     raise LoadError("PDF chiffré (protégé par mot de passe)")
             except LoadError:
                 raise
+            except DependencyError as exc:
+                raise LoadError("PDF chiffré (chiffrement AES : protégé par mot de passe ou module "
+                                "« cryptography » absent)") from exc
             except Exception as exc:
                 raise LoadError("PDF chiffré (protégé par mot de passe)") from exc
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        pages_in = reader.pages
+        raw_pages, lost, total = [], [], 0
+        for number in range(1, len(pages_in) + 1):
+            if total > cap:
+                notes.append(f"texte tronqué : {number - 1} pages sur {len(pages_in)} indexées "
+                             f"(plafond de {_megabytes(cap)} de texte)")
+                break
+            try:
+                text = pages_in[number - 1].extract_text() or ""
+            except (FileNotDecryptedError, LoadError):
+                raise
+            except Exception:  # one broken page does not lose the others
+                text = ""
+                lost.append(number)
+            raw_pages.append(text)
+            total += len(text)
+        if lost:
+            listed = ", ".join(map(str, lost[:10])) + ("…" if len(lost) > 10 else "")
+            notes.append(f"{len(lost)} page(s) illisible(s) ignorée(s) : {listed}")
         info_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
-    except PdfReadError as exc:
-        raise LoadError(f"PDF corrompu ou tronqué ({exc})"[:300]) from exc
+    except FileNotDecryptedError as exc:
+        raise LoadError("PDF chiffré (protégé par mot de passe)") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError) as exc:
+        raise LoadError(_pdf_problem(path)) from exc
     furniture = repeated_furniture(raw_pages)
     parts: list[str] = []
     pages: list[Page] = []
@@ -145,7 +250,7 @@ def _load_pdf(path: Path) -> Document:
         pages.append(Page(number, offset, offset + len(text)))
         parts.append(text)
         offset += len(text)
-    doc = Document(path=path, text="\n\n".join(parts), pages=pages)
+    doc = Document(path=path, text="\n\n".join(parts), pages=pages, warnings=notes)
     if info_title and str(info_title).strip():
         doc.metadata["title"] = str(info_title).strip()
     return doc

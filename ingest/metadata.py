@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from ingest.document import Document
@@ -60,6 +60,12 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def infer_date(text: str) -> date | None:
+    """The document's own date: one given in its opening lines (a byline, "mars 2024") wins over
+    the first full date further down, which is more often a date the text talks about (a law)."""
+    return parse_date(text[:400]) or parse_date(text[:3000])
+
+
 _GENERIC_LABELS = {"chapo", "contexte", "sommaire", "menu", "accueil", "introduction", "résumé", "contenu"}
 
 
@@ -87,19 +93,53 @@ def infer_kind(title: str, text: str) -> str:
     return kind if score >= 2 else "autre"
 
 
-@cache
-def _sidecar(folder: Path) -> dict:
+class SidecarError(ValueError):
+    """A ``metadata.yaml`` that cannot be used; the message says why (French)."""
+
+
+def sidecar_path(folder: Path) -> Path | None:
     for name in SIDECAR_NAMES:
         path = folder / name
         if path.is_file():
-            import yaml
+            return path
+    return None
 
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (yaml.YAMLError, OSError, UnicodeDecodeError):
-                return {}
-            return data if isinstance(data, dict) else {}
-    return {}
+
+@lru_cache(maxsize=256)
+def _parse_sidecar(path: str, mtime_ns: int, size: int) -> dict:
+    """Entries of one sidecar file; cached per version of the file (a long-running server sees edits)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" ligne {mark.line + 1}" if mark is not None else ""
+        raise SidecarError(f"YAML invalide{where}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SidecarError(f"illisible ({exc})") from exc
+    if not isinstance(data, dict):
+        raise SidecarError("le fichier doit associer chaque nom de fichier à ses métadonnées")
+    return data
+
+
+def read_sidecar(folder: Path) -> dict:
+    """The sidecar of ``folder`` (empty if none); raises :class:`SidecarError` if it is broken."""
+    path = sidecar_path(folder)
+    if path is None:
+        return {}
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    return _parse_sidecar(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _sidecar(folder: Path) -> dict:
+    try:
+        return read_sidecar(folder)
+    except SidecarError:
+        return {}  # reported once per run by the pipeline; the documents keep inferred metadata
 
 
 def sidecar_for(path: Path) -> dict:
@@ -122,7 +162,7 @@ def describe(doc: Document) -> dict:
         except ValueError:
             when = None
     if when is None:
-        when = parse_date(doc.text[:3000])
+        when = infer_date(doc.text)
     return {
         "title": title,
         "kind": kind,

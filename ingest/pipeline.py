@@ -5,10 +5,14 @@ without embedding. A changed file gets its new chunks written before the old
 ones are deleted. Chroma is the only record (no separate manifest), so an
 ingest killed at any point is reconciled by the next run: a document whose
 stored chunks are incomplete or of mixed versions is simply written again.
+
+A bad file never stops a run: it is reported once, with its reason, and what
+the index already holds for it is kept. See docs/reliability.md.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from ingest.loaders import SUPPORTED, LoadError, load
-from ingest.metadata import SIDECAR_NAMES, describe
+from ingest.metadata import SIDECAR_NAMES, SidecarError, describe, read_sidecar, sidecar_for
 from ingest.split import split_document
 
 
@@ -26,7 +30,8 @@ class FileResult:
     path: str
     status: str  # added | updated | skipped | failed
     chunks: int = 0
-    reason: str = ""
+    reason: str = ""  # why a file failed
+    warning: str = ""  # why a usable file was indexed only in part (text cut at the cap...)
 
 
 @dataclass
@@ -34,6 +39,7 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # problems that are not one file's (a broken metadata.yaml)
     seconds: float = 0.0
     timings: dict = field(default_factory=lambda: {"load_split": 0.0, "embed": 0.0, "store": 0.0})
 
@@ -55,6 +61,8 @@ class IngestReport:
             "updated": len(self.by_status("updated")),
             "skipped": len(self.by_status("skipped")),
             "failed": [{"path": f.path, "reason": f.reason} for f in self.by_status("failed")],
+            "warnings": [{"path": f.path, "warning": f.warning} for f in self.files if f.warning],
+            "notes": self.notes,
             "ignored": self.ignored,
             "pruned": self.pruned,
             "chunks_written": self.chunks_written,
@@ -73,9 +81,13 @@ class IngestReport:
         if self.pruned:
             lines.append(f"Documents retirés (fichiers disparus) : {len(self.pruned)}")
         if self.ignored:
-            lines.append(f"Fichiers ignorés (format non pris en charge) : {len(self.ignored)}")
+            lines.append(f"Fichiers ignorés (format non pris en charge, ou README) : {len(self.ignored)}")
         for f in self.by_status("failed"):
             lines.append(f"ÉCHEC {f.path} : {f.reason}")
+        for f in self.files:
+            if f.warning:
+                lines.append(f"ATTENTION {f.path} : {f.warning}")
+        lines.extend(f"ATTENTION {note}" for note in self.notes)
         return "\n".join(lines)
 
 
@@ -85,6 +97,33 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def document_hash(path: Path) -> str:
+    """What decides whether a file must be indexed again: its bytes, and its ``metadata.yaml`` entry.
+
+    Without a sidecar entry this is :func:`file_hash`; with one, editing the entry
+    (title, kind, date) re-indexes the file with the new metadata.
+    """
+    content = file_hash(path)
+    entry = sidecar_for(path)
+    if not entry:
+        return content
+    extra = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{content}\0{extra}".encode("utf-8")).hexdigest()
+
+
+def display_path(path) -> str:
+    """``path`` as text that can always be printed and stored (undecodable bytes shown as \ufffd)."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def _name_is_utf8(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # bytes that are not UTF-8 in a name (a copy from an old Windows share)
+        return False
 
 
 def doc_id_for(path: Path) -> str:
@@ -98,19 +137,34 @@ def collect_files(paths: list[Path], report: IngestReport) -> list[Path]:
         root = Path(root)
         if root.is_dir():
             for folder, dirs, names in os.walk(root, followlinks=False, onerror=lambda e: report.files.append(
-                    FileResult(str(e.filename), "failed", reason=f"dossier illisible ({e.strerror})"))):
+                    FileResult(display_path(e.filename), "failed", reason=f"dossier illisible ({e.strerror})"))):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                _check_sidecar(Path(folder), names, report)
                 for name in sorted(names):
                     _consider(Path(folder) / name, found, report, explicit=False)
         elif root.exists() or root.is_symlink():
             _consider(root, found, report, explicit=True)
         else:
-            report.files.append(FileResult(str(root), "failed", reason="fichier ou dossier introuvable"))
+            report.files.append(FileResult(display_path(root), "failed", reason="fichier ou dossier introuvable"))
     return list(found.values())
+
+
+def _check_sidecar(folder: Path, names: list[str], report: IngestReport) -> None:
+    if not any(name in SIDECAR_NAMES for name in names):
+        return
+    try:
+        read_sidecar(folder)
+    except SidecarError as exc:
+        report.notes.append(f"{display_path(folder)}/metadata.yaml ignoré ({exc}) : titres, types et dates "
+                            "des fichiers de ce dossier sont déduits de leur texte")
 
 
 def _consider(path: Path, found: dict, report: IngestReport, explicit: bool) -> None:
     if path.name.startswith(".") or path.name in SIDECAR_NAMES:
+        return
+    if not _name_is_utf8(path):
+        report.files.append(FileResult(display_path(path), "failed",
+                                       reason="nom de fichier illisible (caractères non UTF-8) : renommez le fichier"))
         return
     if not explicit and path.stem.upper() == "README":  # a folder's own description, not a document
         report.ignored.append(str(path))
@@ -123,6 +177,12 @@ def _consider(path: Path, found: dict, report: IngestReport, explicit: bool) -> 
         report.files.append(FileResult(str(path), "failed", reason=reason))
         return
     if not resolved.is_file():
+        if explicit:
+            report.files.append(FileResult(str(path), "failed", reason="ni un fichier ni un dossier"))
+        return
+    if not _name_is_utf8(resolved):
+        report.files.append(FileResult(display_path(path), "failed",
+                                       reason="nom de fichier illisible (caractères non UTF-8) : renommez le fichier"))
         return
     if resolved.suffix.lower() not in SUPPORTED:
         if explicit:
@@ -156,15 +216,19 @@ class Ingestor:
 
         started = time.perf_counter()
         report = IngestReport()
+        if self.store.version.pending():  # a writer died between a write and its announcement
+            self.store.version.bump()
         files = collect_files(paths, report)
         bar = tqdm(files, desc="Ingestion", unit="fichier", disable=not progress or len(files) < 2)
         for path in bar:
-            bar.set_postfix_str(path.name[:30])
-            report.files.append(self.ingest_file(path, report.timings))
+            bar.set_postfix_str(display_path(path.name)[:30])
+            try:
+                result = self.ingest_file(path, report.timings)
+            except Exception as exc:  # noqa: BLE001 - one file never stops the run; the reason is reported
+                result = FileResult(str(path), "failed", reason=f"erreur inattendue ({type(exc).__name__} : {exc})"[:300])
+            report.files.append(result)
         if prune:
             report.pruned = self.prune([Path(p).resolve() for p in paths])
-        if report.chunks_written or report.pruned:
-            self.store.version.bump()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -172,7 +236,7 @@ class Ingestor:
         timings = timings if timings is not None else {"load_split": 0.0, "embed": 0.0, "store": 0.0}
         key = str(path)
         try:
-            content_hash = file_hash(path)
+            content_hash = document_hash(path)
         except OSError as exc:
             reason = "permission refusée à la lecture" if isinstance(exc, PermissionError) else f"fichier illisible ({exc})"
             return FileResult(key, "failed", reason=reason)
@@ -184,18 +248,13 @@ class Ingestor:
         try:
             doc = load(path)
         except LoadError as exc:
-            return FileResult(key, "failed", reason=str(exc))
-        nodes, texts = self.build_nodes(doc, content_hash)
-        t1 = time.perf_counter()
-        timings["load_split"] += t1 - t0
-        embeddings = self.embed_model.get_text_embedding_batch(texts)
-        t2 = time.perf_counter()
-        timings["embed"] += t2 - t1
-        for node, embedding in zip(nodes, embeddings):
-            node.embedding = embedding
-        self.store.replace_document(key, nodes)
-        timings["store"] += time.perf_counter() - t2
-        return FileResult(key, "updated" if existed else "added", chunks=len(nodes))
+            reason = str(exc) + (" — la version déjà indexée est conservée" if existed else "")
+            return FileResult(key, "failed", reason=reason)
+        nodes, _ = self.build_nodes(doc, content_hash)
+        timings["load_split"] += time.perf_counter() - t0
+        # embedded and stored in batches: memory does not grow with the size of the document
+        self.store.replace_document(key, nodes, embed=self.embed_model.get_text_embedding_batch, timings=timings)
+        return FileResult(key, "updated" if existed else "added", chunks=len(nodes), warning="; ".join(doc.warnings))
 
     def build_nodes(self, doc, content_hash: str):
         """The chunks of ``doc`` as llama-index nodes, and the text to embed for each."""
@@ -211,6 +270,7 @@ class Ingestor:
                 **meta, "doc_id": doc_id, "content_hash": content_hash, "n_chunks": len(chunks),
                 "ingested_at": now, "chunk_index": chunk.index, "page": chunk.page or 0,
                 "heading": chunk.heading, "start": chunk.start, "end": chunk.end,
+                "page_end": chunk.page_end or chunk.page or 0,
             }
             node = TextNode(id_=f"{doc_id}-{content_hash[:12]}-{chunk.index:04d}", text=chunk.text,
                             metadata=metadata, start_char_idx=chunk.start, end_char_idx=chunk.end)
@@ -230,8 +290,3 @@ class Ingestor:
                 gone.append(str(path))
         return gone
 
-
-def embedding_text(title: str, heading: str, text: str) -> str:
-    """What the dense model sees: the passage with its document title and heading path."""
-    context = heading if heading.startswith(title) else f"{title} > {heading}" if heading else title
-    return f"{context}\n{text}"

@@ -1,11 +1,14 @@
 """Structure-first splitting: headings and blocks, then sentences up to a token budget.
 
-Every chunk is an exact span ``doc.text[start:end]`` and carries its page and
-the path of headings above it ("Titre > Section > Sous-section").
+Every chunk is an exact span ``doc.text[start:end]`` and carries its pages and
+the path of headings above it ("Titre > Section > Sous-section"). A page break
+(PDF) ends a chunk like a heading does, unless the chunk is still very small, so
+that the page cited for a passage is the page its text is on.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ingest.document import Chunk, Document
@@ -15,6 +18,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–·▪]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9])")
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|MM|Dr|art|cf|p|pp|n|no|vol|etc|ex|env|av|apr|J\.-C)\.|\b[A-Z]\.)$")
+_ABBREVIATION_SPAN = 8  # longest abbreviation above, with its dot, plus the word boundary before it
 
 
 def count_tokens(text: str) -> int:
@@ -28,6 +32,7 @@ class _Unit:
     heading: str
     new_section: bool  # first unit under a heading
     block: int = 0  # blocks are separated by blank lines; a list or a slide body is one block
+    page: int | None = None
 
 
 def _is_heading_line(line: str) -> bool:
@@ -59,7 +64,9 @@ def _sentences(text: str, start: int, end: int):
     """Yield (start, end) of sentences inside a span, keeping abbreviations whole."""
     pieces, cursor = [], start
     for match in _SENTENCE_END.finditer(text, start, end):
-        if _ABBREVIATION.search(text[cursor:match.start()]):
+        # only the few characters before the stop can be an abbreviation: searching from the
+        # cursor would make a long line without a real sentence end quadratic
+        if _ABBREVIATION.search(text, max(cursor, match.start() - _ABBREVIATION_SPAN), match.start()):
             continue
         pieces.append((cursor, match.start()))
         cursor = match.end()
@@ -67,9 +74,22 @@ def _sentences(text: str, start: int, end: int):
     return [(s, e) for s, e in pieces if text[s:e].strip()]
 
 
+def _page_finder(doc: Document):
+    """``offset -> page number`` in O(log pages) (``Document.page_at`` is linear)."""
+    starts = [page.start for page in doc.pages]
+    if not starts:
+        return lambda offset: None
+
+    def find(offset: int) -> int | None:
+        return doc.pages[max(0, bisect_right(starts, offset) - 1)].number
+
+    return find
+
+
 def _units(doc: Document) -> list[_Unit]:
-    """Lines and sentences in reading order, each tagged with its heading path."""
+    """Lines and sentences in reading order, each tagged with its heading path and page."""
     text = doc.text
+    page_of = _page_finder(doc)
     stack: list[tuple[int, str]] = []
     units: list[_Unit] = []
     pending_section = True
@@ -93,12 +113,12 @@ def _units(doc: Document) -> list[_Unit]:
                     stack.pop()
                 stack.append((level, title))
                 pending_section = True
-                units.append(_Unit(l_start, l_end, _path(stack), True, block_no))
+                units.append(_Unit(l_start, l_end, _path(stack), True, block_no, page_of(l_start)))
                 pending_section = False
                 continue
             heading = _path(stack)
             for s_start, s_end in _sentences(text, l_start, l_end):
-                units.append(_Unit(s_start, s_end, heading, pending_section, block_no))
+                units.append(_Unit(s_start, s_end, heading, pending_section, block_no, page_of(s_start)))
                 pending_section = False
         first_block = False
     return units
@@ -111,18 +131,25 @@ def _path(stack: list[tuple[int, str]]) -> str:
 def split_document(doc: Document, chunk_size: int = 280, overlap: int = 30, min_size: int = 90) -> list[Chunk]:
     """Split ``doc`` into chunks of about ``chunk_size`` tokens (never mid-sentence when avoidable)."""
     text = doc.text
-    units = _units(doc)
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []
+    carried = 0  # how many units at the head of ``current`` repeat the end of the previous chunk
     size = 0
-    for unit in _explode_long(units, text, chunk_size):
+    for unit in _explode_long(_units(doc), text, chunk_size):
         tokens = count_tokens(text[unit.start:unit.end])
-        boundary = unit.new_section and size >= min_size
+        new_page = bool(current) and unit.page != current[-1].page
+        if new_page and size < min_size and carried and len(current) > carried:
+            # the small end of a page, after a chunk cut for size, joins that chunk rather than
+            # starting one that runs over onto the next page (the page cited must hold the text)
+            groups[-1].extend(current[carried:])
+            current, carried, size = [], 0, 0
+        boundary = (unit.new_section or new_page) and size >= min_size
         # finish a block (a list, a slide) rather than cut it, within a 30 % margin
         mid_block = current and unit.block == current[-1].block and size + tokens <= 1.3 * chunk_size
         if current and (boundary or (size + tokens > chunk_size and not mid_block)):
             groups.append(current)
             current = [] if boundary else _overlap_tail(current, text, overlap)
+            carried = len(current)
             size = sum(count_tokens(text[u.start:u.end]) for u in current)
         current.append(unit)
         size += tokens
@@ -132,8 +159,8 @@ def split_document(doc: Document, chunk_size: int = 280, overlap: int = 30, min_
     for group in groups:
         start, end = group[0].start, group[-1].end
         heading = next((u.heading for u in group if u.new_section), group[0].heading)
-        chunks.append(Chunk(text=text[start:end], start=start, end=end, page=doc.page_at(start),
-                            heading=heading, index=len(chunks)))
+        chunks.append(Chunk(text=text[start:end], start=start, end=end, page=group[0].page,
+                            heading=heading, index=len(chunks), page_end=group[-1].page))
     return chunks
 
 
@@ -143,7 +170,7 @@ def _overlap_tail(units: list[_Unit], text: str, overlap: int) -> list[_Unit]:
         tokens = count_tokens(text[unit.start:unit.end])
         if size + tokens > overlap:
             break
-        tail.insert(0, _Unit(unit.start, unit.end, unit.heading, False, unit.block))
+        tail.insert(0, _Unit(unit.start, unit.end, unit.heading, False, unit.block, unit.page))
         size += tokens
     return tail
 
@@ -161,7 +188,7 @@ def _explode_long(units: list[_Unit], text: str, chunk_size: int):
             if end < unit.end:
                 space = text.rfind(" ", start + limit // 2, end)
                 end = space if space > start else end
-            yield _Unit(start, end, unit.heading, unit.new_section and first, unit.block)
+            yield _Unit(start, end, unit.heading, unit.new_section and first, unit.block, unit.page)
             first = False
             start = end
             while start < unit.end and text[start].isspace():

@@ -1,15 +1,40 @@
-"""Shared fixtures. A guard fails any test that opens a socket outside 127.0.0.0/8 / ::1."""
+"""Shared fixtures. A guard fails any test that opens a socket outside 127.0.0.0/8 / ::1.
+
+The guard (tests/netguard/_netguard.py) is installed here for the pytest process
+and, through ``sitecustomize`` on ``PYTHONPATH``, in every Python subprocess a test
+starts (``assistant ingest``, ``chroma run``...). A refused connection raises
+:class:`NetworkGuardError`; it is also recorded, and the autouse fixture
+``_no_network_violation`` fails the test even if some library caught the error.
+"""
 from __future__ import annotations
 
-import ipaddress
+import atexit
 import os
-import socket
 import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-import assistant  # noqa: F401  (sets the offline environment first)
+NETGUARD_DIR = Path(__file__).resolve().parent / "netguard"
+sys.path.insert(0, str(NETGUARD_DIR))
+import _netguard  # noqa: E402
+
+_netguard.install()
+NetworkGuardError = _netguard.NetworkGuardError
+_is_loopback = _netguard.is_loopback
+
+# every subprocess started by a test inherits the guard and reports to the same log
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD_DIR), os.environ.get("PYTHONPATH", "")) if p)
+if not os.environ.get(_netguard.LOG_ENV):
+    _fd, _log = tempfile.mkstemp(prefix="netguard-", suffix=".log")
+    os.close(_fd)
+    os.environ[_netguard.LOG_ENV] = _log
+    atexit.register(lambda: os.path.exists(_log) and os.remove(_log))
+
+import assistant  # noqa: E402,F401  (sets the offline environment first)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -18,51 +43,39 @@ SEEDS_DEV = SHARED / "evals" / "seeds_dev.jsonl"
 SAMPLE = ROOT / "sample_corpus"
 
 
-class NetworkGuardError(RuntimeError):
-    pass
+class _Expected:
+    """``with netguard.expected():`` — refusals inside the block are the point of the test."""
+
+    def __init__(self):
+        self.refused: list[str] = []
+
+    @contextmanager
+    def expected(self):
+        before_mem, before_log = len(_netguard.VIOLATIONS), len(_netguard.read_log())
+        try:
+            yield self
+        finally:
+            self.refused += _netguard.VIOLATIONS[before_mem:]
+            del _netguard.VIOLATIONS[before_mem:]
+            log = _netguard.read_log()
+            if len(log) > before_log:
+                self.refused += log[before_log:]
+                with open(os.environ[_netguard.LOG_ENV], "w", encoding="utf-8") as handle:
+                    handle.writelines(line + "\n" for line in log[:before_log])
 
 
-def _is_loopback(address) -> bool:
-    if isinstance(address, tuple):
-        host = address[0]
-    elif isinstance(address, (str, bytes)):
-        return True  # AF_UNIX path
-    else:
-        return False
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False  # a host name: resolving it is already leaving the machine
+@pytest.fixture
+def netguard() -> _Expected:
+    return _Expected()
 
 
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
-_real_getaddrinfo = socket.getaddrinfo
-
-
-def _guarded_connect(self, address):
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-        raise NetworkGuardError(f"connexion réseau interdite hors de la machine : {address!r}")
-    return _real_connect(self, address)
-
-
-def _guarded_connect_ex(self, address):
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-        raise NetworkGuardError(f"connexion réseau interdite hors de la machine : {address!r}")
-    return _real_connect_ex(self, address)
-
-
-def _guarded_getaddrinfo(host, *args, **kwargs):
-    if host not in (None, "localhost", "") and not _is_loopback((host if isinstance(host, str) else host.decode(),)):
-        raise NetworkGuardError(f"résolution DNS interdite : {host!r}")
-    return _real_getaddrinfo(host, *args, **kwargs)
-
-
-socket.socket.connect = _guarded_connect
-socket.socket.connect_ex = _guarded_connect_ex
-socket.getaddrinfo = _guarded_getaddrinfo
+@pytest.fixture(autouse=True)
+def _no_network_violation():
+    before_mem, before_log = len(_netguard.VIOLATIONS), len(_netguard.read_log())
+    yield
+    new = _netguard.VIOLATIONS[before_mem:] + _netguard.read_log()[before_log:]
+    if new:
+        pytest.fail("accès réseau hors de la machine pendant le test :\n" + "\n".join(new[:10]), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,235 @@
+"""Outputs of ``assistant bench``: ``bench.json``, ``bench.md`` and PNG plots versus corpus size."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+PLOTS = {"latency": "latency_vs_size.png", "memory": "memory_vs_size.png"}
+
+
+def _f(value, digits: int = 0, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, (int, float)):
+        text = f"{value:,.{digits}f}".replace(",", " ")
+        return f"{text}{unit}"
+    return str(value)
+
+
+def write_outputs(result: dict, out: Path) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "bench.json", "markdown": out / "bench.md"}
+    paths.update(write_plots(result, out))
+    result.setdefault("outputs", {})
+    result["outputs"] = {k: str(v) for k, v in paths.items()}
+    paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    paths["markdown"].write_text(markdown(result), encoding="utf-8")
+    return paths
+
+
+def markdown(result: dict) -> str:
+    meta, ing, re_, q, peer = result["meta"], result["ingest"], result["reingest"], result["query"], result["peer"]
+    machine = meta["machine"]
+    lines = [
+        "# Bench: ingestion, latency, memory, scale",
+        "",
+        f"- Command: `{meta.get('command') or 'assistant bench'}`" + (" (quick mode: smoke figures)" if meta["quick"] else ""),
+        f"- Date (UTC): {meta['date']}; duration {_f(meta.get('seconds'), 0, ' s')}; code {meta.get('git') or '?'}",
+        f"- Machine: {machine['cores']} cores, {machine['cpu_model']}, {_f(machine['memory_gb'], 0, ' GB')} RAM; "
+        f"load average at start {machine.get('load_average_at_start')}; torch threads {ing.get('threads')}",
+        "",
+        "## Targets",
+        "",
+        "| Target | Measured | Limit | Met |",
+        "|---|---|---|---|",
+    ]
+    for row in result.get("targets", []):
+        lines.append(f"| {row['target']} | {_f(row['value'], 3 if isinstance(row['value'], float) and row['value'] < 10 else 0)} "
+                     f"| {row['limit']} | {_f(row['met'])} |")
+    raw = ing["raw_embed"]
+    ph = ing["phases_s"]
+    lines += [
+        "",
+        "## Ingestion",
+        "",
+        f"Corpus: {ing['documents']} documents, {ing['pages']} pages (PDF pages, other formats one page per "
+        f"3,000 characters), {ing['chunks']} chunks; embedding model loaded beforehand in {_f(ing['model_load_s'], 1, ' s')}; "
+        f"batch size {ing['embed_batch_size']}.",
+        "",
+        "| Measure | Value |",
+        "|---|---|",
+        f"| Full ingest | {_f(ing['seconds'], 2, ' s')} — {_f(ing['chunks_per_s'], 1)} chunks/s, {_f(ing['pages_per_s'], 2)} pages/s |",
+        f"| load + clean + split | {_f(ph.get('load_split'), 2, ' s')} |",
+        f"| embed | {_f(ph.get('embed'), 2, ' s')} ({_f(ing['embed_phase_chunks_per_s'], 1)} chunks/s) |",
+        f"| store (Chroma) | {_f(ph.get('store'), 2, ' s')} |",
+        f"| other (file listing, hashing, version) | {_f(ing.get('other_s'), 2, ' s')} |",
+        f"| Model alone on the same chunks | {_f(raw['seconds'], 2, ' s')} — {_f(raw['chunks_per_s'], 1)} chunks/s |",
+        f"| Ingest / raw embedding throughput | {_f(ing['ratio_to_raw_embedding'], 2)} (embed phase alone: {_f(ing['embed_phase_ratio_to_raw'], 2)}) |",
+        f"| No-change re-ingest | {_f(re_['seconds_in_process'], 2, ' s')} in process; {_f(re_['process_start_to_done_s'], 2, ' s')} "
+        f"from process start (imports included); {re_['skipped']}/{re_['files']} files skipped, model loaded: {_f(re_['model_loaded'])} |",
+        f"| Peak memory of the ingest | {_f(ing['peak_rss_mb'], 0, ' MB')} |",
+        f"| Index size on disk | {_f(ing['index_mb'], 1, ' MB')} ({_f(ing['index_mb'] * 1000 / max(ing['chunks'], 1), 1, ' MB')} per 1,000 chunks) |",
+    ]
+    tune = result.get("tune")
+    if tune:
+        batches = sorted({r["batch_size"] for r in tune["grid"]})
+        lines += ["", f"Model alone on {tune['grid'][0]['chunks']} of these chunks, chunks/s by torch threads "
+                      f"(rows) and batch size (columns):", "",
+                  "| threads | " + " | ".join(f"batch {b}" for b in batches) + " |",
+                  "|---|" + "---|" * len(batches)]
+        for threads in sorted({r["threads"] for r in tune["grid"]}):
+            cells = sorted((r for r in tune["grid"] if r["threads"] == threads), key=lambda r: r["batch_size"])
+            lines.append(f"| {threads} | " + " | ".join(_f(r["chunks_per_s"], 1) for r in cells) + " |")
+    lines += [
+        "",
+        "## Query latency",
+        "",
+        f"{q['questions']} questions, index of {q['chunks']} chunks; start-up (model, BM25, vocabulary, one warm-up "
+        f"answer) {_f(q['startup_s'], 2, ' s')}, {_f(q['process_start_to_ready_s'], 2, ' s')} from process start. "
+        "Each retrieval pass starts with an empty query-embedding cache.",
+        "",
+        "| Measure | median | p95 | quality |",
+        "|---|---|---|---|",
+    ]
+    for mode, row in q["retrieval"].items():
+        quality = f"evidence@5 {_f(row.get('evidence@5'), 2)}, doc hit@5 {_f(row.get('doc_hit@5'), 2)}" \
+            if row.get("evidence@5") is not None else ("cache " + json.dumps(row.get("cache")) if row.get("cache") else "")
+        label = "hybrid, query embedding cached" if mode == "hybrid_cached_query" else f"retrieval {mode}"
+        lines.append(f"| {label} | {_f(row['p50'], 1, ' ms')} | {_f(row['p95'], 1, ' ms')} | {quality} |")
+    ext = q["answers"].get("extractive")
+    if ext:
+        lines.append(f"| answer extractive, total | {_f(ext['total_ms']['p50'], 1, ' ms')} | {_f(ext['total_ms']['p95'], 1, ' ms')} "
+                     f"| {ext['abstained']}/{ext['n']} refusals |")
+        lines.append(f"| answer extractive, first text | {_f(ext['first_text_ms']['p50'], 1, ' ms')} "
+                     f"| {_f(ext['first_text_ms']['p95'], 1, ' ms')} | |")
+    loc = q["answers"].get("local")
+    if loc and not loc.get("skipped"):
+        lines.append(f"| answer local LLM, first token | {_f(loc['first_token_ms']['p50'], 0, ' ms')} "
+                     f"| {_f(loc['first_token_ms']['p95'], 0, ' ms')} | {loc['n']} questions (of {loc['asked_for']} asked, "
+                     f"budget {loc['budget_s']:.0f} s) |")
+        lines.append(f"| answer local LLM, total | {_f(loc['total_ms']['p50'], 0, ' ms')} | {_f(loc['total_ms']['p95'], 0, ' ms')} "
+                     f"| model load {_f(loc['load_s'], 1, ' s')}, warm-up {_f(loc['warmup_s'], 1, ' s')} |")
+    elif loc:
+        lines.append(f"| answer local LLM | — | — | skipped: {loc['skipped']} |")
+    lines += [
+        "",
+        "## Memory",
+        "",
+        "| Process | Resident memory |",
+        "|---|---|",
+        f"| ingest (peak, model included) | {_f(ing['peak_rss_mb'], 0, ' MB')} |",
+        f"| server idle: Assistant loaded, no LLM | {_f(q['idle_rss_mb'], 0, ' MB')} |",
+        f"| while answering, extractive (peak) | {_f(q['peak_rss_answering_mb'], 0, ' MB')} |",
+    ]
+    if loc and not loc.get("skipped"):
+        lines.append(f"| local LLM loaded | {_f(loc['rss_with_llm_mb'], 0, ' MB')} |")
+        lines.append(f"| while answering, local LLM (peak) | {_f(q.get('peak_rss_answering_local_mb'), 0, ' MB')} |")
+    pr = peer["ratios"]
+    lines += [
+        "",
+        "## Peer: llama-index default pipeline, same files, questions and model, same run",
+        "",
+        f"VectorStoreIndex in memory, SentenceSplitter {peer['chunk_size']}/{peer['chunk_overlap']}: "
+        f"{peer['chunks']} chunks. Ratios are peer / ours (above 1: the peer is slower).",
+        "",
+        "| Measure | Peer | Ours | Ratio |",
+        "|---|---|---|---|",
+        f"| ingest time | {_f(peer['build_s'], 2, ' s')} | {_f(ing['seconds'], 2, ' s')} | {_f(pr['ingest_time'], 2)} |",
+        f"| retrieval median (peer dense vs our hybrid) | {_f(peer['retrieval_dense']['p50'], 1, ' ms')} "
+        f"| {_f(q['retrieval'].get('hybrid', {}).get('p50'), 1, ' ms')} | {_f(pr['query_p50_vs_hybrid'], 2)} |",
+        f"| retrieval p95 (peer dense vs our hybrid) | {_f(peer['retrieval_dense']['p95'], 1, ' ms')} "
+        f"| {_f(q['retrieval'].get('hybrid', {}).get('p95'), 1, ' ms')} | {_f(pr['query_p95_vs_hybrid'], 2)} |",
+        f"| extractive answer median | {_f(peer['answers_extractive_ms']['p50'], 1, ' ms')} "
+        f"| {_f((ext or {}).get('total_ms', {}).get('p50'), 1, ' ms')} | {_f(pr['extractive_answer_p50'], 2)} |",
+        f"| evidence@5 | {_f(pr['evidence@5']['peer_dense'], 2)} | {_f(pr['evidence@5']['ours_hybrid'], 2)} | |",
+        f"| peak memory (build and queries) | {_f(peer['peak_rss_mb'], 0, ' MB')} | {_f(ing['peak_rss_mb'], 0, ' MB')} (ingest) | |",
+        "",
+        "## Scale",
+        "",
+        "Synthetic French documents (`evals/synthetic.py`) added to the corpus; the real questions asked each time. "
+        "Synthetic chunks carry composed e5 vectors (mean of their sentences' real vectors; fidelity below), "
+        "the real chunks their real vectors; queries always use the real model.",
+        "",
+        "| Chunks | × seeds | BM25 p50/p95 | dense p50/p95 | hybrid p50/p95 | extractive p50/p95 | evidence@5 hybrid | "
+        "start-up | idle RSS | peak RSS | index MB/1k chunks | build |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in result["scale"]:
+        r = p["retrieval_ms"]
+
+        def pair(mode):
+            row = r.get(mode) or {}
+            return f"{_f(row.get('p50'), 1)} / {_f(row.get('p95'), 1)} ms"
+
+        build = p.get("build")
+        if build:
+            inc = build["increment"]
+            btxt = (f"{_f(build['build_s_cumulative'], 0, ' s')} cumulated" + (" (cached)" if build.get("cached") else "")
+                    + f"; fidelity cos {_f(inc.get('fidelity', {}).get('mean_cosine'), 3)}")
+        else:
+            btxt = "real ingest (above)"
+        lines.append(f"| {_f(p['chunks'])} | {p['x_seeds']} | {pair('bm25')} | {pair('dense')} | {pair('hybrid')} "
+                     f"| {_f(p['extractive_ms']['p50'], 1)} / {_f(p['extractive_ms']['p95'], 1)} ms "
+                     f"| {_f(p['evidence@5'].get('hybrid'), 2)} | {_f(p['startup_s'], 1, ' s')} "
+                     f"| {_f(p['idle_rss_mb'], 0, ' MB')} | {_f(p['peak_rss_answering_mb'], 0, ' MB')} "
+                     f"| {_f(p['index_mb_per_1000_chunks'], 1)} | {btxt} |")
+    lines += ["", "Plots: " + ", ".join(f"`{name}`" for name in PLOTS.values()), ""]
+    return "\n".join(lines)
+
+
+def write_plots(result: dict, out: Path) -> dict[str, Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = sorted(result["scale"], key=lambda p: p["chunks"])
+    xs = [p["chunks"] for p in points]
+    paths = {}
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    series = [("bm25", "BM25"), ("dense", "dense"), ("hybrid", "hybrid")]
+    for mode, label in series:
+        for stat, style in (("p50", "-o"), ("p95", "--x")):
+            ys = [(p["retrieval_ms"].get(mode) or {}).get(stat) for p in points]
+            if any(y is not None for y in ys):
+                ax.plot(xs, ys, style, label=f"{label} {stat}")
+    for stat, style in (("p50", "-s"), ("p95", "--s")):
+        ys = [p["extractive_ms"].get(stat) for p in points]
+        if any(y is not None for y in ys):
+            ax.plot(xs, ys, style, label=f"extractive answer {stat}")
+    ax.axhline(150, color="grey", lw=0.8, ls=":", label="150 ms (retrieval target)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("chunks in the index")
+    ax.set_ylabel("latency (ms)")
+    ax.set_title("Query latency vs corpus size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    paths["latency_plot"] = out / PLOTS["latency"]
+    fig.savefig(paths["latency_plot"], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(xs, [p["idle_rss_mb"] for p in points], "-o", label="server idle (no LLM)")
+    ax.plot(xs, [p["peak_rss_answering_mb"] for p in points], "--x", label="peak while answering (extractive)")
+    builds = [(p["chunks"], (p.get("build") or {}).get("increment", {}).get("peak_rss_mb")) for p in points]
+    builds = [(x, y) for x, y in builds if y]
+    if builds:
+        ax.plot([b[0] for b in builds], [b[1] for b in builds], ":^", label="peak while building the index")
+    ax.plot(xs, [p["index_mb"] for p in points], "-.s", label="index on disk")
+    ax.axhline(1536, color="grey", lw=0.8, ls=":", label="1.5 GB (idle target)")
+    ax.set_xscale("log")
+    ax.set_xlabel("chunks in the index")
+    ax.set_ylabel("MB")
+    ax.set_title("Memory and index size vs corpus size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    paths["memory_plot"] = out / PLOTS["memory"]
+    fig.savefig(paths["memory_plot"], dpi=110)
+    plt.close(fig)
+    return paths

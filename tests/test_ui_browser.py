@@ -1,0 +1,298 @@
+"""The web page in headless Chromium (Selenium + Debian chromium-driver), on the real server.
+
+* the calendar question typed in the box gets its answer, the sources panel shows the
+  cited passage of the slide deck with the matched words highlighted, a marker [n]
+  brings its source into view, 👍 writes a SQLite row; a screenshot is saved;
+* the landing view is French (even with an English browser) and offers the example questions;
+* a document full of HTML/JS (``<script>``, ``<img onerror>``, ``javascript:`` link) and a
+  question with tags are displayed as text: nothing runs, no dialog opens.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+selenium = pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CALENDAR = "Quel est le calendrier de signature des contrats de ville ?"
+SLIDE_DECK = "002_ade2664f57edfe95.txt"
+XSS_DOC = """Note du comité de pilotage <img src=x onerror=window.__pwned=1> et de la gouvernance
+
+Le comité de pilotage du contrat de ville se réunit le 12 février 2024 à la préfecture <script>window.__pwned=1</script> pour valider le programme d'actions.
+
+La charte de gouvernance <img src=x onerror=alert(1)> prévoit une réunion trimestrielle des signataires du contrat de ville.
+
+Un lien [cliquez ici](javascript:window.__pwned=1) et un bouton <button onclick="window.__pwned=1">ok</button> restent du texte, comme <svg onload=window.__pwned=1></svg> et ${window.__pwned=1} ou {{constructor.constructor('window.__pwned=1')()}}.
+"""
+XSS_QUESTION = "Quand se réunit le comité de pilotage du contrat de ville ?"
+TIMEOUT = 90
+
+
+def chromedriver_path() -> str:
+    path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not os.path.exists(path):
+        pytest.fail("chromedriver absent : `make test` l'installe (scripts/install_browser.py)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium_path
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=en-US"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # to list every request the page makes
+    driver = webdriver.Chrome(service=Service(chromedriver_path()), options=options)
+    driver.set_page_load_timeout(TIMEOUT)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def seeds_server(seeds_assistant, tmp_path_factory):
+    from ui.server import serve_in_background
+
+    feedback = tmp_path_factory.mktemp("browser_fb") / "feedback.sqlite"
+    demo, url = serve_in_background(seeds_assistant, feedback_path=feedback)
+    yield url, feedback
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def xss_server(seeds_assistant, settings_factory, tmp_path_factory):
+    from assistant.api import Assistant
+    from ui.server import serve_in_background
+
+    folder = tmp_path_factory.mktemp("xss_docs")
+    (folder / "note_piegee.txt").write_text(XSS_DOC, encoding="utf-8")
+    settings = settings_factory("xss_index", llm="extractive", upload_dir=tmp_path_factory.mktemp("xss_uploads"))
+    shared = Assistant(settings, embed_model=seeds_assistant.embed_model)
+    report = shared.ingest([folder])
+    assert report.usable == 1, report.summary()
+    demo, url = serve_in_background(shared, allow_upload=True,
+                                    feedback_path=tmp_path_factory.mktemp("xss_fb") / "fb.sqlite")
+    yield url
+    demo.close()
+
+
+def wait(driver, condition, timeout=TIMEOUT):
+    return WebDriverWait(driver, timeout, poll_frequency=0.3).until(lambda d: condition(d))
+
+
+def open_app(driver, url):
+    driver.get(url)
+    box = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"))
+    wait(driver, lambda d: "documents" in d.find_element(By.ID, "status-line").text)
+    return box
+
+
+def ask(driver, box, question):
+    box.clear()
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+
+
+def chat_text(driver) -> str:
+    return driver.find_element(By.ID, "chatbot").text
+
+
+def requested_urls(driver) -> list[str]:
+    """URLs requested by the page since the last call (Chrome's network log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def assert_loopback_only(urls: list[str]):
+    outside = [u for u in urls if not u.startswith(("http://127.0.0.1:", "data:", "blob:"))]
+    assert not outside, outside  # no fonts, analytics or images fetched from the internet
+
+
+def assert_nothing_ran(driver):
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text  # noqa: B018
+    injected = driver.execute_script(
+        "return document.querySelectorAll('#chatbot img[src=\"x\"], #sources img, #sources script, "
+        "#chatbot script, #sources button, #documents img, svg[onload]').length")
+    assert injected == 0
+
+
+def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_server):
+    url, feedback = seeds_server
+    box = open_app(browser, url)
+    ask(browser, box, CALENDAR)
+    wait(browser, lambda d: "31 mars 2024" in chat_text(d) and d.find_elements(By.CSS_SELECTOR, "#chatbot a.cite"))
+    cards = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#sources .src-card[id^='src-1-']"))
+    deadline = [c for c in cards if "31 mars 2024" in c.text]
+    assert deadline, [c.text[:200] for c in cards]
+    assert SLIDE_DECK in deadline[0].text  # the cited passage of the slide deck, with its file
+    marks = [m.text.lower() for m in browser.find_elements(By.CSS_SELECTOR, "#sources mark")]
+    assert {"calendrier", "signature", "contrats"} & set(marks)
+
+    # a marker [n] in the answer brings source n into view (and flashes it)
+    target = deadline[0].get_attribute("id")
+    link = browser.find_element(By.CSS_SELECTOR, f"#chatbot a.cite[href='#{target}']")
+    browser.execute_script("window.scrollTo(0, 0)")
+    link.click()
+    wait(browser, lambda d: "flash" in d.find_element(By.ID, target).get_attribute("class"), 10)
+    time.sleep(0.8)  # smooth scrolling
+    assert browser.execute_script(
+        "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
+        "return r.bottom > 0 && r.top < window.innerHeight;", target)
+    assert len(browser.window_handles) == 1 and browser.current_url.rstrip("/") == url.rstrip("/")
+    # inside the source, the sentence the answer relies on is marked and scrolled into view
+    cited = [e.text for e in deadline[0].find_elements(By.CSS_SELECTOR, ".src-text .cited")]
+    assert any("31 mars 2024" in t for t in cited), cited
+    assert browser.execute_script(
+        "const card = document.getElementById(arguments[0]);"
+        "const box = card.querySelector('.src-text').getBoundingClientRect();"
+        "const line = [...card.querySelectorAll('.cited')].find(e => e.textContent.includes('31 mars 2024'))"
+        ".getBoundingClientRect();"
+        "return line.top >= box.top - 1 && line.top < box.bottom;", target)
+
+    # 👍 on the answer: a row in the SQLite file, with question, answer, citations and settings
+    browser.find_element(By.CSS_SELECTOR, "#feedback-comment textarea").send_keys("Très clair pour ma séance")
+    browser.find_element(By.ID, "vote-up").click()
+    wait(browser, lambda d: "enregistré" in d.find_element(By.ID, "feedback-status").text)
+    with sqlite3.connect(feedback) as db:
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute("SELECT * FROM feedback")]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["vote"] == "up" and row["question"] == CALENDAR and row["comment"] == "Très clair pour ma séance"
+    assert "31 mars 2024" in row["answer"]
+    assert SLIDE_DECK in {c["source"] for c in json.loads(row["citations"])}
+    assert json.loads(row["settings"])["backend"] == "extractive"
+
+    assert_loopback_only(requested_urls(browser))
+    shot = save_screenshot(browser, "chat_calendrier.png")
+    assert shot.stat().st_size > 10_000
+    print(f"capture d'écran : {shot}")
+
+
+def test_landing_view_is_french_with_examples_and_reset(browser, seeds_server):
+    url, _ = seeds_server
+    box = open_app(browser, url)
+    assert browser.execute_script("return document.documentElement.lang") == "fr"
+    landing = chat_text(browser)
+    assert CALENDAR in landing and "Comment mobiliser le droit commun ?" in landing
+    assert box.get_attribute("placeholder").startswith("Votre question")
+    page = browser.find_element(By.TAG_NAME, "body").text
+    for french in ("Nouvelle conversation", "Envoyer", "Préparer une séance", "Bibliothèque", "Filtres"):
+        assert french in page
+    for english in ("Use via API", "Built with Gradio", "Submit", "Clear"):
+        assert english not in page
+    # an example question runs when clicked
+    example = next(b for b in browser.find_elements(By.CSS_SELECTOR, "#chatbot button")
+                   if "droit commun" in b.text)
+    example.click()
+    wait(browser, lambda d: "[1]" in chat_text(d) and "droit commun" in chat_text(d).lower())
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#sources .src-card"))
+    browser.find_element(By.ID, "new-conversation").click()
+    wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "#sources .src-card"))
+    wait(browser, lambda d: CALENDAR in chat_text(d))  # the landing view with its examples is back
+
+
+def test_html_and_scripts_in_documents_and_questions_are_shown_as_text(browser, xss_server):
+    box = open_app(browser, xss_server)
+    ask(browser, box, XSS_QUESTION)
+    wait(browser, lambda d: "12 février 2024" in chat_text(d))
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#sources .src-card[id^='src-1-']"))
+    text = chat_text(browser)
+    assert "<script>window.__pwned=1</script>" in text  # shown, not run
+    sources = browser.find_element(By.ID, "sources").text
+    assert "<img src=x onerror=" in sources  # the title and the passage, as text
+    assert_nothing_ran(browser)
+
+    ask(browser, box, "<img src=x onerror=alert(1)> <script>window.__pwned=2</script> Quand se réunit le "
+                      "comité de pilotage ?")
+    wait(browser, lambda d: "window.__pwned=2" in chat_text(d))
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chatbot a.cite")) >= 2
+         or "Je ne trouve pas" in chat_text(d).split("window.__pwned=2", 1)[1])
+    assert "<img src=x onerror=alert(1)>" in chat_text(browser)
+    urls = requested_urls(browser)
+    assert_loopback_only(urls)
+    assert not [u for u in urls if u.rstrip("/").endswith("/x")]  # no <img src=x> was ever created
+
+    open_tab(browser, "Bibliothèque")
+    wait(browser, lambda d: "<img src=x onerror=window.__pwned=1>" in d.find_element(By.ID, "documents").text)
+    time.sleep(1)
+    assert_nothing_ran(browser)
+    save_screenshot(browser, "xss_bibliotheque.png")
+
+
+def open_tab(driver, label):
+    next(b for b in driver.find_elements(By.CSS_SELECTOR, "button[role='tab']") if label in b.text).click()
+
+
+def save_screenshot(driver, name) -> Path:
+    folder = Path(os.environ.get("UI_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "ui_screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(folder / name))
+    return folder / name
+
+
+def test_trainer_workspace_tab_builds_the_timeline(browser, seeds_server):
+    url, _ = seeds_server
+    open_app(browser, url)
+    open_tab(browser, "Préparer une séance")
+    theme = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#ws-theme textarea"))
+    theme.send_keys("calendrier des contrats de ville")
+    browser.find_element(By.ID, "ws-prepare").click()
+    timeline = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#workspace .ws-timeline"))
+    dates = [e.text for e in timeline.find_elements(By.CSS_SELECTOR, ".ws-date")]
+    assert "31 mars 2024" in dates and dates.index("fin octobre 2023") < dates.index("31 mars 2024")
+    link = timeline.find_element(By.XPATH, ".//li[span[text()='31 mars 2024']]/a[@class='cite']")
+    link.click()
+    target = link.get_attribute("href").split("#", 1)[1]
+    wait(browser, lambda d: "flash" in d.find_element(By.ID, target).get_attribute("class"), 10)
+    assert SLIDE_DECK in browser.find_element(By.ID, "workspace").text
+    wait(browser, lambda d: d.find_element(By.ID, "ws-file").is_displayed())
+    save_screenshot(browser, "preparer_une_seance.png")
+
+
+def test_upload_in_the_library_tab_indexes_the_file(browser, xss_server, tmp_path):
+    open_app(browser, xss_server)
+    open_tab(browser, "Bibliothèque")
+    doc = tmp_path / "Fiche conseil citoyen.md"
+    doc.write_text("# Fiche conseil citoyen\n\nLe conseil citoyen des Glycines se réunit le 9 mai 2024 en mairie "
+                   "annexe pour suivre le contrat de ville.\n", encoding="utf-8")
+    wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#upload input[type='file']")).send_keys(str(doc))
+    wait(browser, lambda d: "Fiche conseil citoyen" in d.find_element(By.ID, "upload").text)
+    browser.find_element(By.ID, "upload-ingest").click()
+    report = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#upload-report textarea"))
+    wait(browser, lambda d: "ajoutés : 1" in report.get_attribute("value"))
+    wait(browser, lambda d: "Fiche conseil citoyen" in d.find_element(By.ID, "documents").text)
+    assert "2 documents" in browser.find_element(By.ID, "status-line").text
+
+
+def test_a_100000_character_question_gets_a_clear_message(browser, seeds_server):
+    url, _ = seeds_server
+    box = open_app(browser, url)
+    browser.execute_script(  # pasting 100,000 characters: set the value as the browser would, then send
+        "const box = arguments[0];"
+        "Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(box, arguments[1]);"
+        "box.dispatchEvent(new Event('input', {bubbles: true}));", box, "Que dit la circulaire ? " * 4200)
+    browser.find_element(By.ID, "send").click()
+    wait(browser, lambda d: "La question est trop longue" in chat_text(d))
+    assert "maximum 2000" in chat_text(browser) and len(chat_text(browser)) < 5000
+    ask(browser, box, "\x01\x02 Comment mobiliser le droit commun ? \x7f")  # the chat goes on; control characters dropped
+    wait(browser, lambda d: "[1]" in chat_text(d))

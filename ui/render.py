@@ -1,0 +1,250 @@
+"""HTML for the chat and the sources panel. Every piece of document or user text is escaped here.
+
+Nothing coming from a document, a question or a model is ever inserted as
+markup: it goes through ``html.escape`` (and, for the chat bubbles that Gradio
+renders as Markdown, a Markdown escape first). The only tags produced are our
+own: citation links ``[n]``, ``<mark>`` around matched words, and the layout.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from index.bm25 import tokenize
+
+KIND_LABELS = {
+    "circulaire": "Circulaire",
+    "cycle": "Cycle de formation",
+    "guide": "Guide",
+    "autre": "Autre document",
+}
+BACKEND_LABELS = {
+    "extractive": "extractif (phrases des documents, sans modèle de langage)",
+    "local": "modèle de langage local",
+    "openai": "serveur de modèle compatible OpenAI",
+}
+MARKERS = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"]
+
+
+def esc(text) -> str:
+    """Text as inert HTML (quotes included, so it is safe in attributes too)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def md_esc(text: str) -> str:
+    """Text for a Markdown renderer: no Markdown syntax, no HTML, line breaks kept."""
+    return esc(_MD_SPECIAL.sub(r"\\\1", text or ""))
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind or "", (kind or "").capitalize() or "Document")
+
+
+def backend_label(name: str) -> str:
+    return BACKEND_LABELS.get(name, name)
+
+
+def french_date(iso: str | None) -> str:
+    """'2024-03-31' -> '31 mars 2024' (anything else is returned as it is)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", (iso or "").strip())
+    if not m:
+        return iso or ""
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not 1 <= month <= 12:
+        return iso
+    return f"{'1er' if day == 1 else day} {_MONTHS[month - 1]} {year}"
+
+
+def source_id(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def cite_link(turn: int, n: int) -> str:
+    target = source_id(turn, n)
+    return (f'<a class="cite" href="#{target}" data-target="{target}" '
+            f'title="Voir la source {n}">[{n}]</a>')
+
+
+def answer_markdown(text: str, turn: int, known: set[int] | None = None) -> str:
+    """The answer for the chat bubble: escaped text, markers turned into links to the sources panel."""
+    out, last = [], 0
+    for m in MARKERS.finditer(text or ""):
+        out.append(md_esc(text[last:m.start()]))
+        numbers = [int(n) for n in re.split(r"\s*[,;]\s*", m.group(1))]
+        if known is not None and not all(n in known for n in numbers):
+            out.append(md_esc(m.group(0)))
+        else:
+            out.append("".join(cite_link(turn, n) for n in numbers))
+        last = m.end()
+    out.append(md_esc((text or "")[last:]))
+    return "".join(out)
+
+
+def streaming_markdown(text: str) -> str:
+    """Partial model output while it streams: escaped, markers left as plain text."""
+    return md_esc(text) + " ▌"
+
+
+def _marked(text: str, wanted: set[str]) -> str:
+    out, last = [], 0
+    for m in _WORD.finditer(text):
+        stems = tokenize(m.group(0))
+        if stems and stems[0] in wanted:
+            out.append(esc(text[last:m.start()]))
+            out.append(f"<mark>{esc(m.group(0))}</mark>")
+            last = m.end()
+    out.append(esc(text[last:]))
+    return "".join(out)
+
+
+def highlight(text: str, question: str, cited: list[tuple[int, int]] = ()) -> str:
+    """Escaped passage: words matching the question (same stem) in ``<mark>``, the cited sentences
+    (``cited``: disjoint character spans) in ``<span class="cited">``."""
+    text, wanted = text or "", set(tokenize(question or ""))
+    out, last = [], 0
+    for start, end in sorted(cited):
+        out.append(_marked(text[last:start], wanted))
+        out.append(f'<span class="cited">{_marked(text[start:end], wanted)}</span>')
+        last = end
+    out.append(_marked(text[last:], wanted))
+    return "".join(out)
+
+
+def citing_sentences(answer: str) -> dict[int, list[str]]:
+    """For each marker number, the answer sentences that end with it (markers removed)."""
+    found: dict[int, list[str]] = {}
+    last = 0
+    for m in re.finditer(r"((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])+)", answer or ""):
+        sentence = answer[last:m.start()].strip(" -\n")
+        last = m.end()
+        for n in map(int, re.findall(r"\d{1,2}", m.group(1))):
+            found.setdefault(n, []).append(sentence)
+    return found
+
+
+def cited_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
+    """Spans of ``text`` (its sentences) that carry the answer sentences citing it."""
+    from ingest.split import sentence_spans
+
+    targets = [set(tokenize(s)) for s in sentences if s]
+    spans = []
+    for start, end in sentence_spans(text or ""):
+        tokens = set(tokenize(text[start:end]))
+        if tokens and any(t and len(tokens & t) >= 0.6 * len(t) and len(tokens & t) >= 0.5 * len(tokens)
+                          for t in targets):
+            spans.append((start, end))
+    return spans
+
+
+def _meta_line(item: dict) -> str:
+    parts = [kind_label(item.get("kind", ""))]
+    if item.get("date"):
+        parts.append(french_date(item["date"]))
+    if item.get("page"):
+        parts.append(f"page {item['page']}")
+    if item.get("source"):
+        parts.append(item["source"])
+    return " · ".join(esc(p) for p in parts)
+
+
+def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2400,
+          cited: list[str] = ()) -> str:
+    text = item.get("text", "") or ""
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] + " […]"
+    spans = cited_spans(text, list(cited)) if cited else []
+    heading = item.get("heading") or ""
+    heading_html = f'<div class="src-heading">{esc(heading)}</div>' if heading and heading != item.get("title") else ""
+    return (
+        f'<div class="src-card" id="{esc(anchor)}">'
+        f'<div class="src-head"><span class="src-num">{esc(label)}</span> '
+        f'<span class="src-title">{esc(item.get("title") or item.get("source") or "Document")}</span></div>'
+        f'<div class="src-meta">{_meta_line(item)}</div>{heading_html}'
+        f'<blockquote class="src-text">{highlight(text, question, spans)}</blockquote></div>'
+    )
+
+
+def retrieved_html(passages: list, question: str, turn: int, limit: int = 5) -> str:
+    """The panel while the answer is being written: the passages found, at once."""
+    if not passages:
+        return ('<div class="sources"><p class="src-empty">Aucun passage trouvé dans les documents indexés '
+                '(vérifiez les filtres).</p></div>')
+    cards = [_card(_passage_dict(p), question, f"ret-{turn}-{i}", f"#{i}")
+             for i, p in enumerate(passages[:limit], start=1)]
+    return ('<div class="sources"><p class="src-status">Passages trouvés — la réponse est en cours de '
+            f'rédaction…</p>{"".join(cards)}</div>')
+
+
+def _passage_dict(p) -> dict:
+    if isinstance(p, dict):
+        return p
+    return {"title": p.title, "kind": p.kind, "date": p.date, "page": p.page, "source": p.source,
+            "heading": p.heading, "text": p.text}
+
+
+def turn_sources_html(turn: dict, number: int) -> str:
+    """Sources of one answered turn (``turn['answer']`` is ``Answer.to_dict()``)."""
+    answer = turn["answer"]
+    question = answer.get("standalone_question") or answer.get("question", "")
+    if answer.get("citations"):
+        citing = citing_sentences(answer.get("answer", ""))
+        return "".join(_card(c, question, source_id(number, c["id"]), f"[{c['id']}]", cited=citing.get(c["id"], []))
+                       for c in answer["citations"])
+    lines = ['<p class="src-empty">Aucune source : la réponse n’a pas été trouvée dans les documents indexés.</p>']
+    if answer.get("suggestions"):
+        lines.append('<p class="src-status">Documents les plus proches :</p><ul class="src-suggest">')
+        lines.extend(f"<li>{esc(s.get('title') or s.get('source'))} <span class='src-meta'>"
+                     f"({esc(kind_label(s.get('kind', '')))}{', ' + esc(french_date(s['date'])) if s.get('date') else ''})"
+                     f"</span></li>" for s in answer["suggestions"])
+        lines.append("</ul>")
+    return "".join(lines)
+
+
+def sources_html(turns: list[dict]) -> str:
+    """The whole panel: the last answer's sources open, earlier ones folded (their markers still work)."""
+    if not turns:
+        return ('<div class="sources"><p class="src-empty">Les sources citées dans les réponses apparaîtront ici, '
+                'avec les passages et les mots retrouvés surlignés.</p></div>')
+    parts = []
+    last = len(turns) - 1
+    for i in range(last, -1, -1):
+        turn = turns[i]
+        body = turn_sources_html(turn, turn["number"])
+        if i == last:
+            parts.append(f'<div class="src-turn" data-turn="{turn["number"]}">'
+                         f'<p class="src-question">Question {turn["number"]} : {esc(_short(turn["question"]))}</p>'
+                         f'{body}</div>')
+        else:
+            parts.append(f'<details class="src-turn" data-turn="{turn["number"]}"><summary>Question '
+                         f'{turn["number"]} : {esc(_short(turn["question"]))}</summary>{body}</details>')
+    return f'<div class="sources">{"".join(parts)}</div>'
+
+
+def _short(text: str, n: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + "…"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"**{n}** {word if n in (0, 1) else words or word + 's'}"
+
+
+def status_markdown(status: dict) -> str:
+    return (f"📚 {plural(status['documents'], 'document')} · {plural(status['chunks'], 'passage indexé', 'passages indexés')}"
+            f" · moteur de réponse : {md_esc(backend_label(status['backend']))}")
+
+
+def error_markdown(message: str) -> str:
+    return f"⚠️ {md_esc(message)}"
+
+
+def abstained_markdown(answer: dict) -> str:
+    text = md_esc(answer["answer"])
+    if answer.get("suggestions"):
+        items = "".join(f"\n- {md_esc(s.get('title') or s.get('source'))}" for s in answer["suggestions"])
+        text += f"\n\nDocuments les plus proches de votre question :{items}"
+    return text

@@ -1,0 +1,146 @@
+"""Serving the app: French page, local fonts, login gate, upload cap; nothing fetched from outside.
+
+``launch`` wraps ``Blocks.launch`` with the options this project always wants
+(loopback by default, analytics/telemetry, share links, SSR, MCP, monitoring
+and run history off) and two ASGI middlewares: :class:`ui.auth.AuthGate`
+(when a login is configured) and :class:`FrenchPage`, which serves the page
+with ``lang="fr"`` and makes Gradio's own interface strings French whatever
+the browser's language.
+"""
+from __future__ import annotations
+
+import gradio as gr
+from starlette.middleware import Middleware
+
+from ui.auth import AuthGate, checker
+
+CSS = """
+#status-line { font-size: 0.95em; opacity: 0.9; }
+.sources { font-size: 0.93em; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 0 0 10px 0;
+            background: var(--background-fill-secondary); transition: box-shadow 0.3s; }
+.src-card.flash { box-shadow: 0 0 0 3px var(--color-accent); }
+.src-head { font-weight: 600; }
+.src-num { color: var(--color-accent); margin-right: 4px; }
+.src-meta { font-size: 0.85em; opacity: 0.8; }
+.src-heading { font-size: 0.85em; font-style: italic; opacity: 0.8; }
+.src-text { margin: 6px 0 0 0; padding-left: 8px; border-left: 3px solid var(--border-color-accent);
+            white-space: pre-wrap; max-height: 22em; overflow-y: auto; }
+.src-text { position: relative; }
+.src-text .cited { background: rgba(99, 102, 241, 0.12); border-radius: 3px; }
+.src-text mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+.src-status, .src-empty { font-style: italic; opacity: 0.85; }
+.src-question { font-weight: 600; margin-bottom: 6px; }
+a.cite { font-weight: 600; text-decoration: none; cursor: pointer; padding: 0 1px; }
+a.cite:hover { text-decoration: underline; }
+.workspace .ws-date { font-weight: 600; white-space: nowrap; }
+.workspace .ws-timeline li { margin-bottom: 4px; }
+.workspace .ws-doc { margin-bottom: 14px; }
+.ws-note { font-style: italic; }
+"""
+
+# Clicking a marker [n] (in the chat or in the workspace) brings its source into view and flashes it.
+JS = """
+() => {
+  if (window.__citeHandler) return;
+  window.__citeHandler = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target && event.target.closest ? event.target.closest('a.cite') : null;
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const id = link.getAttribute('data-target') || (link.getAttribute('href') || '').replace(/^#/, '');
+    const card = id ? document.getElementById(id) : null;
+    if (!card) return;
+    const folded = card.closest('details');
+    if (folded) folded.open = true;
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+    const box = card.querySelector('.src-text');
+    const cited = card.querySelector('.src-text .cited');
+    if (box && cited) box.scrollTop = Math.max(0, cited.offsetTop - 8);
+    card.classList.remove('flash'); void card.offsetWidth; card.classList.add('flash');
+    setTimeout(() => card.classList.remove('flash'), 2500);
+  }, true);
+}
+"""
+
+# Runs before Gradio's scripts: its interface strings follow navigator.language (French translations ship with it).
+FRENCH_LOCALE = (b"<script>(function(){try{"
+                 b"Object.defineProperty(navigator,'language',{get:function(){return 'fr-FR';}});"
+                 b"Object.defineProperty(navigator,'languages',{get:function(){return ['fr-FR','fr'];}});"
+                 b"}catch(e){}})();</script>")
+
+
+class FrenchPage:
+    """ASGI middleware: the HTML page says lang="fr" and forces Gradio's French interface strings."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") not in ("/", ""):
+            return await self.app(scope, receive, send)
+        state = {"start": None, "chunks": []}
+
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", []))
+                if headers.get(b"content-type", b"").startswith(b"text/html"):
+                    state["start"] = message
+                    return
+            elif state["start"] is not None and message["type"] == "http.response.body":
+                state["chunks"].append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(state["chunks"])
+                body = body.replace(b'lang="en"', b'lang="fr"', 1).replace(b"<head>", b"<head>" + FRENCH_LOCALE, 1)
+                start = state["start"]
+                start["headers"] = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+                start["headers"].append((b"content-length", str(len(body)).encode()))
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        return await self.app(scope, receive, wrapped)
+
+
+def theme():
+    # System fonts only: the default themes would load Google Fonts from the browser.
+    return gr.themes.Soft(font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
+                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, users=None,
+           max_upload_mb: int = 20, block: bool = True, quiet: bool = False):
+    """Start the server; returns (fastapi app, local url). ``users``: [(user, password)] or None (no login)."""
+    middleware = [Middleware(AuthGate), Middleware(FrenchPage)]
+    app, url, _ = demo.launch(
+        server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=True,
+        auth=checker(users) if users else None,
+        auth_message="Connectez-vous pour accéder à l'assistant documentaire." if users else None,
+        max_file_size=f"{int(max_upload_mb)}mb", show_error=True, quiet=quiet,
+        footer_links=["api"], run_history=False, ssr_mode=False, mcp_server=False, enable_monitoring=False,
+        app_kwargs={"middleware": middleware, "docs_url": None, "redoc_url": None, "openapi_url": None},
+        theme=theme(), css=CSS, js=JS, favicon_path=None)
+    if block:
+        demo.block_thread()
+    return app, url
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def serve_in_background(assistant, users=None, host: str = "127.0.0.1", port: int | None = None, **build_kwargs):
+    """Build and start the app without blocking (tests, benchmarks); returns (demo, url). Stop with demo.close()."""
+    from ui.app import build_app
+
+    demo = build_app(assistant, **build_kwargs)
+    _, url = launch(demo, host=host, port=port or free_port(host), users=users,
+                    max_upload_mb=assistant.settings.max_upload_mb, block=False, quiet=True)
+    return demo, url
