@@ -104,21 +104,30 @@ def _host_ok(host) -> bool:
     return is_loopback((host,))
 
 
+def _what(host) -> str:
+    """An IP literal is an address outside the machine; anything else would be a DNS query."""
+    try:
+        ipaddress.ip_address(str(host.decode() if isinstance(host, bytes) else host).split("%")[0])
+        return "adresse hors de la machine"
+    except ValueError:
+        return "résolution DNS interdite"
+
+
 def _guarded_getaddrinfo(host, *args, **kwargs):
     if not _host_ok(host):
-        _refuse(f"résolution DNS interdite : {host!r}")
+        _refuse(f"{_what(host)} : {host!r}")
     return _real["getaddrinfo"](host, *args, **kwargs)
 
 
 def _guarded_gethostbyname(host):
     if not _host_ok(host):
-        _refuse(f"résolution DNS interdite : {host!r}")
+        _refuse(f"{_what(host)} : {host!r}")
     return _real["gethostbyname"](host)
 
 
 def _guarded_gethostbyname_ex(host):
     if not _host_ok(host):
-        _refuse(f"résolution DNS interdite : {host!r}")
+        _refuse(f"{_what(host)} : {host!r}")
     return _real["gethostbyname_ex"](host)
 
 
