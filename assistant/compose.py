@@ -20,6 +20,8 @@ _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\wà-ÿ'-]+(?:\s+[A-ZÀ-Ý][
 _Q_DATE = re.compile(r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I)
 _Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
 _Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels territoires)\b", re.I)
+_Q_TEXTS = re.compile(r"\b(textes?|références?|cadre (légal|juridique|réglementaire)|quelle loi|quelles lois)\b", re.I)
+_LEGAL = re.compile(r"\b(circulaire|loi|décret|instruction|arrêté|ordonnance)\b", re.I)
 _LIST_LINE = re.compile(r"^\s*(?:[-*•–·▪↳]\s*)+")
 _Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I)
 
@@ -64,32 +66,80 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
 
 
 def _skippable(sentence: str) -> bool:
+    """Headings, labels and links are not answers."""
     words = sentence.split()
-    return sentence.startswith("#") or len(words) < 4 or sentence.rstrip().endswith(":") or "http" in sentence
+    letters = [c for c in sentence if c.isalpha()]
+    shouting = len(letters) > 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
+    return (sentence.startswith("#") or len(words) < 4 or sentence.rstrip().endswith(":") or "http" in sentence
+            or (shouting and not _DATE.search(sentence)))
+
+
+def _matcher(weights: dict[str, float]):
+    """Weighted share of the question's terms a token set holds; a term whose stem differs but
+    shares its first 6 letters (« priorités » / « prioritaires ») counts for 0.7."""
+    norm = sum(weights.values()) or 1.0
+
+    def match(tokens: set[str]) -> float:
+        total = 0.0
+        for term, weight in weights.items():
+            if term in tokens:
+                total += weight
+            elif len(term) >= 6 and any(len(t) >= 6 and t[:6] == term[:6] for t in tokens):
+                total += 0.7 * weight
+        return total / norm
+
+    return match
+
+
+def _continues_item(text: str, start: int) -> bool:
+    """The sentence opens a plain line right under a list item (« Lieu : ... » under « - Journée n°2 »)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip() or line_start == 0 or _LIST_LINE.match(text[start:start + 4]):
+        return False
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1
+    return bool(_LIST_LINE.match(text[prev_start:line_start]))
+
+
+def _legal_bonus(question: str, sentence: str) -> float:
+    if _Q_TEXTS.search(question) and _LEGAL.search(sentence) and _DATE.search(sentence):
+        return 0.35
+    return 0.0
 
 
 def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary) -> list[tuple[float, int, int, str]]:
-    """(score, passage number, order in passage, sentence) for every useful sentence, best first."""
+    """(score, passage number, order in passage, sentence) for every useful sentence, best first.
+
+    A sentence scores by the question terms it holds (IDF-weighted), those of its context
+    (title, heading, the line that introduces its list, the line it continues), and a bonus
+    when it holds the kind of value asked (a date, a name, a legal text). A sentence that only
+    echoes the question (a title restating it) is worth less than one that adds information.
+    """
     terms = content_terms(question)
     weights = {t: vocab.idf(t) for t in terms}
-    norm = sum(weights.values()) or 1.0
-    scored, seen = [], set()
+    match = _matcher(weights)
+    asked = set(tokenize(question))
+    best: dict[str, tuple[float, int, int, str]] = {}
     for n, passage in enumerate(passages, start=1):
         head = set(tokenize(f"{passage.title} {passage.heading}"))
         spans = sentence_spans(passage.text)
+        previous = set()
         for order, ((s, e), intro) in enumerate(zip(spans, _list_intros(passage.text, spans))):
-            sentence = passage.text[s:e].strip()
-            if _skippable(sentence) or sentence in seen:
-                continue
-            seen.add(sentence)
+            raw = passage.text[s:e]
+            sentence = " ".join(raw.split())  # a sentence wrapped over lines reads as one
             tokens = set(tokenize(sentence))
-            around = (head | set(tokenize(intro))) - tokens
-            lexical = sum(w for t, w in weights.items() if t in tokens) / norm
-            context = 0.4 * sum(w for t, w in weights.items() if t in around) / norm
-            score = lexical + context + _answer_type_bonus(question, sentence) + 0.1 / n
-            scored.append((score, n, order, sentence))
-    scored.sort(key=lambda x: -x[0])
-    return scored
+            continues = previous if _continues_item(passage.text, s) else set()
+            previous = tokens
+            if _skippable(sentence):
+                continue
+            around = (head | set(tokenize(intro)) | continues) - tokens
+            lexical = match(tokens)
+            novelty = len(tokens - asked) / len(tokens) if tokens else 0.0
+            echo = 0.6 if novelty < 0.35 else 1.0
+            score = (lexical * echo + 0.4 * match(around) + _answer_type_bonus(question, sentence)
+                     + _legal_bonus(question, sentence) + 0.1 / n)
+            if sentence not in best or best[sentence][0] < score:
+                best[sentence] = (score, n, order, sentence)
+    return sorted(best.values(), key=lambda x: -x[0])
 
 
 def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, budget: int = 2200,
@@ -118,8 +168,8 @@ def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, bud
     return trimmed, whole
 
 
-def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 6,
-                      max_chars: int = 900) -> str:
+def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 8,
+                      max_chars: int = 1200) -> str:
     """The most relevant sentences of the passages, each followed by its marker [n]."""
     scored = score_sentences(question, passages, vocab)
     if not scored:

@@ -22,9 +22,11 @@ _AMOUNT_Q = re.compile(r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|t
                        r"combien .*(euros?|€|pay|financ))", re.I)
 _AMOUNT = re.compile(r"(\d[\d  .,]*\s*(€|euros?|k€|m€|millions?|milliards?)|\bgratuit\w*)", re.I)
 _COUNT_Q = re.compile(r"\bcombien\s+(?:de|d['’])\s*(\w+)", re.I)
-_NUMBER = re.compile(r"\b(\d[\d  ]*|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|cent|mille)\b", re.I)
+_NUMBER = re.compile(r"\b(\d[\d  ]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|cent|mille)\b", re.I)
 
 
+_RATE_Q = re.compile(r"\b(taux|pourcentage|proportion|quelle part)\b", re.I)
+_RATE = re.compile(r"\d\s*%|\bpour ?cent\b|\d+(,\d+)?\s*points?\b", re.I)
 _YEAR = re.compile(r"(19|20)\d{2}")
 
 
@@ -65,6 +67,8 @@ def missing_answer_type(question: str, texts: list[str]) -> str | None:
     joined = "\n".join(texts)
     if _AMOUNT_Q.search(question) and not _AMOUNT.search(joined):
         return "aucun montant dans les passages"
+    if _RATE_Q.search(question) and not _RATE.search(joined):
+        return "aucun taux ni pourcentage dans les passages"
     match = _COUNT_Q.search(question)
     if match:
         noun = tokenize(match.group(1))

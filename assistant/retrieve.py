@@ -91,7 +91,7 @@ class WeightedRRFRetriever(QueryFusionRetriever):
 
 
 class HybridRetriever:
-    def __init__(self, store, embed_model, candidates: int = 30, dense_weight: float = 0.3):
+    def __init__(self, store, embed_model, candidates: int = 30, dense_weight: float = 0.2):
         LlamaSettings.llm = None  # never resolve llama-index's OpenAI default
         self.store = store
         self.embed_model = embed_model

@@ -53,11 +53,24 @@ def _blocks(text: str):
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line-bounded sentence of ``text``."""
-    spans, pos = [], 0
-    for line in text.split("\n"):
-        spans.extend(_sentences(text, pos, pos + len(line)))
-        pos += len(line) + 1
+    spans, start, pos = [], 0, 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        end = pos + len(line)
+        following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
+        if not _wrapped(line, following):
+            spans.extend(_sentences(text, start, end))
+            start = end + 1
+        pos = end + 1
     return spans
+
+
+def _wrapped(line: str, following: str) -> bool:
+    """A hard line break inside a sentence (PDF text): the line does not end a sentence or a
+    heading and the next one goes on in lower case."""
+    tail = line.rstrip()
+    return bool(tail and following and tail[-1] not in ".!?…:;»\"" and following[0].islower()
+                and not _LIST_ITEM.match(following))
 
 
 def _sentences(text: str, start: int, end: int):
