@@ -1,0 +1,99 @@
+"""The chat when the language model's answer is thrown away: a ("reset", text) event.
+
+``Assistant.stream`` yields ("reset", text) when the model streamed something no passage
+supports (here: bare citation markers); the UI must replace what it has shown so far with
+the extractive answer, then show the final answer with its sources and a note saying it
+was composed from the documents' sentences.
+
+Everything is real (seeds index, e5 model, the OpenAI-compatible backend built on
+llama-index's ``OpenAILike``, its HTTP client) except the model itself: a scripted
+OpenAI-compatible endpoint on 127.0.0.1 streams the bad output, because no real model
+misbehaves on demand.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ui import render
+from ui.app import SEARCHING, WRITING, ChatApp, new_conversation
+
+CALENDAR = "Quel est le calendrier de signature des contrats de ville ?"
+SCRIPT = ["[1]", " [2]", " [3]"]  # markers and nothing else: not an answer
+
+
+class ScriptedModel(BaseHTTPRequestHandler):
+    requests: list[dict] = []
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_POST(self):  # noqa: N802 - http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        ScriptedModel.requests.append({"path": self.path, "body": body})
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for i, piece in enumerate(SCRIPT + [None]):
+            chunk = {"id": "scripted", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                     "choices": [{"index": 0, "delta": {"content": piece} if piece else {},
+                                  "finish_reason": None if piece else "stop"}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+
+@pytest.fixture(scope="module")
+def scripted_endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def openai_app(seeds_assistant, scripted_endpoint, tmp_path):
+    from assistant.api import Assistant
+
+    settings = seeds_assistant.settings.model_copy(update={
+        "llm": "openai", "openai_base_url": scripted_endpoint, "openai_model": "modele-scripte",
+        "openai_api_key": "sk-local"})
+    bot = Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)
+    return ChatApp(bot, feedback_path=tmp_path / "feedback.sqlite")
+
+
+def test_reset_replaces_the_streamed_text_with_the_extractive_answer(openai_app, seeds_assistant):
+    ScriptedModel.requests.clear()
+    state = new_conversation()
+    steps = list(openai_app.respond(CALENDAR, state, [], None, None))
+    bubbles = [step[0][-1]["content"] for step in steps]
+
+    # the model was really called, through the OpenAI-compatible backend, with the passages
+    assert len(ScriptedModel.requests) == 1
+    request = ScriptedModel.requests[0]
+    assert request["path"].endswith("/chat/completions") and request["body"]["stream"] is True
+    assert "31 mars 2024" in json.dumps(request["body"]["messages"], ensure_ascii=False)
+
+    expected = seeds_assistant.ask(CALENDAR)  # what the extractive backend answers on the same index
+    assert not expected.abstained and expected.citations
+    assert bubbles[0] == SEARCHING and bubbles[1] == WRITING
+    streamed = bubbles.index(render.streaming_markdown("".join(SCRIPT)))  # the model's output, as it came
+    reset = bubbles.index(render.streaming_markdown(expected.answer))  # then replaced, not appended to
+    assert streamed < reset < len(bubbles) - 1
+    assert all("[1] [2] [3]" not in b for b in bubbles[reset:])
+
+    turn = state["turns"][0]
+    assert turn["answer"]["fallback"] == "extractive" and turn["answer"]["backend"] == "openai"
+    assert turn["answer"]["answer"] == expected.answer
+    assert [c["source"] for c in turn["answer"]["citations"]] == [c.passage.source for c in expected.citations]
+    final = bubbles[-1]
+    assert "Réponse composée de phrases des documents" in final and 'class="cite"' in final
+    assert "▌" not in final
+    panel = steps[-1][1]
+    assert 'id="src-1-1"' in panel and expected.citations[0].passage.source in panel
