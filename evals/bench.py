@@ -275,14 +275,14 @@ def run_bench(cfg: BenchConfig, command: str | None = None) -> dict:
                                     "questions": questions, "limit": cfg.limit})
     result["peer"] = {**peer, "ratios": peer_ratios(ingest, query, peer)}
 
-    points = [_scale_point(ingest["chunks"], query, None)]
+    points = [_scale_point(ingest["chunks"], query, None, ingest["chunks"])]
     if cfg.scales:
         ladder = ensure_scale_indexes(cfg, base_index, ingest["chunks"], work / "known.npz")
         for step in ladder:
             _say(cfg, f"latence à l'échelle ~{step['target']} passages")
             q = run_worker(cfg, "query", {"index_dir": str(step["index_dir"]), "questions": questions,
                                           "limit": cfg.limit, "llm_questions": 0}, name=f"query_{step['target']}")
-            points.append(_scale_point(q["chunks"], q, step["build"]))
+            points.append(_scale_point(q["chunks"], q, step["build"], ingest["chunks"]))
     result["scale"] = points
     result["targets"] = targets(result)
     result["meta"]["seconds"] = round(time.perf_counter() - started, 1)
@@ -317,11 +317,13 @@ def peer_ratios(ingest: dict, query: dict, peer: dict) -> dict:
     }
 
 
-def _scale_point(chunks: int, q: dict, build: dict | None) -> dict:
+def _scale_point(chunks: int, q: dict, build: dict | None, base_chunks: int) -> dict:
+    """One row of the scale table; ``x_base``: size relative to the real corpus ingested first (1x)."""
     r = q["retrieval"]
     ans = q["answers"].get("extractive", {})
     return {
-        "chunks": chunks, "x_seeds": round(chunks / SEEDS_CHUNKS, 1), "synthetic": build is not None,
+        "chunks": chunks, "x_base": round(chunks / max(base_chunks, 1), 1),
+        "x_seeds": round(chunks / SEEDS_CHUNKS, 1), "synthetic": build is not None,
         "startup_s": q["startup_s"], "process_start_to_ready_s": q["process_start_to_ready_s"],
         "idle_rss_mb": q["idle_rss_mb"], "peak_rss_answering_mb": q["peak_rss_answering_mb"],
         "index_mb": q["index_mb"], "index_mb_per_1000_chunks": round(q["index_mb"] * 1000 / max(chunks, 1), 2),
