@@ -319,9 +319,15 @@ class Ingestor:
         if not group:
             return []
         texts = [node.get_content() for _, p in group for node in p.nodes]
+        # longest first: llama-index cuts the list into batches in the order given, so sorting here
+        # is what keeps similar lengths (little padding) in each batch
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         t0 = time.perf_counter()
         try:
-            vectors = self.embed_model.get_text_embedding_batch(texts)
+            ordered = self.embed_model.get_text_embedding_batch([texts[i] for i in order])
+            vectors = [None] * len(texts)
+            for position, vector in zip(order, ordered):
+                vectors[position] = vector
         except Exception:  # noqa: BLE001 - retried per document below, where the error is reported
             vectors = None
         timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
