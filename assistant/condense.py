@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.evidence import content_terms
+from index.bm25 import tokenize
 from prompts import load_prompt
 
 _FOLLOW_UP = re.compile(r"^\s*(et|mais|alors|aussi|puis|ensuite|et pour|et en|qu'en est-il|quid)\b|"
@@ -18,9 +18,15 @@ def trim_history(history: list[dict] | None, max_messages: int) -> list[dict]:
 
 
 def needs_rewrite(question: str, history: list[dict]) -> bool:
+    """A follow-up opens like one (« Et pour… ») or says too little to stand alone (« Quel est son rôle ? »).
+
+    The length test counts every meaningful word, the domain's generic ones included: « Quel est
+    le calendrier de signature des contrats de ville ? » has only two distinctive terms but is a
+    complete question, and gluing the previous question onto it changes the answer.
+    """
     if not any(m["role"] == "user" for m in history):
         return False
-    return bool(_FOLLOW_UP.search(question)) or len(content_terms(question)) <= 2
+    return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= 2
 
 
 def rule_rewrite(question: str, history: list[dict]) -> str:

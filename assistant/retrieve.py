@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from llama_index.core import Settings as LlamaSettings
+from llama_index.core.llms import MockLLM
 from llama_index.core import VectorStoreIndex
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -74,7 +75,7 @@ class WeightedRRFRetriever(QueryFusionRetriever):
     """
 
     def __init__(self, retrievers, weights, k: float = 10.0, **kwargs):
-        super().__init__(retrievers, mode="reciprocal_rerank", num_queries=1, use_async=False, llm=None, **kwargs)
+        super().__init__(retrievers, mode="reciprocal_rerank", num_queries=1, use_async=False, llm=MockLLM(), **kwargs)
         self._weights, self._k = list(weights), k
 
     def _reciprocal_rerank_fusion(self, results):
@@ -92,7 +93,7 @@ class WeightedRRFRetriever(QueryFusionRetriever):
 
 class HybridRetriever:
     def __init__(self, store, embed_model, candidates: int = 30, dense_weight: float = 0.2):
-        LlamaSettings.llm = None  # never resolve llama-index's OpenAI default
+        LlamaSettings.llm = MockLLM()  # never resolve llama-index's OpenAI default (None prints to stdout)
         self.store = store
         self.embed_model = embed_model
         self.candidates = candidates

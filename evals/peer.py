@@ -65,10 +65,11 @@ class LlamaIndexDefaultRetriever:
 
     def __init__(self, files: list[Path], embed_model):
         from llama_index.core import Settings as LlamaSettings
+        from llama_index.core.llms import MockLLM
         from llama_index.core import VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
 
-        LlamaSettings.llm = None
+        LlamaSettings.llm = MockLLM()  # not None: that prints to stdout
         started = time.perf_counter()
         documents = read_documents(files)
         splitter = SentenceSplitter()  # the default transformation, built explicitly
