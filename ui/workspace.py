@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.compose import finalize, is_refusal
+from assistant.compose import _split_answer, finalize, is_refusal
 from assistant.retrieve import Filters
 from ingest.split import sentence_spans
 from ui.export import neutral, quote
@@ -191,7 +191,11 @@ def parse_generation(raw: str, context: list, passages: list) -> tuple[str, list
     synthesis = ""
     if body:
         text, citations = finalize(body, context)
-        if citations:
+        # a synthesis for a training session is cited throughout: a sentence finalize kept without a
+        # marker (the model cited it, no passage supports it) is dropped, not shown as fact
+        kept = [" ".join(s for s in line if re.search(r"\[\d+\]", s)) for line in _split_answer(text)]
+        text = "\n".join(line for line in kept if line.strip())
+        if citations and text:
             mapping = {c.id: next(i for i, p in enumerate(passages, 1) if p is c.passage) for c in citations}
             synthesis = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text).strip()
     return synthesis, parse_questions(tail)
