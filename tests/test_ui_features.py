@@ -88,6 +88,19 @@ def test_question_and_document_html_is_escaped_in_the_chat(chat_app):
     assert "<script>" not in user_bubble and "&lt;script&gt;" in user_bubble
 
 
+def test_chat_filters_apply_to_retrieval(chat_app):
+    steps, state = run_turn(chat_app, CALENDAR, kinds=["guide"])
+    answer = state["turns"][0]["answer"]
+    assert answer["retrieved"] and all(p["kind"] == "guide" for p in answer["retrieved"])
+    assert all(c["kind"] == "guide" and c["source"] != SLIDE_DECK for c in answer["citations"])
+    assert state["turns"][0]["filters"] == {"kinds": ["guide"], "year_min": None, "year_max": None}
+    _, state = run_turn(chat_app, CALENDAR, year_min=2024)
+    assert all((c["date"] or "") >= "2024" for c in state["turns"][0]["answer"]["citations"])
+    assert state["turns"][0]["filters"]["year_min"] == 2024
+    _, state = run_turn(chat_app, CALENDAR, kinds=[k for _, k in __import__("ui.app").app.KIND_CHOICES])
+    assert state["turns"][0]["filters"]["kinds"] == []  # every kind ticked: no filter
+
+
 # -- feedback --------------------------------------------------------------------------------
 def test_feedback_is_stored_and_exported_as_csv_and_jsonl_by_the_cli(chat_app, tmp_path):
     _, state = run_turn(chat_app, CALENDAR)
