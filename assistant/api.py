@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.compose import (REFUSAL, build_messages, extractive_answer, finalize, is_refusal, merge_neighbours,
-                              trim_passages)
+                              missing_key_date, trim_passages)
 from assistant.condense import standalone_question, trim_history
 from assistant.config import Settings, get_settings
 from assistant.evidence import Vocabulary, coverage, missing_answer_type
@@ -153,11 +153,17 @@ class Assistant:
                     pieces.append(piece)
                     yield "delta", piece
                 raw = "".join(pieces)
+                if raw.strip() and not is_refusal(raw):
+                    text, citations = finalize(raw, sources)
+                    key = missing_key_date(standalone, text, sources, self.vocabulary) if citations else ""
+                    if key:  # the dated sentences the model left out, verbatim and cited
+                        raw += "\n" + key
+                        yield "delta", "\n" + key
             if raw.strip() and not is_refusal(raw):
                 text, citations = finalize(raw, sources)
-                if not citations and backend is not None:
+                if backend is not None and not citations:
                     # The model wrote nothing the passages support (e.g. bare markers):
-                    # fall back to the extractive answer rather than show an uncited text.
+                    # show the extractive answer instead.
                     raw = extractive_answer(standalone, context, self.vocabulary)
                     text, citations = finalize(raw, context)
                     answer.fallback = "extractive"

@@ -161,9 +161,14 @@ def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, bud
         per[n] = per.get(n, 0) + len(sentence)
         used += len(sentence)
     trimmed, whole = [], []
-    for n, passage in enumerate(passages, start=1):
+    first_pick = {}
+    for rank, (_, n, _, _) in enumerate(scored):
+        first_pick.setdefault(n, rank)
+    # the passage holding the best sentence comes first: small models lean on extract [1]
+    for n, passage in sorted(enumerate(passages, start=1), key=lambda x: first_pick.get(x[0], 10**6)):
         if n in kept:
-            trimmed.append(replace(passage, text=" ".join(s for _, s in sorted(kept[n]))))
+            lines = (_LIST_LINE.sub("- ", s) for _, s in sorted(kept[n]))  # one sentence or item per line
+            trimmed.append(replace(passage, text="\n".join(lines)))
             whole.append(passage)
     return trimmed, whole
 
@@ -214,6 +219,20 @@ def _neutralise(text: str) -> str:
     return _MARKERS.sub(lambda m: f"({m.group(1)})", text)
 
 
+def missing_key_date(question: str, answer: str, passages: list[Passage], vocab: Vocabulary, most: int = 3) -> str:
+    """For a « quand / calendrier » question: the best dated sentences of the passages (with their
+    markers) whose dates the answer lacks — a small model often drops the key date."""
+    if not _Q_DATE.search(question):
+        return ""
+    kept = []
+    for _, n, _, sentence in score_sentences(question, passages, vocab)[:5]:
+        dates = [m.group(0).lower() for m in _DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
+        if dates and not any(d in answer.lower() for d in dates) and len(kept) < most:
+            sentence = _LIST_LINE.sub("", sentence).strip()
+            kept.append(f"{sentence}{'' if sentence[-1] in '.!?…' else '.'} [{n}]")
+    return "\n".join(kept)
+
+
 def is_refusal(text: str) -> bool:
     return bool(_REFUSAL_HINT.search(text[:200]))
 
@@ -245,22 +264,34 @@ def _supports(sentence: str, passage: Passage) -> float:
     return len(tokens & set(tokenize(passage.text + " " + passage.title))) / len(tokens)
 
 
-def finalize(text: str, passages: list[Passage], min_support: float = 0.5, attach_support: float = 0.7,
-             min_claim_tokens: int = 5) -> tuple[str, list[Citation]]:
-    """Keep only markers that point to a passage supporting their sentence; renumber from [1].
+def _facts(sentence: str) -> set[str]:
+    """Dates and numbers a sentence asserts, normalised (« 31 mars 2024 », « 147 »)."""
+    text = _MARKERS.sub("", sentence).lower()
+    found = {" ".join(m.group(0).split()) for m in _DATE.finditer(text)}
+    found |= {n.replace(" ", "").replace("\u00a0", "") for n in re.findall(r"\b\d[\d \u00a0]*\d\b|\b\d\b", text)}
+    return found
 
-    A sentence whose cited passage does not support it is re-pointed to the passage that
-    does, or left without a marker: it is never shown as cited. An uncited sentence that a
-    passage plainly supports gets that passage's marker; an uncited claim that no passage
-    supports (an invention of the model) is dropped.
+
+def _holds_facts(facts: set[str], passage: Passage) -> bool:
+    text = " ".join(f"{passage.title} {passage.text}".lower().split())
+    digits = text.replace(" ", "").replace("\u00a0", "")
+    return all((fact in text) if not fact.isdigit() else (fact in digits) for fact in facts)
+
+
+def finalize(text: str, passages: list[Passage], min_support: float = 0.5, min_claim_tokens: int = 5
+             ) -> tuple[str, list[Citation]]:
+    """Every sentence ends up cited by a passage that supports it, or is removed; renumber from [1].
+
+    A passage supports a sentence when it holds at least ``min_support`` of its terms and every
+    date and number it asserts. The sentence keeps the markers of its supporting passages; if
+    none of them does, it is re-pointed to the passage that does. A sentence that no passage
+    supports (an invention of the model, or a fact taken from the wrong passage) is dropped,
+    except very short connecting phrases (« Oui. ») which are kept without a marker.
     """
     numbering: dict[int, int] = {}
 
-    def best_passage(body: str) -> tuple[int | None, float]:
-        if not passages:
-            return None, 0.0
-        best = max(range(1, len(passages) + 1), key=lambda n: _supports(body, passages[n - 1]))
-        return best, _supports(body, passages[best - 1])
+    def supported_by(body: str, n: int, facts: set[str]) -> bool:
+        return _supports(body, passages[n - 1]) >= min_support and _holds_facts(facts, passages[n - 1])
 
     out_lines = []
     for line in _split_answer(text):
@@ -272,12 +303,13 @@ def finalize(text: str, passages: list[Passage], min_support: float = 0.5, attac
             body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
             if not body.strip(" -*•.0123456789"):
                 continue  # bare markers or list numbers
-            supported = [n for n in sorted(cited) if _supports(body, passages[n - 1]) >= min_support]
+            facts = _facts(body)
+            supported = [n for n in sorted(cited) if supported_by(body, n, facts)]
             if not supported:
-                best, support = best_passage(body)
-                if support >= (min_support if cited else attach_support):
-                    supported = [best]
-                elif not cited and len(tokenize(body)) >= min_claim_tokens and support < min_support:
+                candidates = [n for n in range(1, len(passages) + 1) if supported_by(body, n, facts)]
+                if candidates:
+                    supported = [max(candidates, key=lambda n: _supports(body, passages[n - 1]))]
+                elif len(tokenize(body)) >= min_claim_tokens or facts:
                     continue  # a claim no passage supports
             markers = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in supported)
             out.append(f"{body} {markers}".rstrip() if markers else body)

@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = Field(None, description="GGUF file for the local backend.")
     llm_threads: int = 2
     llm_ctx: int = 4096
-    llm_max_tokens: int = 320
-    llm_context_chars: int = 2200  # passages sent to the LLM, trimmed to their best sentences
+    llm_max_tokens: int = 200
+    llm_context_chars: int = 1400  # passages sent to the LLM, trimmed to their best sentences
     openai_base_url: str | None = None
     openai_model: str | None = None
     openai_api_key: str | None = None

@@ -141,8 +141,6 @@ def test_workspace_synthesis_keeps_only_supported_sentences(openai_app):
     assert "Qui associer" in html and "lunaire" not in html and update["visible"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="assistant/compose.py finalize keeps a marker to a passage that shares the "
-                   "sentence's words (support >= 0.5) but not its date; the passage with « 31 mars 2024 » is another one")
 def test_workspace_synthesis_marker_points_to_the_passage_with_the_date(openai_app):
     from ui import workspace
 
