@@ -243,6 +243,7 @@ def _split_answer(text: str) -> list[list[str]]:
     A marker written before the final stop (« ... 2024 [1]. ») is moved after it.
     """
     lines = []
+    text = re.sub(r"\[\s*extrait[^\]]*\]|</?\s*extrait[^>]*>", "", text, flags=re.I)  # echoed delimiters
     for line in text.strip().splitlines():
         line = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "- ", line)  # list items keep a dash, not a number
         line = re.sub(r"\s*((?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*)+)([.!?…])(?=\s|$)", r"\2 \1", line.strip())

@@ -5,7 +5,9 @@ Real parts only: the seeds are ingested into a real Chroma index with the real e
 """
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -70,6 +72,20 @@ def test_unanswerable_questions_get_the_fixed_refusal_and_suggestions(seeds_assi
     assert answer.to_dict()["citations"] == []
     if "tarte" not in question:
         assert answer.suggestions and all({"title", "source"} <= set(s) for s in answer.suggestions)
+
+
+SEEDS_DEV = Path(__file__).resolve().parents[2] / "shared" / "evals" / "seeds_dev.jsonl"
+UNANSWERABLE = ([json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not json.loads(line)["answerable"]] if SEEDS_DEV.is_file() else [])
+KNOWN_MISSES = {"seed-018": "the passages mention the 2024 « appel à projet anticipée » but no deadline; "
+                            "lexical coverage cannot tell (known miss, see docs/evaluation.md)"}
+
+
+@pytest.mark.parametrize("item", [pytest.param(i, id=i["id"], marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[i["id"]]))
+                                  if i["id"] in KNOWN_MISSES else pytest.param(i, id=i["id"]) for i in UNANSWERABLE])
+def test_every_unanswerable_dev_question_is_refused(seeds_assistant, item):
+    answer = seeds_assistant.ask(item["question"])
+    assert answer.abstained and answer.answer == REFUSAL and answer.citations == [], answer.answer
 
 
 def test_kind_filter_restricts_every_source(seeds_assistant):
