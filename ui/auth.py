@@ -115,21 +115,21 @@ def _authenticated(scope, gradio_app) -> bool:
     return False
 
 
-def _strip_api_info(send):
-    """The login page must not describe the API to someone not logged in."""
-    state = {"html": False, "start": None, "chunks": []}
+def rewrite_html(send, transform):
+    """An ASGI ``send`` that buffers an HTML response and sends ``transform(body)`` instead."""
+    state = {"start": None, "chunks": []}
 
     async def wrapped(message):
         if message["type"] == "http.response.start":
             headers = dict(message.get("headers", []))
             if headers.get(b"content-type", b"").startswith(b"text/html"):
-                state["html"], state["start"] = True, message
+                state["start"] = message
                 return
-        if state["html"] and message["type"] == "http.response.body":
+        elif state["start"] is not None and message["type"] == "http.response.body":
             state["chunks"].append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            body = _API_INFO.sub(b"window.gradio_api_info = null;</script>", b"".join(state["chunks"]))
+            body = transform(b"".join(state["chunks"]))
             start = state["start"]
             start["headers"] = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
             start["headers"].append((b"content-length", str(len(body)).encode()))
@@ -139,3 +139,8 @@ def _strip_api_info(send):
         await send(message)
 
     return wrapped
+
+
+def _strip_api_info(send):
+    """The login page must not describe the API to someone not logged in."""
+    return rewrite_html(send, lambda body: _API_INFO.sub(b"window.gradio_api_info = null;</script>", body))

@@ -10,7 +10,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from ui.render import french_date, kind_label
+from ui.render import kind_label, meta_parts
 
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "assistant_exports"
 
@@ -27,13 +27,7 @@ def quote(text: str, max_chars: int = 1500) -> str:
 
 
 def source_line(c: dict) -> str:
-    parts = [kind_label(c.get("kind", ""))]
-    if c.get("date"):
-        parts.append(french_date(c["date"]))
-    if c.get("page"):
-        parts.append(f"page {c['page']}")
-    if c.get("source"):
-        parts.append(f"fichier : {c['source']}")
+    parts = meta_parts(c, file_label="fichier : ")
     return f"**[{c['id']}] {neutral(c.get('title') or c.get('source') or 'Document')}** — {neutral(', '.join(parts))}"
 
 

@@ -140,15 +140,20 @@ def cited_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _meta_line(item: dict) -> str:
+def meta_parts(item: dict, file_label: str = "") -> list[str]:
+    """Kind, date, page and file of a source, in reading order (plain text)."""
     parts = [kind_label(item.get("kind", ""))]
     if item.get("date"):
         parts.append(french_date(item["date"]))
     if item.get("page"):
         parts.append(f"page {item['page']}")
     if item.get("source"):
-        parts.append(item["source"])
-    return " · ".join(esc(p) for p in parts)
+        parts.append(file_label + item["source"])
+    return parts
+
+
+def _meta_line(item: dict) -> str:
+    return " · ".join(esc(p) for p in meta_parts(item))
 
 
 def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2400,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gradio as gr
 from starlette.middleware import Middleware
 
-from ui.auth import AuthGate, checker
+from ui.auth import AuthGate, checker, rewrite_html
 
 CSS = """
 #status-line { font-size: 0.95em; opacity: 0.9; }
@@ -80,28 +80,8 @@ class FrenchPage:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") not in ("/", ""):
             return await self.app(scope, receive, send)
-        state = {"start": None, "chunks": []}
-
-        async def wrapped(message):
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers", []))
-                if headers.get(b"content-type", b"").startswith(b"text/html"):
-                    state["start"] = message
-                    return
-            elif state["start"] is not None and message["type"] == "http.response.body":
-                state["chunks"].append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                body = b"".join(state["chunks"])
-                body = body.replace(b'lang="en"', b'lang="fr"', 1).replace(b"<head>", b"<head>" + FRENCH_LOCALE, 1)
-                start = state["start"]
-                start["headers"] = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
-                start["headers"].append((b"content-length", str(len(body)).encode()))
-                await send(start)
-                await send({"type": "http.response.body", "body": body})
-                return
-            await send(message)
-
+        wrapped = rewrite_html(send, lambda body: body.replace(b'lang="en"', b'lang="fr"', 1)
+                               .replace(b"<head>", b"<head>" + FRENCH_LOCALE, 1))
         return await self.app(scope, receive, wrapped)
 
 
