@@ -51,6 +51,7 @@ class Assistant:
         self._backends: dict[str, ChatBackend | None] = {}
         self._lock = threading.Lock()
         self.min_coverage = 0.35
+        self.strong_coverage = 0.6
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, llm: str | None = None, **overrides) -> "Assistant":
@@ -159,11 +160,13 @@ class Assistant:
                     if key:  # the dated sentences the model left out, verbatim and cited
                         raw += "\n" + key
                         yield "delta", "\n" + key
-            if raw.strip() and not is_refusal(raw):
+            if backend is not None and is_refusal(raw) and self.strong_evidence(standalone, context):
+                raw = ""  # a small model's « je ne trouve pas » over passages that plainly cover the question
+            if not raw.strip() or not is_refusal(raw):
                 text, citations = finalize(raw, sources)
                 if backend is not None and not citations:
-                    # The model wrote nothing the passages support (e.g. bare markers):
-                    # show the extractive answer instead.
+                    # The model wrote nothing the passages support (e.g. bare markers), or refused
+                    # over strong evidence: show the extractive answer instead.
                     raw = extractive_answer(standalone, context, self.vocabulary)
                     text, citations = finalize(raw, context)
                     answer.fallback = "extractive"
@@ -176,6 +179,11 @@ class Assistant:
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
         yield "answer", answer
+
+    def strong_evidence(self, question: str, passages: list[Passage]) -> bool:
+        """Coverage well above the refusal threshold: the model's refusal is not believed."""
+        texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
+        return coverage(question, texts, self.vocabulary) >= self.strong_coverage
 
     def has_evidence(self, question: str, passages: list[Passage]) -> bool:
         if not passages:
