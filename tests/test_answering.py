@@ -53,10 +53,12 @@ def test_every_marker_maps_to_a_citation_with_its_exact_passage(calendar, seeds_
 
 
 def test_droit_commun_answer_cites_the_guide_page(seeds_assistant):
-    answer = seeds_assistant.ask(DROIT_COMMUN)
+    answer = seeds_assistant.ask(DROIT_COMMUN + " Sur quels textes et quels outils m'appuyer ?")
     assert not answer.abstained
-    assert "droit commun" in answer.answer.lower()
+    assert "26 mars 2014" in answer.answer  # the circular, cited from the guide
     assert GUIDE in {c.passage.source for c in answer.citations}
+    line = next(s for s in answer.answer.splitlines() if "26 mars 2014" in s)
+    assert all(answer.citations[n - 1].passage.source == GUIDE for n in _markers(line))
 
 
 @pytest.mark.parametrize("question", [
