@@ -149,6 +149,10 @@ def crash_runs(tmp_path_factory):
             path = corpus / EDITED
             path.write_text(path.read_text(encoding="utf-8") + "\n\nAjout : la loi a été complétée en 2024 "
                             "par la circulaire sur la gouvernance des contrats.\n", encoding="utf-8")
+        if attempt in (3, 5):  # give the run work to do, so that the kill lands inside it
+            path = corpus / sorted(GENERATED)[attempt == 5]
+            path.write_text(path.read_text(encoding="utf-8") + f"\n\nMise à jour n°{attempt} : le comité de "
+                            "pilotage a validé la programmation.\n", encoding="utf-8")
         proc = start_ingest(corpus, index_dir, work / f"run{attempt}.log")
         if attempt == 1:
             delay = rng.uniform(0.5, 3.0)
@@ -160,7 +164,9 @@ def crash_runs(tmp_path_factory):
             n_new = len(before["docs"].get(str(corpus / EDITED), [])) or 5
             what = kill_after_records(proc, index_dir, records=1 + n_new, delay=rng.uniform(0.0, 0.02))
         else:
-            what = kill_after_records(proc, index_dir, records=rng.randint(1, 30), delay=rng.uniform(0.0, 0.25))
+            # run 2 indexes the corpus (dozens of records), runs 3 and 5 rewrite one file (a few)
+            records = rng.randint(1, 30) if attempt == 2 else rng.randint(1, 2)
+            what = kill_after_records(proc, index_dir, records=records, delay=rng.uniform(0.0, 0.02))
         after = inspect(index_dir)
         history.append({"attempt": attempt, "what": what, "returncode": proc.returncode, "before": before,
                         "after": after})
