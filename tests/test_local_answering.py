@@ -60,3 +60,12 @@ def test_local_answer_is_in_french(local_assistant):
     assert "kirszbaum" in answer.answer.lower()
     words = set(re.findall(r"[a-zà-ÿ]+", answer.answer.lower()))
     assert words & {"le", "la", "les", "de", "des", "du", "et", "a"}, answer.answer
+
+
+def test_droit_commun_with_the_local_path_names_the_2014_circular_from_the_guide(local_assistant):
+    answer = local_assistant.ask("Comment mobiliser le droit commun dans un contrat de ville ? "
+                                 "Sur quels textes et quels outils m'appuyer ?")
+    assert not answer.abstained and "26 mars 2014" in answer.answer
+    line = next(s for s in answer.answer.splitlines() if "26 mars 2014" in s)
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
+    assert markers and all(answer.citations[n - 1].passage.source == "004_8649248bb84313d8.txt" for n in markers)
