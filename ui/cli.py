@@ -33,7 +33,10 @@ def cmd_serve(args) -> int:
     demo = build_app(assistant, allow_upload=args.allow_upload, concurrency=args.concurrency)
     print(f"{status['documents']} documents, {status['chunks']} passages, moteur : {status['backend']}"
           + (" — identification requise" if users else ""), file=sys.stderr)
-    launch(demo, host=args.host, port=args.port, users=users, max_upload_mb=settings.max_upload_mb, block=True)
+    _, url = launch(demo, host=args.host, port=args.port, users=users, max_upload_mb=settings.max_upload_mb,
+                    block=False, quiet=True)  # Gradio's own lines are in English
+    print(f"Assistant prêt : ouvrez {url} dans votre navigateur (Ctrl+C pour arrêter).", file=sys.stderr, flush=True)
+    demo.block_thread()
     return 0
 
 
