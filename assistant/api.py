@@ -140,39 +140,22 @@ class Assistant:
         t1 = time.perf_counter()
         answer = Answer(question=question, answer=REFUSAL, abstained=True, retrieved=retrieved,
                         standalone_question=standalone, backend=name)
-        if self.has_evidence(standalone, context):
-            sources = context
+        support = self.evidence(standalone, context)
+        if support >= self.min_coverage:
             if backend is None:
                 raw = extractive_answer(standalone, context, self.vocabulary)
                 yield "delta", raw
+                text, citations = finalize(raw, context) if raw.strip() and not is_refusal(raw) else ("", [])
             else:
-                prompt_passages, sources = trim_passages(standalone, context, self.vocabulary,
-                                                         budget=self.settings.llm_context_chars)
-                pieces = []
-                for piece in backend.stream(build_messages(standalone, prompt_passages),
-                                            max_tokens=self.settings.llm_max_tokens):
-                    pieces.append(piece)
-                    yield "delta", piece
-                raw = "".join(pieces)
-                if raw.strip() and not is_refusal(raw):
-                    text, citations = finalize(raw, sources)
-                    key = missing_key_date(standalone, text, sources, self.vocabulary) if citations else ""
-                    if key:  # the dated sentences the model left out, verbatim and cited
-                        raw += "\n" + key
-                        yield "delta", "\n" + key
-            if backend is not None and is_refusal(raw) and self.strong_evidence(standalone, context):
-                raw = ""  # a small model's « je ne trouve pas » over passages that plainly cover the question
-            if not raw.strip() or not is_refusal(raw):
-                text, citations = finalize(raw, sources)
-                if backend is not None and not citations:
+                text, citations = yield from self._generate(backend, standalone, context, support)
+                if text is not None and not citations:
                     # The model wrote nothing the passages support (e.g. bare markers), or refused
                     # over strong evidence: show the extractive answer instead.
-                    raw = extractive_answer(standalone, context, self.vocabulary)
-                    text, citations = finalize(raw, context)
+                    text, citations = finalize(extractive_answer(standalone, context, self.vocabulary), context)
                     answer.fallback = "extractive"
                     yield "reset", text
-                if citations:
-                    answer.answer, answer.citations, answer.abstained = text, citations, False
+            if citations:
+                answer.answer, answer.citations, answer.abstained = text, citations, False
         if answer.abstained:
             answer.suggestions = self.suggestions(retrieved)
         timings["generate"] = (time.perf_counter() - t1) * 1000
@@ -180,18 +163,38 @@ class Assistant:
         answer.timings_ms = timings
         yield "answer", answer
 
-    def strong_evidence(self, question: str, passages: list[Passage]) -> bool:
-        """Coverage well above the refusal threshold: the model's refusal is not believed."""
-        texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
-        return coverage(question, texts, self.vocabulary) >= self.strong_coverage
+    def _generate(self, backend, question: str, context: list[Passage], support: float):
+        """Stream the model's answer; return (text, citations), or (None, []) for a refusal to keep.
 
-    def has_evidence(self, question: str, passages: list[Passage]) -> bool:
+        The model sees the passages cut to their best sentences; its sentences are checked
+        against the whole passages. Dated sentences it left out of a « quand » answer are added
+        verbatim. A refusal over passages that plainly cover the question (coverage at least
+        ``strong_coverage``) is not believed: it comes back as an empty answer.
+        """
+        prompt_passages, sources = trim_passages(question, context, self.vocabulary,
+                                                 budget=self.settings.llm_context_chars)
+        pieces = []
+        for piece in backend.stream(build_messages(question, prompt_passages), max_tokens=self.settings.llm_max_tokens):
+            pieces.append(piece)
+            yield "delta", piece
+        raw = "".join(pieces)
+        if is_refusal(raw):
+            return (None, []) if support < self.strong_coverage else ("", [])
+        text, citations = finalize(raw, sources)
+        key = missing_key_date(question, text, sources, self.vocabulary) if citations else ""
+        if key:
+            yield "delta", "\n" + key
+            text, citations = finalize(raw + "\n" + key, sources)
+        return text, citations
+
+    def evidence(self, question: str, passages: list[Passage]) -> float:
+        """How well the passages cover the question (0 when they lack the kind of value asked)."""
         if not passages:
-            return False
+            return 0.0
         texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
         if missing_answer_type(question, texts):
-            return False
-        return coverage(question, texts, self.vocabulary) >= self.min_coverage
+            return 0.0
+        return coverage(question, texts, self.vocabulary)
 
     @staticmethod
     def suggestions(retrieved: list[Passage], n: int = 3) -> list[dict]:
