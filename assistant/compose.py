@@ -23,6 +23,10 @@ _Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels ter
 _Q_TEXTS = re.compile(r"\b(textes?|références?|cadre (légal|juridique|réglementaire)|quelle loi|quelles lois)\b", re.I)
 _LEGAL = re.compile(r"\b(circulaire|loi|décret|instruction|arrêté|ordonnance)\b", re.I)
 _LIST_LINE = re.compile(r"^\s*(?:[-*•–·▪↳]\s*)+")
+_ANAPHOR = re.compile(r"^(?:il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|celles-ci|leurs?|son|sa|ses)\b", re.I)
+_Q_DEFINE = re.compile(r"qu'est-ce qu|qu['’]appelle|que (signifie|désigne|recouvre)|définition|qu['’]entend|c'est quoi", re.I)
+_DEFINES = re.compile(r"\b(désigne|désignent|signifie|on appelle|correspond à|recouvre|se définit|est l['’]ensemble)\b", re.I)
+_PLACE = re.compile(r"^(lieu|adresse)\s*:|\b(à|au)\s+[A-ZÀ-Ý][a-zà-ÿ]+", re.I)
 _Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I)
 
 
@@ -49,19 +53,25 @@ def _answer_type_bonus(question: str, sentence: str) -> float:
         bonus += 0.35
     if (_Q_WHO.search(question) or _Q_WHERE.search(question)) and _NAME.search(sentence):
         bonus += 0.2
+    if _Q_WHERE.search(question) and _PLACE.search(sentence):
+        bonus += 0.2
+    if _Q_DEFINE.search(question) and _DEFINES.search(sentence):
+        bonus += 0.3
     return bonus
 
 
 def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
     """For each sentence, the line ending with ':' that introduces its list, if any."""
-    intros, current = [], ""
+    intros, current, before = [], "", ""
     for s, e in spans:
         line_start = text.rfind("\n", 0, s) + 1
         if s == line_start and not _LIST_LINE.match(text[s:e]) and not text[s:e].rstrip().endswith(":"):
             current = ""  # a plain line ends the list
         intros.append(current)
         if text[s:e].rstrip().endswith(":"):
-            current = text[s:e]
+            # « Ses principales caractéristiques : » is introduced by the sentence before it
+            current = f"{before} {text[s:e]}" if _ANAPHOR.match(text[s:e]) else text[s:e]
+        before = text[s:e]
     return intros
 
 
@@ -122,20 +132,23 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary) -
     for n, passage in enumerate(passages, start=1):
         head = set(tokenize(f"{passage.title} {passage.heading}"))
         spans = sentence_spans(passage.text)
-        previous = set()
+        previous, before = set(), set()
         for order, ((s, e), intro) in enumerate(zip(spans, _list_intros(passage.text, spans))):
             raw = passage.text[s:e]
             sentence = " ".join(raw.split())  # a sentence wrapped over lines reads as one
             tokens = set(tokenize(sentence))
             continues = previous if _continues_item(passage.text, s) else set()
-            previous = tokens
+            if _ANAPHOR.match(_LIST_LINE.sub("", sentence)):
+                continues = continues | before  # « Il est coprésidé par ... » is about the sentence before
+            previous = before = tokens
             if _skippable(sentence):
                 continue
             around = (head | set(tokenize(intro)) | continues) - tokens
             lexical = match(tokens)
             novelty = len(tokens - asked) / len(tokens) if tokens else 0.0
             echo = 0.6 if novelty < 0.35 else 1.0
-            score = (lexical * echo + 0.4 * match(around) + _answer_type_bonus(question, sentence)
+            introduced = match(set(tokenize(intro)) - tokens) if intro else 0.0
+            score = (lexical * echo + 0.4 * match(around) + 0.6 * introduced + _answer_type_bonus(question, sentence)
                      + _legal_bonus(question, sentence) + 0.1 / n)
             if sentence not in best or best[sentence][0] < score:
                 best[sentence] = (score, n, order, sentence)
