@@ -192,7 +192,7 @@ class Assistant:
         if not passages:
             return 0.0
         texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
-        if missing_answer_type(question, texts):
+        if missing_answer_type(question, texts, self.vocabulary):
             return 0.0
         return coverage(question, texts, self.vocabulary)
 

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from index.bm25 import fold, tokenize
+from ingest.split import sentence_spans
 
 # Terms every document of the corpus shares: they say nothing about coverage.
 GENERIC = set(tokenize(
@@ -18,7 +19,7 @@ GENERIC = set(tokenize(
     "document documents dossier cadre quel quelle quels quelles année dans selon comment pourquoi combien date "
     "donne donner présente présenté prévu prévue chef projet je mon ma mes nous notre veux dois peut peux"))
 
-_AMOUNT_Q = re.compile(r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|cr[ée]dits?|financ\w+ .*combien|"
+_AMOUNT_Q = re.compile(r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|financ\w+ .*combien|"
                        r"combien .*(euros?|€|pay|financ))", re.I)
 _AMOUNT = re.compile(r"(\d[\d  .,]*\s*(€|euros?|k€|m€|millions?|milliards?)|\bgratuit\w*)", re.I)
 _COUNT_Q = re.compile(r"\bcombien\s+(?:de|d['’])\s*(\w+)", re.I)
@@ -62,7 +63,7 @@ def coverage(question: str, texts: list[str], vocab: Vocabulary) -> float:
     return sum(vocab.idf(t) for t in terms if t in present) / total if total else 1.0
 
 
-def missing_answer_type(question: str, texts: list[str]) -> str | None:
+def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary | None = None) -> str | None:
     """A reason to refuse when the question asks for a kind of value the passages lack."""
     joined = "\n".join(texts)
     if _AMOUNT_Q.search(question) and not _AMOUNT.search(joined):
@@ -74,16 +75,50 @@ def missing_answer_type(question: str, texts: list[str]) -> str | None:
         noun = tokenize(match.group(1))
         if noun and not _counted(noun[0], joined):
             return f"aucun nombre de « {match.group(1)} » dans les passages"
+        if noun and vocab is not None and not _count_in_focus(question, match, noun[0], texts, vocab):
+            return f"aucun nombre de « {match.group(1)} » à propos de ce que demande la question"
     return None
 
 
+def _count_in_focus(question: str, match: re.Match, stem: str, texts: list[str], vocab: Vocabulary,
+                    least: float = 0.3) -> bool:
+    """The count sits in a sentence about what is counted: « combien de quartiers ... en outre-mer »
+    is not answered by « 1 362 quartiers dans l'Hexagone ». The sentence is read with its passage's
+    title and heading (the first two lines of each text), a fragment (« 112 p. ») with the sentence
+    before it, against the terms of the clause that asks the count."""
+    clause = next((c for c in re.split(r"[,;:?]|\bet\b", question) if match.group(0).lower() in c.lower()), question)
+    ignore = {stem}.union(*(group for group in _SAME_UNIT if stem in group)) | _COUNT_FILLER
+    terms = [t for t in content_terms(clause) if t not in ignore]
+    total = sum(vocab.idf(t) for t in terms)
+    if not total:
+        return True
+    for text in texts:
+        context = set(tokenize(" ".join(text.split("\n", 2)[:2])))
+        previous = ""
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            window = f"{previous} {sentence}" if len(sentence.split()) < 4 else sentence
+            previous = sentence
+            if _counted(stem, window):
+                present = context | set(tokenize(window))
+                if sum(vocab.idf(t) for t in terms if t in present) / total >= least:
+                    return True
+    return False
+
+
+_COUNT_FILLER = set(tokenize("chacun chacune compte compter comptait comptent plus moins minimum maximum"))
+# Units a programme counts in interchangeably: « combien de journées » is answered by « quatre séances ».
+_SAME_UNIT = [set(tokenize("journée journées séance séances session sessions rencontre rencontres jour jours"))]
+
+
 def _counted(stem: str, text: str) -> bool:
-    """A number within three words before a word of the given stem (or its abbreviation)."""
+    """A number within three words before a word of the given stem, a unit counted the same way,
+    or its abbreviation (« 112 p. »). Enumerations (« 2. Les conseils ») are not counts."""
+    stems = {stem}.union(*(group for group in _SAME_UNIT if stem in group))
     words = re.findall(r"\w+\.?", text)
     for i, word in enumerate(words):
         token = tokenize(word.rstrip("."))
-        match = (token and token[0] == stem) or (word.endswith(".") and fold(stem).startswith(fold(word[:-1].lower())))
-        if match and any(_NUMBER.fullmatch(w.rstrip(".")) and not _YEAR.fullmatch(w.rstrip("."))
-                         for w in words[max(0, i - 3):i]):
+        match = (token and token[0] in stems) or (word.endswith(".") and fold(stem).startswith(fold(word[:-1].lower())))
+        if match and any(_NUMBER.fullmatch(w) and not _YEAR.fullmatch(w) for w in words[max(0, i - 3):i]):
             return True
     return False

@@ -1,0 +1,50 @@
+"""The answer-type rules that make the assistant refuse when the passages lack the value asked.
+
+Pure functions over hand-written French passages: each case is one a user met in the gold sets
+(evals/sample_gold.jsonl sample-042/043/046/049-052, seeds dev seed-016).
+"""
+from __future__ import annotations
+
+from assistant.evidence import Vocabulary, missing_answer_type
+
+GEOGRAPHY = ("Géographie prioritaire\n\nLa liste des quartiers prioritaires n'avait pas été revue depuis 2014. "
+             "Elle est intervenue avec le décret du 28 décembre 2023. Ce texte arrête une liste de 1 362 quartiers "
+             "prioritaires dans l'Hexagone. Les départements et régions d'outre-mer font l'objet d'un calendrier "
+             "et de textes distincts.")
+CITIZENS = ("Participation\n2. Les conseils citoyens\nL'article 7 de la loi prévoit qu'un conseil citoyen soit mis "
+            "en place dans chaque quartier prioritaire. Ses principales caractéristiques : deux collèges.")
+CYCLE = ("Labo Cités\nProgramme\nCe cycle s'organise autour de quatre séances de travail, du 17 mars au 16 juin 2023.")
+CAPITALISATION = ("Ressources\nConseils citoyens\nDocument de capitalisation. Villes et Territoires LR, septembre 2016. "
+                  "112 p.")
+VOCAB = Vocabulary([GEOGRAPHY, CITIZENS, CYCLE, CAPITALISATION, "Le contrat de ville est signé par le préfet.",
+                    "Les crédits spécifiques sont inscrits au programme 147."])
+
+
+def refuses(question: str, *texts: str) -> bool:
+    return missing_answer_type(question, list(texts), VOCAB) is not None
+
+
+def test_a_count_about_something_else_is_not_an_answer():
+    assert refuses("Combien de quartiers prioritaires compte la nouvelle géographie dans les départements "
+                   "d'outre-mer ?", GEOGRAPHY)
+    assert not refuses("Combien de quartiers prioritaires la nouvelle géographie compte-t-elle dans "
+                       "l'Hexagone ?", GEOGRAPHY)
+
+
+def test_an_enumeration_is_not_a_count():
+    assert refuses("Combien de conseils citoyens sont actuellement en activité en France ?", CITIZENS)
+
+
+def test_sessions_answer_a_question_about_days():
+    assert not refuses("Labo Cités a monté un cycle en 2023 : combien de journées, et quand se terminait-il ?", CYCLE)
+
+
+def test_an_abbreviated_count_reads_with_the_sentence_before():
+    assert not refuses("De quand date le document de capitalisation, et combien de pages compte-t-il ?", CAPITALISATION)
+
+
+def test_credits_without_an_amount_asked_need_no_amount():
+    assert not refuses("Que sont les crédits spécifiques et dans quel programme sont-ils inscrits ?",
+                       "Les crédits spécifiques sont inscrits au programme 147.")
+    assert refuses("Quel montant de crédits du programme 147 a été consacré aux contrats de ville en 2024 ?",
+                   "Les crédits spécifiques sont inscrits au programme 147.")
