@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.compose import (REFUSAL, build_messages, extractive_answer, finalize, is_refusal, merge_neighbours,
-                              missing_key_date, trim_passages)
+                              key_sentences, trim_passages)
 from assistant.condense import standalone_question, trim_history
 from assistant.config import Settings, get_settings
 from assistant.evidence import Vocabulary, coverage, missing_answer_type
@@ -134,7 +134,8 @@ class Assistant:
         standalone = standalone_question(question, history, backend)
         t0 = time.perf_counter()
         retrieved = self.retrieve(standalone, filters or Filters(), mode=mode)
-        context = merge_neighbours(retrieved[: self.settings.context_k])
+        k = self.settings.context_k
+        context = merge_neighbours(retrieved[:k], retrieved[k:max(k, self.settings.neighbour_k)])
         timings = {"condense": (t0 - started) * 1000, "retrieve": (time.perf_counter() - t0) * 1000}
         yield "retrieved", retrieved
         t1 = time.perf_counter()
@@ -167,9 +168,10 @@ class Assistant:
         """Stream the model's answer; return (text, citations), or (None, []) for a refusal to keep.
 
         The model sees the passages cut to their best sentences; its sentences are checked
-        against the whole passages. Dated sentences it left out of a « quand » answer are added
-        verbatim. A refusal over passages that plainly cover the question (coverage at least
-        ``strong_coverage``) is not believed: it comes back as an empty answer.
+        against the whole passages. The best sentence of the passages, when the model did not say
+        it, and the dated sentences it left out of a « quand » answer are added verbatim. A refusal
+        over passages that plainly cover the question (coverage at least ``strong_coverage``) is
+        not believed: it comes back as an empty answer.
         """
         prompt_passages, sources = trim_passages(question, context, self.vocabulary,
                                                  budget=self.settings.llm_context_chars)
@@ -181,7 +183,7 @@ class Assistant:
         if is_refusal(raw):
             return (None, []) if support < self.strong_coverage else ("", [])
         text, citations = finalize(raw, sources)
-        key = missing_key_date(question, text, sources, self.vocabulary) if citations else ""
+        key = key_sentences(question, text, sources, self.vocabulary) if citations else ""
         if key:
             yield "delta", "\n" + key
             text, citations = finalize(raw + "\n" + key, sources)

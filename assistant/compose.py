@@ -21,6 +21,7 @@ _Q_DATE = re.compile(r"\b(quand|date|dates|calendrier|échéance|période|jusqu'
 _Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
 _Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels territoires)\b", re.I)
 _Q_TEXTS = re.compile(r"\b(textes?|références?|cadre (légal|juridique|réglementaire)|quelle loi|quelles lois)\b", re.I)
+_Q_HOW = re.compile(r"^\s*comment\b", re.I)  # « comment mobiliser … » : the texts that frame it are part of the answer
 _LEGAL = re.compile(r"\b(circulaire|loi|décret|instruction|arrêté|ordonnance)\b", re.I)
 _LIST_LINE = re.compile(r"^\s*(?:[-*•–·▪↳]\s*)+")
 _ANAPHOR = re.compile(r"^(?:il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|celles-ci|leurs?|son|sa|ses)\b", re.I)
@@ -30,20 +31,29 @@ _PLACE = re.compile(r"^(lieu|adresse)\s*:|\b(à|au)\s+[A-ZÀ-Ý][a-zà-ÿ]+", re
 _Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I)
 
 
-def merge_neighbours(passages: list[Passage]) -> list[Passage]:
-    """Merge passages that touch in the same document, keeping the better rank."""
+def merge_neighbours(passages: list[Passage], extra: list[Passage] = ()) -> list[Passage]:
+    """Merge passages that touch in the same document, keeping the better rank.
+
+    ``extra`` passages (the next ranks) are only used to extend a kept passage they touch, so a
+    passage reads on into the chunk that follows it without adding a new source.
+    """
     merged: list[Passage] = []
-    for p in passages:
+    spans: list[tuple[int, int]] = []  # chunk indexes each merged passage covers
+    for rank, p in enumerate([*passages, *extra]):
         for i, kept in enumerate(merged):
-            if kept.doc_id == p.doc_id and abs(kept.chunk_index - p.chunk_index) == 1:
+            lo, hi = spans[i]
+            if kept.doc_id == p.doc_id and p.chunk_index in (lo - 1, hi + 1):
                 first, second = (kept, p) if kept.start <= p.start else (p, kept)
                 gap = second.start - first.end
                 text = first.text + ("\n" * gap if gap > 0 else "") + second.text[max(0, -gap):]
                 merged[i] = replace(kept, text=text, start=first.start, end=max(first.end, second.end),
-                                    page=first.page, heading=first.heading, chunk_index=first.chunk_index)
+                                    page=first.page, heading=first.heading, chunk_index=min(lo, p.chunk_index))
+                spans[i] = (min(lo, p.chunk_index), max(hi, p.chunk_index))
                 break
         else:
-            merged.append(p)
+            if rank < len(passages):
+                merged.append(p)
+                spans.append((p.chunk_index, p.chunk_index))
     return merged
 
 
@@ -111,8 +121,8 @@ def _continues_item(text: str, start: int) -> bool:
 
 
 def _legal_bonus(question: str, sentence: str) -> float:
-    if _Q_TEXTS.search(question) and _LEGAL.search(sentence) and _DATE.search(sentence):
-        return 0.35
+    if (_Q_TEXTS.search(question) or _Q_HOW.search(question)) and _LEGAL.search(sentence) and _DATE.search(sentence):
+        return 0.6
     return 0.0
 
 
@@ -203,7 +213,11 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
             continue
         chosen.append((n, order, sentence))
         length += len(sentence)
-    chosen.sort(key=lambda x: (x[0], x[1]))  # reading order within each passage
+    first = {}
+    for rank, (n, _, _) in enumerate(chosen):
+        first.setdefault(n, rank)
+    # the passage holding the best sentence first, then reading order within each passage
+    chosen.sort(key=lambda x: (first[x[0]], x[1]))
     lines = []
     for n, _, sentence in chosen:
         sentence = _LIST_LINE.sub("", sentence).strip()
@@ -232,18 +246,35 @@ def _neutralise(text: str) -> str:
     return _MARKERS.sub(lambda m: f"({m.group(1)})", text)
 
 
-def missing_key_date(question: str, answer: str, passages: list[Passage], vocab: Vocabulary, most: int = 3) -> str:
-    """For a « quand / calendrier » question: the best dated sentences of the passages (with their
-    markers) whose dates the answer lacks — a small model often drops the key date."""
-    if not _Q_DATE.search(question):
-        return ""
-    kept = []
-    for _, n, _, sentence in score_sentences(question, passages, vocab)[:5]:
-        dates = [m.group(0).lower() for m in _DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
-        if dates and not any(d in answer.lower() for d in dates) and len(kept) < most:
-            sentence = _LIST_LINE.sub("", sentence).strip()
-            kept.append(f"{sentence}{'' if sentence[-1] in '.!?…' else '.'} [{n}]")
-    return "\n".join(kept)
+def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vocabulary, most_dates: int = 3,
+                  covered: float = 0.8) -> str:
+    """Sentences of the passages (verbatim, with their markers) to add under a generated answer.
+
+    The best sentence for the question, unless the answer already says it (``covered`` of its
+    terms); for a « quand / calendrier » question, also the best dated sentences whose dates the
+    answer lacks. A small model often paraphrases around the one fact that was asked.
+    """
+    scored = score_sentences(question, passages, vocab)
+    said = set(tokenize(answer))
+    kept: list[tuple[int, str]] = []
+    if scored:
+        _, n, _, sentence = scored[0]
+        tokens = set(tokenize(sentence))
+        if tokens and len(tokens & said) / len(tokens) < covered:
+            kept.append((n, sentence))
+    if _Q_DATE.search(question):
+        dated = 0
+        for _, n, _, sentence in scored[:5]:
+            dates = [m.group(0).lower() for m in _DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
+            if dates and not any(d in answer.lower() for d in dates) and dated < most_dates:
+                dated += 1
+                if (n, sentence) not in kept:
+                    kept.append((n, sentence))
+    lines = []
+    for n, sentence in kept:
+        sentence = _LIST_LINE.sub("", sentence).strip()
+        lines.append(f"{sentence}{'' if sentence[-1] in '.!?…' else '.'} [{n}]")
+    return "\n".join(lines)
 
 
 def is_refusal(text: str) -> bool:
@@ -286,18 +317,44 @@ def _facts(sentence: str) -> set[str]:
     return found
 
 
-def _holds_facts(facts: set[str], passage: Passage) -> bool:
-    text = " ".join(f"{passage.title} {passage.text}".lower().split())
-    digits = text.replace(" ", "").replace("\u00a0", "")
-    return all((fact in text) if not fact.isdigit() else (fact in digits) for fact in facts)
+def _fact_in(fact: str, text: str) -> bool:
+    """``text`` lower-cased with single spaces; numbers compare without their thousands spaces."""
+    if fact.isdigit():
+        return fact in text.replace(" ", "").replace("\u00a0", "")
+    return fact in text
+
+
+def _states_facts(body: str, facts: set[str], passage: Passage, least: float = 0.4) -> bool:
+    """Every date and number of the claim is stated by the passage *about what the claim says*:
+    in a sentence which, with its neighbours and the passage's title, holds at least ``least``
+    of the claim's other terms. « La dernière journée se déroula le 24 septembre » is not
+    supported by « Vous ne pouvez vous inscrire que pour la journée du 24 septembre » just
+    because the passage holds that date somewhere."""
+    if not facts:
+        return True
+    fact_tokens = set(tokenize(" ".join(facts)))
+    claim = set(tokenize(body)) - fact_tokens
+    sentences = [passage.title] + [passage.text[s:e] for s, e in sentence_spans(passage.text)]
+    flat = [" ".join(sentence.lower().split()) for sentence in sentences]
+    head = set(tokenize(f"{passage.title} {passage.heading}"))
+    for fact in facts:
+        for i, sentence in enumerate(flat):
+            if not _fact_in(fact, sentence):
+                continue
+            window = head | set(tokenize(" ".join(sentences[max(0, i - 1):i + 2])))
+            if not claim or len(claim & window) / len(claim) >= least:
+                break
+        else:
+            return False
+    return True
 
 
 def finalize(text: str, passages: list[Passage], min_support: float = 0.5, min_claim_tokens: int = 5
              ) -> tuple[str, list[Citation]]:
     """Every sentence ends up cited by a passage that supports it, or is removed; renumber from [1].
 
-    A passage supports a sentence when it holds at least ``min_support`` of its terms and every
-    date and number it asserts. The sentence keeps the markers of its supporting passages; if
+    A passage supports a sentence when it holds at least ``min_support`` of its terms and states
+    every date and number it asserts in a sentence about the same thing (``_states_facts``). The sentence keeps the markers of its supporting passages; if
     none of them does, it is re-pointed to the passage that does. A sentence that no passage
     supports (an invention of the model, or a fact taken from the wrong passage) is dropped,
     except very short connecting phrases (« Oui. ») which are kept without a marker.
@@ -305,7 +362,7 @@ def finalize(text: str, passages: list[Passage], min_support: float = 0.5, min_c
     numbering: dict[int, int] = {}
 
     def supported_by(body: str, n: int, facts: set[str]) -> bool:
-        return _supports(body, passages[n - 1]) >= min_support and _holds_facts(facts, passages[n - 1])
+        return _supports(body, passages[n - 1]) >= min_support and _states_facts(body, facts, passages[n - 1])
 
     out_lines = []
     for line in _split_answer(text):

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
 
     top_k: int = Field(10, description="Passages kept after fusion.")
     context_k: int = Field(5, description="Passages given to the answer backend.")
+    neighbour_k: int = Field(8, description="Passages ranked up to here may extend a passage they follow or precede.")
 
     llm: Literal["auto", "local", "openai", "extractive"] = "auto"
     llm_model_path: Path | None = Field(None, description="GGUF file for the local backend.")

@@ -64,10 +64,16 @@ def coverage(question: str, texts: list[str], vocab: Vocabulary) -> float:
 
 
 def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary | None = None) -> str | None:
-    """A reason to refuse when the question asks for a kind of value the passages lack."""
+    """A reason to refuse when the question asks for a kind of value the passages lack, or hold
+    only about something else (given ``vocab``, see ``_in_focus``)."""
     joined = "\n".join(texts)
-    if _AMOUNT_Q.search(question) and not _AMOUNT.search(joined):
-        return "aucun montant dans les passages"
+    amount = _AMOUNT_Q.search(question)
+    if amount:
+        if not _AMOUNT.search(joined):
+            return "aucun montant dans les passages"
+        if vocab is not None and not _in_focus(question, amount, _AMOUNT_WORDS, lambda w: bool(_AMOUNT.search(w)),
+                                               texts, vocab):
+            return "aucun montant à propos de ce que demande la question"
     if _RATE_Q.search(question) and not _RATE.search(joined):
         return "aucun taux ni pourcentage dans les passages"
     match = _COUNT_Q.search(question)
@@ -75,20 +81,22 @@ def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary | Non
         noun = tokenize(match.group(1))
         if noun and not _counted(noun[0], joined):
             return f"aucun nombre de « {match.group(1)} » dans les passages"
-        if noun and vocab is not None and not _count_in_focus(question, match, noun[0], texts, vocab):
+        units = {noun[0]}.union(*(group for group in _SAME_UNIT if noun[0] in group)) if noun else set()
+        if noun and vocab is not None and not _in_focus(question, match, units, lambda w: _counted(noun[0], w),
+                                                        texts, vocab):
             return f"aucun nombre de « {match.group(1)} » à propos de ce que demande la question"
     return None
 
 
-def _count_in_focus(question: str, match: re.Match, stem: str, texts: list[str], vocab: Vocabulary,
-                    least: float = 0.3) -> bool:
-    """The count sits in a sentence about what is counted: « combien de quartiers ... en outre-mer »
-    is not answered by « 1 362 quartiers dans l'Hexagone ». The sentence is read with its passage's
-    title and heading (the first two lines of each text), a fragment (« 112 p. ») with the sentence
-    before it, against the terms of the clause that asks the count."""
+def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: list[str], vocab: Vocabulary,
+              least: float = 0.3) -> bool:
+    """The value asked sits in a sentence about what the question asks: « combien de quartiers ...
+    en outre-mer » is not answered by « 1 362 quartiers dans l'Hexagone », nor « quel montant de
+    crédits » by « participation gratuite ». A sentence for which ``holds`` is true is read with
+    its passage's title and heading (the first two lines of each text), a fragment (« 112 p. »)
+    with the sentence before it, against the terms of the clause that asks (less ``asked``)."""
     clause = next((c for c in re.split(r"[,;:?]|\bet\b", question) if match.group(0).lower() in c.lower()), question)
-    ignore = {stem}.union(*(group for group in _SAME_UNIT if stem in group)) | _COUNT_FILLER
-    terms = [t for t in content_terms(clause) if t not in ignore]
+    terms = [t for t in content_terms(clause) if t not in asked | _COUNT_FILLER]
     total = sum(vocab.idf(t) for t in terms)
     if not total:
         return True
@@ -99,13 +107,14 @@ def _count_in_focus(question: str, match: re.Match, stem: str, texts: list[str],
             sentence = text[start:end]
             window = f"{previous} {sentence}" if len(sentence.split()) < 4 else sentence
             previous = sentence
-            if _counted(stem, window):
+            if holds(window):
                 present = context | set(tokenize(window))
                 if sum(vocab.idf(t) for t in terms if t in present) / total >= least:
                     return True
     return False
 
 
+_AMOUNT_WORDS = set(tokenize("montant montants budget coût coûte coûtent prix tarif combien euros maximal maximum"))
 _COUNT_FILLER = set(tokenize("chacun chacune compte compter comptait comptent plus moins minimum maximum"))
 # Units a programme counts in interchangeably: « combien de journées » is answered by « quatre séances ».
 _SAME_UNIT = [set(tokenize("journée journées séance séances session sessions rencontre rencontres jour jours"))]

@@ -135,6 +135,7 @@ def answer_row(config: Config, item: dict, assistant, mode: str) -> dict:
     row["time_ms"] = (time.perf_counter() - t0) * 1000
     row["answer"] = answer["answer"]
     row["abstained"] = answer["abstained"]
+    row["fallback"] = answer.get("fallback")  # "extractive" when the model's answer was replaced
     row["citations"] = [{"id": c["id"], "source": c["source"], "page": c["page"], "text": c["text"]}
                         for c in answer["citations"]]
     row["timings_ms"] = answer["timings_ms"]

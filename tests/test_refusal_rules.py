@@ -48,3 +48,10 @@ def test_credits_without_an_amount_asked_need_no_amount():
                        "Les crédits spécifiques sont inscrits au programme 147.")
     assert refuses("Quel montant de crédits du programme 147 a été consacré aux contrats de ville en 2024 ?",
                    "Les crédits spécifiques sont inscrits au programme 147.")
+
+
+def test_an_amount_about_something_else_is_not_an_answer():
+    programme = "Modalités pratiques\n\nParticipation gratuite, inscription obligatoire pour chaque journée."
+    assert refuses("Quel montant de crédits le programme 147 a-t-il consacré aux contrats de ville en 2025 ?",
+                   programme)
+    assert not refuses("Combien coûte la participation à une journée du cycle ?", programme)
