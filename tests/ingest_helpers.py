@@ -32,7 +32,7 @@ class Run:
     stdout: str
     stderr: str
     seconds: float
-    peak_rss_mb: float  # of this subprocess alone (os.wait4), in MB
+    peak_rss_mb: float  # of this subprocess alone (its VmHWM, polled every 50 ms), in MB
 
 
 def run_assistant(*args, env: dict | None = None, timeout: float = 600, cwd: Path = ROOT) -> Run:
@@ -45,7 +45,9 @@ def run_assistant(*args, env: dict | None = None, timeout: float = 600, cwd: Pat
             open(out_dir / f"assistant-{os.getpid()}-{time.monotonic_ns()}.err", "w+", encoding="utf-8") as err:
         proc = subprocess.Popen(assistant_command(*args), stdout=out, stderr=err, env=full_env, cwd=cwd)
         deadline = time.monotonic() + timeout
+        peak_kb = 0
         while True:
+            peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -61,8 +63,20 @@ def run_assistant(*args, env: dict | None = None, timeout: float = 600, cwd: Pat
         stdout, stderr = out.read(), err.read()
     for handle in (out, err):
         os.remove(handle.name)
-    # ru_maxrss is in kilobytes on Linux
-    return Run(proc.returncode, stdout, stderr, seconds, usage.ru_maxrss / 1024)
+    # ru_maxrss (kilobytes) is only a fallback: a vfork'ed child's counts the parent's memory
+    return Run(proc.returncode, stdout, stderr, seconds, (peak_kb or usage.ru_maxrss) / 1024)
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    """Peak resident memory of the program now running in ``pid`` (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def ingest(*paths, index_dir: Path, report: Path | None = None, prune: bool = False,
