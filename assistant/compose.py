@@ -354,10 +354,11 @@ def finalize(text: str, passages: list[Passage], min_support: float = 0.5, min_c
     """Every sentence ends up cited by a passage that supports it, or is removed; renumber from [1].
 
     A passage supports a sentence when it holds at least ``min_support`` of its terms and states
-    every date and number it asserts in a sentence about the same thing (``_states_facts``). The sentence keeps the markers of its supporting passages; if
-    none of them does, it is re-pointed to the passage that does. A sentence that no passage
-    supports (an invention of the model, or a fact taken from the wrong passage) is dropped,
-    except very short connecting phrases (« Oui. ») which are kept without a marker.
+    every date and number it asserts in a sentence about the same thing (``_states_facts``).
+    The sentence keeps the markers of its supporting passages; if none of them does, it is
+    re-pointed to the passage that does. A sentence that no passage supports (an invention of
+    the model, or a fact taken from the wrong passage) is dropped, except very short connecting
+    phrases (« Oui. ») which are kept without a marker.
     """
     numbering: dict[int, int] = {}
 

@@ -81,9 +81,8 @@ def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary | Non
         noun = tokenize(match.group(1))
         if noun and not _counted(noun[0], joined):
             return f"aucun nombre de « {match.group(1)} » dans les passages"
-        units = {noun[0]}.union(*(group for group in _SAME_UNIT if noun[0] in group)) if noun else set()
-        if noun and vocab is not None and not _in_focus(question, match, units, lambda w: _counted(noun[0], w),
-                                                        texts, vocab):
+        if noun and vocab is not None and not _in_focus(question, match, _units(noun[0]),
+                                                        lambda w: _counted(noun[0], w), texts, vocab):
             return f"aucun nombre de « {match.group(1)} » à propos de ce que demande la question"
     return None
 
@@ -120,10 +119,14 @@ _COUNT_FILLER = set(tokenize("chacun chacune compte compter comptait comptent pl
 _SAME_UNIT = [set(tokenize("journée journées séance séances session sessions rencontre rencontres jour jours"))]
 
 
+def _units(stem: str) -> set[str]:
+    return {stem}.union(*(group for group in _SAME_UNIT if stem in group))
+
+
 def _counted(stem: str, text: str) -> bool:
     """A number within three words before a word of the given stem, a unit counted the same way,
     or its abbreviation (« 112 p. »). Enumerations (« 2. Les conseils ») are not counts."""
-    stems = {stem}.union(*(group for group in _SAME_UNIT if stem in group))
+    stems = _units(stem)
     words = re.findall(r"\w+\.?", text)
     for i, word in enumerate(words):
         token = tokenize(word.rstrip("."))
