@@ -170,9 +170,12 @@ def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, bud
     """Passages cut down to their most relevant sentences (reading order kept), for a small LLM prompt.
 
     Returns (trimmed, whole): the text sent to the model, and the same passages whole, in the
-    same order, which citations point to (offsets name the whole passage).
+    same order, which citations point to (offsets name the whole passage). The framing legal
+    texts of a « comment … » question (``_framing_texts``) go in first.
     """
     scored = score_sentences(question, passages, vocab)
+    framing = {sentence for _, _, sentence in _framing_texts(question, scored, [])}
+    scored = sorted(scored, key=lambda row: row[3] not in framing)  # stable: the rest keeps its order
     kept: dict[int, list[tuple[int, str]]] = {}
     used, per = 0, {}
     for score, n, order, sentence in scored:
@@ -196,6 +199,23 @@ def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, bud
     return trimmed, whole
 
 
+def _framing_texts(question: str, scored: list, chosen: list, most: int = 2) -> list[tuple[int, int, str]]:
+    """For « comment … » and « quels textes » questions, the best legal texts of the passages with
+    a full date (« la circulaire du 26 mars 2014 … ») when the chosen sentences name none: the
+    texts that frame the practice are part of the answer even when their wording shares little
+    with the question."""
+    if not (_Q_HOW.search(question) or _Q_TEXTS.search(question)):
+        return []
+
+    def framing(sentence: str) -> bool:
+        return bool(_LEGAL.search(sentence)) and any(not re.fullmatch(r"(19|20)\d{2}", m.group(0))
+                                                     for m in _DATE.finditer(sentence))
+
+    if any(framing(sentence) for _, _, sentence in chosen):
+        return []
+    return [(n, order, sentence) for _, n, order, sentence in scored if framing(sentence)][:most]
+
+
 def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 8,
                       max_chars: int = 1200) -> str:
     """The most relevant sentences of the passages, each followed by its marker [n]."""
@@ -213,6 +233,9 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
             continue
         chosen.append((n, order, sentence))
         length += len(sentence)
+    framing = _framing_texts(question, scored, chosen)
+    if framing:
+        chosen = chosen[:limit - len(framing)] + framing
     first = {}
     for rank, (n, _, _) in enumerate(chosen):
         first.setdefault(n, rank)
@@ -252,7 +275,8 @@ def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vo
 
     The best sentence for the question, unless the answer already says it (``covered`` of its
     terms); for a « quand / calendrier » question, also the best dated sentences whose dates the
-    answer lacks. A small model often paraphrases around the one fact that was asked.
+    answer lacks; for « comment … » and « quels textes », the framing legal texts it does not
+    name. A small model often paraphrases around the one fact that was asked.
     """
     scored = score_sentences(question, passages, vocab)
     said = set(tokenize(answer))
@@ -270,6 +294,9 @@ def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vo
                 dated += 1
                 if (n, sentence) not in kept:
                     kept.append((n, sentence))
+    for n, _, sentence in _framing_texts(question, scored, [(0, 0, answer)]):
+        if (n, sentence) not in kept:
+            kept.append((n, sentence))
     lines = []
     for n, sentence in kept:
         sentence = _LIST_LINE.sub("", sentence).strip()

@@ -51,8 +51,10 @@ def test_every_marker_maps_to_a_citation_with_its_exact_passage(calendar, seeds_
         assert load(seeds_dir / p.source).text[p.start:p.end] == p.text
 
 
-def test_droit_commun_answer_cites_the_guide_page(seeds_assistant):
-    answer = seeds_assistant.ask(DROIT_COMMUN + " Sur quels textes et quels outils m'appuyer ?")
+@pytest.mark.parametrize("question", ["Comment mobiliser le droit commun ?", DROIT_COMMUN,
+                                      DROIT_COMMUN + " Sur quels textes et quels outils m'appuyer ?"])
+def test_droit_commun_answer_cites_the_guide_page(seeds_assistant, question):
+    answer = seeds_assistant.ask(question)
     assert not answer.abstained
     assert "26 mars 2014" in answer.answer  # the circular, cited from the guide
     assert GUIDE in {c.passage.source for c in answer.citations}
