@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from assistant.evidence import Vocabulary, content_terms
 from assistant.types import Citation, Passage
@@ -120,8 +121,18 @@ def _continues_item(text: str, start: int) -> bool:
     return bool(_LIST_LINE.match(text[prev_start:line_start]))
 
 
+def _full_dates(sentence: str) -> list[str]:
+    """The dates of a sentence other than bare years, lower-cased (« 26 mars 2014 », « mars 2025 »)."""
+    return [m.group(0).lower() for m in _DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
+
+
+def _asks_for_texts(question: str) -> bool:
+    """« quels textes … » or « comment … »: the legal texts that frame the practice are part of the answer."""
+    return bool(_Q_TEXTS.search(question) or _Q_HOW.search(question))
+
+
 def _legal_bonus(question: str, sentence: str) -> float:
-    if (_Q_TEXTS.search(question) or _Q_HOW.search(question)) and _LEGAL.search(sentence) and _DATE.search(sentence):
+    if _asks_for_texts(question) and _LEGAL.search(sentence) and _DATE.search(sentence):
         return 0.6
     return 0.0
 
@@ -174,7 +185,7 @@ def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, bud
     texts of a « comment … » question (``_framing_texts``) go in first.
     """
     scored = score_sentences(question, passages, vocab)
-    framing = {sentence for _, _, sentence in _framing_texts(question, scored, [])}
+    framing = {sentence for _, _, sentence in _framing_texts(question, scored, said=[])}
     scored = sorted(scored, key=lambda row: row[3] not in framing)  # stable: the rest keeps its order
     kept: dict[int, list[tuple[int, str]]] = {}
     used, per = 0, {}
@@ -199,21 +210,25 @@ def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, bud
     return trimmed, whole
 
 
-def _framing_texts(question: str, scored: list, chosen: list, most: int = 2) -> list[tuple[int, int, str]]:
+def _framing_texts(question: str, scored: list, said: list[str], most: int = 2) -> list[tuple[int, int, str]]:
     """For « comment … » and « quels textes » questions, the best legal texts of the passages with
-    a full date (« la circulaire du 26 mars 2014 … ») when the chosen sentences name none: the
-    texts that frame the practice are part of the answer even when their wording shares little
-    with the question."""
-    if not (_Q_HOW.search(question) or _Q_TEXTS.search(question)):
-        return []
-
+    a full date (« la circulaire du 26 mars 2014 … ») when the text already ``said`` names none:
+    the texts that frame the practice are part of the answer even when their wording shares
+    little with the question."""
     def framing(sentence: str) -> bool:
-        return bool(_LEGAL.search(sentence)) and any(not re.fullmatch(r"(19|20)\d{2}", m.group(0))
-                                                     for m in _DATE.finditer(sentence))
+        return bool(_LEGAL.search(sentence) and _full_dates(sentence))
 
-    if any(framing(sentence) for _, _, sentence in chosen):
+    if not _asks_for_texts(question) or any(framing(text) for text in said):
         return []
     return [(n, order, sentence) for _, n, order, sentence in scored if framing(sentence)][:most]
+
+
+def _cited(sentence: str, n: int) -> str:
+    """A passage sentence as an answer line: list marker removed, closing stop, marker [n]."""
+    sentence = _LIST_LINE.sub("", sentence).strip()
+    if sentence and sentence[-1] not in ".!?…":
+        sentence += "."
+    return f"{sentence} [{n}]"
 
 
 def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary, max_sentences: int = 8,
@@ -233,7 +248,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
             continue
         chosen.append((n, order, sentence))
         length += len(sentence)
-    framing = _framing_texts(question, scored, chosen)
+    framing = _framing_texts(question, scored, said=[sentence for _, _, sentence in chosen])
     if framing:
         chosen = chosen[:limit - len(framing)] + framing
     first = {}
@@ -241,12 +256,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         first.setdefault(n, rank)
     # the passage holding the best sentence first, then reading order within each passage
     chosen.sort(key=lambda x: (first[x[0]], x[1]))
-    lines = []
-    for n, _, sentence in chosen:
-        sentence = _LIST_LINE.sub("", sentence).strip()
-        if sentence and sentence[-1] not in ".!?…":
-            sentence += "."
-        lines.append(f"{sentence} [{n}]")
+    lines = [_cited(sentence, n) for n, _, sentence in chosen]
     return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
 
 
@@ -289,19 +299,15 @@ def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vo
     if _Q_DATE.search(question):
         dated = 0
         for _, n, _, sentence in scored[:5]:
-            dates = [m.group(0).lower() for m in _DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
+            dates = _full_dates(sentence)
             if dates and not any(d in answer.lower() for d in dates) and dated < most_dates:
                 dated += 1
                 if (n, sentence) not in kept:
                     kept.append((n, sentence))
-    for n, _, sentence in _framing_texts(question, scored, [(0, 0, answer)]):
+    for n, _, sentence in _framing_texts(question, scored, said=[answer]):
         if (n, sentence) not in kept:
             kept.append((n, sentence))
-    lines = []
-    for n, sentence in kept:
-        sentence = _LIST_LINE.sub("", sentence).strip()
-        lines.append(f"{sentence}{'' if sentence[-1] in '.!?…' else '.'} [{n}]")
-    return "\n".join(lines)
+    return "\n".join(_cited(sentence, n) for n, sentence in kept)
 
 
 def is_refusal(text: str) -> bool:
@@ -351,6 +357,12 @@ def _fact_in(fact: str, text: str) -> bool:
     return fact in text
 
 
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
+    """A passage's sentences; ``finalize`` checks several claims against the same passages."""
+    return tuple(text[s:e] for s, e in sentence_spans(text))
+
+
 def _states_facts(body: str, facts: set[str], passage: Passage, least: float = 0.4) -> bool:
     """Every date and number of the claim is stated by the passage *about what the claim says*:
     in a sentence which, with its neighbours and the passage's title, holds at least ``least``
@@ -361,7 +373,7 @@ def _states_facts(body: str, facts: set[str], passage: Passage, least: float = 0
         return True
     fact_tokens = set(tokenize(" ".join(facts)))
     claim = set(tokenize(body)) - fact_tokens
-    sentences = [passage.title] + [passage.text[s:e] for s, e in sentence_spans(passage.text)]
+    sentences = [passage.title, *_sentences(passage.text)]
     flat = [" ".join(sentence.lower().split()) for sentence in sentences]
     head = set(tokenize(f"{passage.title} {passage.heading}"))
     for fact in facts:

@@ -63,16 +63,15 @@ def coverage(question: str, texts: list[str], vocab: Vocabulary) -> float:
     return sum(vocab.idf(t) for t in terms if t in present) / total if total else 1.0
 
 
-def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary | None = None) -> str | None:
+def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary) -> str | None:
     """A reason to refuse when the question asks for a kind of value the passages lack, or hold
-    only about something else (given ``vocab``, see ``_in_focus``)."""
+    only about something else (see ``_in_focus``)."""
     joined = "\n".join(texts)
     amount = _AMOUNT_Q.search(question)
     if amount:
         if not _AMOUNT.search(joined):
             return "aucun montant dans les passages"
-        if vocab is not None and not _in_focus(question, amount, _AMOUNT_WORDS, lambda w: bool(_AMOUNT.search(w)),
-                                               texts, vocab):
+        if not _in_focus(question, amount, _AMOUNT_WORDS, lambda w: bool(_AMOUNT.search(w)), texts, vocab):
             return "aucun montant à propos de ce que demande la question"
     if _RATE_Q.search(question) and not _RATE.search(joined):
         return "aucun taux ni pourcentage dans les passages"
@@ -81,8 +80,7 @@ def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary | Non
         noun = tokenize(match.group(1))
         if noun and not _counted(noun[0], joined):
             return f"aucun nombre de « {match.group(1)} » dans les passages"
-        if noun and vocab is not None and not _in_focus(question, match, _units(noun[0]),
-                                                        lambda w: _counted(noun[0], w), texts, vocab):
+        if noun and not _in_focus(question, match, _units(noun[0]), lambda w: _counted(noun[0], w), texts, vocab):
             return f"aucun nombre de « {match.group(1)} » à propos de ce que demande la question"
     return None
 
@@ -95,7 +93,7 @@ def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: lis
     its passage's title and heading (the first two lines of each text), a fragment (« 112 p. »)
     with the sentence before it, against the terms of the clause that asks (less ``asked``)."""
     clause = next((c for c in re.split(r"[,;:?]|\bet\b", question) if match.group(0).lower() in c.lower()), question)
-    terms = [t for t in content_terms(clause) if t not in asked | _COUNT_FILLER]
+    terms = [t for t in content_terms(clause) if t not in asked | _VALUE_FILLER]
     total = sum(vocab.idf(t) for t in terms)
     if not total:
         return True
@@ -114,7 +112,7 @@ def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: lis
 
 
 _AMOUNT_WORDS = set(tokenize("montant montants budget coût coûte coûtent prix tarif combien euros maximal maximum"))
-_COUNT_FILLER = set(tokenize("chacun chacune compte compter comptait comptent plus moins minimum maximum"))
+_VALUE_FILLER = set(tokenize("chacun chacune compte compter comptait comptent plus moins minimum maximum"))
 # Units a programme counts in interchangeably: « combien de journées » is answered by « quatre séances ».
 _SAME_UNIT = [set(tokenize("journée journées séance séances session sessions rencontre rencontres jour jours"))]
 
