@@ -5,7 +5,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.evidence import Vocabulary, content_terms
+from assistant.evidence import DATE, Vocabulary, content_terms
 from assistant.types import Citation, Passage
 from index.bm25 import tokenize
 from ingest.split import sentence_spans
@@ -14,9 +14,6 @@ from prompts import load_prompt
 REFUSAL = load_prompt("refusal").strip()
 _MARKERS = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _REFUSAL_HINT = re.compile(r"je ne (trouve|dispose|peux|sais)|ne (contiennent|permettent|mentionnent) pas|aucune information", re.I)
-_DATE = re.compile(r"\b(\d{1,2}(er)?\s+\w+\s+\d{4}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(janvier|février|mars|avril|mai|juin|juillet|août|"
-                   r"septembre|octobre|novembre|décembre)\s+\d{4}|\d{1,2}\s+(janvier|février|mars|avril|mai|juin|juillet|"
-                   r"août|septembre|octobre|novembre|décembre)|(19|20)\d{2})\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\wà-ÿ'-]+(?:\s+[A-ZÀ-Ý][\wà-ÿ'-]+)+")
 _Q_DATE = re.compile(r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I)
 _Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
@@ -60,7 +57,7 @@ def merge_neighbours(passages: list[Passage], extra: list[Passage] = ()) -> list
 
 def _answer_type_bonus(question: str, sentence: str) -> float:
     bonus = 0.0
-    if _Q_DATE.search(question) and _DATE.search(sentence):
+    if _Q_DATE.search(question) and DATE.search(sentence):
         bonus += 0.35
     if (_Q_WHO.search(question) or _Q_WHERE.search(question)) and _NAME.search(sentence):
         bonus += 0.2
@@ -92,7 +89,7 @@ def _skippable(sentence: str) -> bool:
     letters = [c for c in sentence if c.isalpha()]
     shouting = len(letters) > 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
     return (sentence.startswith("#") or len(words) < 4 or sentence.rstrip().endswith(":") or "http" in sentence
-            or (shouting and not _DATE.search(sentence)))
+            or (shouting and not DATE.search(sentence)))
 
 
 def _matcher(weights: dict[str, float]):
@@ -123,7 +120,7 @@ def _continues_item(text: str, start: int) -> bool:
 
 def _full_dates(sentence: str) -> list[str]:
     """The dates of a sentence other than bare years, lower-cased (« 26 mars 2014 », « mars 2025 »)."""
-    return [m.group(0).lower() for m in _DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
+    return [m.group(0).lower() for m in DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
 
 
 def _asks_for_texts(question: str) -> bool:
@@ -132,7 +129,7 @@ def _asks_for_texts(question: str) -> bool:
 
 
 def _legal_bonus(question: str, sentence: str) -> float:
-    if _asks_for_texts(question) and _LEGAL.search(sentence) and _DATE.search(sentence):
+    if _asks_for_texts(question) and _LEGAL.search(sentence) and DATE.search(sentence):
         return 0.6
     return 0.0
 
@@ -345,7 +342,7 @@ def _supports(sentence: str, passage: Passage) -> float:
 def _facts(sentence: str) -> set[str]:
     """Dates and numbers a sentence asserts, normalised (« 31 mars 2024 », « 147 »)."""
     text = _MARKERS.sub("", sentence).lower()
-    found = {" ".join(m.group(0).split()) for m in _DATE.finditer(text)}
+    found = {" ".join(m.group(0).split()) for m in DATE.finditer(text)}
     found |= {n.replace(" ", "").replace("\u00a0", "") for n in re.findall(r"\b\d[\d \u00a0]*\d\b|\b\d\b", text)}
     return found
 

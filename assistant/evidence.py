@@ -28,7 +28,13 @@ _NUMBER = re.compile(r"\b(\d[\d  ]*|deux|trois|quatre|cinq|six|sept|huit|neuf|di
 
 _RATE_Q = re.compile(r"\b(taux|pourcentage|proportion|quelle part)\b", re.I)
 _RATE = re.compile(r"\d\s*%|\bpour ?cent\b|\d+(,\d+)?\s*points?\b", re.I)
-_YEAR = re.compile(r"(19|20)\d{2}")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+# A question asking for a date, not « quand on parle de … »
+_WHEN_Q = re.compile(r"((^|[,;:?]\s*|\bet\s+|\bde\s+|\bdepuis\s+|jusqu'à\s+|à partir de\s+)quand\b|"
+                     r"\bquelle date\b|\bquel jour\b)", re.I)
+DATE = re.compile(r"\b(\d{1,2}(er)?\s+\w+\s+\d{4}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(janvier|février|mars|avril|mai|juin|juillet|août|"
+                  r"septembre|octobre|novembre|décembre)\s+\d{4}|\d{1,2}\s+(janvier|février|mars|avril|mai|juin|juillet|"
+                  r"août|septembre|octobre|novembre|décembre)|(19|20)\d{2})\b", re.I)
 
 
 class Vocabulary:
@@ -82,7 +88,46 @@ def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary) -> s
             return f"aucun nombre de « {match.group(1)} » dans les passages"
         if noun and not _in_focus(question, match, _units(noun[0]), lambda w: _counted(noun[0], w), texts, vocab):
             return f"aucun nombre de « {match.group(1)} » à propos de ce que demande la question"
+    when = _WHEN_Q.search(question)
+    if when and not _dated_where_named(_clause(question, when), texts):
+        return "aucune date dans les passages qui nomment ce que demande la question"
     return None
+
+
+def _clause(question: str, match: re.Match) -> str:
+    """The part of the question (between commas, colons or « et ») that holds ``match``."""
+    cuts = [0, *(end for m in re.finditer(r"[,;:?]|\bet\b", question) for end in (m.start(), m.end())), len(question)]
+    pieces = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+    return next((question[s:e] for s, e in pieces if s <= match.end() - 1 < e), question)
+
+
+def _dated_where_named(clause: str, texts: list[str]) -> bool:
+    """A question asking « jusqu'à quelle date … l'appel à projets anticipé » whose subject the
+    passages name (three of its words in a row, two of them distinctive) needs a date in one of
+    the sentences that name it (a fragment read with the sentence before): the calendar printed
+    just below « appel à projet anticipé » is about other steps. A subject the passages do not
+    name this closely leaves the decision to coverage."""
+    asked = tokenize(clause)
+    years = set(_YEAR.findall(clause))
+    named = False
+    for text in texts:
+        previous = ""
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            window = f"{previous} {sentence}" if len(sentence.split()) < 4 else sentence
+            previous = sentence
+            if _names_subject(asked, tokenize(sentence)):
+                named = True
+                if any(not _YEAR.fullmatch(d.group(0)) or d.group(0) not in years for d in DATE.finditer(window)):
+                    return True
+    return not named
+
+
+def _names_subject(asked: list[str], tokens: list[str], length: int = 3) -> bool:
+    """``length`` consecutive stems of the question, two of them not generic, in a row in ``tokens``."""
+    runs = {tuple(tokens[i:i + length]) for i in range(len(tokens) - length + 1)}
+    return any(tuple(asked[i:i + length]) in runs and sum(t not in GENERIC for t in asked[i:i + length]) >= 2
+               for i in range(len(asked) - length + 1))
 
 
 def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: list[str], vocab: Vocabulary,
@@ -92,8 +137,7 @@ def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: lis
     crédits » by « participation gratuite ». A sentence for which ``holds`` is true is read with
     its passage's title and heading (the first two lines of each text), a fragment (« 112 p. »)
     with the sentence before it, against the terms of the clause that asks (less ``asked``)."""
-    clause = next((c for c in re.split(r"[,;:?]|\bet\b", question) if match.group(0).lower() in c.lower()), question)
-    terms = [t for t in content_terms(clause) if t not in asked | _VALUE_FILLER]
+    terms = [t for t in content_terms(_clause(question, match)) if t not in asked | _VALUE_FILLER]
     total = sum(vocab.idf(t) for t in terms)
     if not total:
         return True

@@ -80,12 +80,7 @@ def test_unanswerable_questions_get_the_fixed_refusal_and_suggestions(seeds_assi
 SEEDS_DEV = Path(__file__).resolve().parents[2] / "shared" / "evals" / "seeds_dev.jsonl"
 UNANSWERABLE = ([json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines()
                  if line.strip() and not json.loads(line)["answerable"]] if SEEDS_DEV.is_file() else [])
-KNOWN_MISSES = {"seed-018": "the passages mention the 2024 « appel à projet anticipée » but no deadline; "
-                            "lexical coverage cannot tell (known miss, see docs/evaluation.md)"}
-
-
-@pytest.mark.parametrize("item", [pytest.param(i, id=i["id"], marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[i["id"]]))
-                                  if i["id"] in KNOWN_MISSES else pytest.param(i, id=i["id"]) for i in UNANSWERABLE])
+@pytest.mark.parametrize("item", UNANSWERABLE, ids=lambda i: i["id"])
 def test_every_unanswerable_dev_question_is_refused(seeds_assistant, item):
     answer = seeds_assistant.ask(item["question"])
     assert answer.abstained and answer.answer == REFUSAL and answer.citations == [], answer.answer

@@ -46,8 +46,8 @@ def test_calendar_with_the_local_model_cites_the_slide_deck_with_the_deadline(lo
 
 def test_unanswerable_questions_are_refused_by_the_local_path(local_assistant):
     items = [json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    # seed-018 is a known miss of both backends (test_answering.py marks it)
-    unanswerable = [i for i in items if not i["answerable"] and i["id"] != "seed-018"][:3]
+    unanswerable = [i for i in items if not i["answerable"]]
+    assert len(unanswerable) == 7
     for item in unanswerable:
         answer = local_assistant.ask(item["question"])
         assert answer.abstained and answer.answer == REFUSAL and not answer.citations, (item["id"], answer.answer)

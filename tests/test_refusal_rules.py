@@ -1,7 +1,7 @@
 """The answer-type rules that make the assistant refuse when the passages lack the value asked.
 
 Pure functions over hand-written French passages: each case is one a user met in the gold sets
-(evals/sample_gold.jsonl sample-042/043/046/049-052, seeds dev seed-016).
+(evals/sample_gold.jsonl sample-042/043/046/049-052, seeds dev seed-016 and seed-018).
 """
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ GEOGRAPHY = ("Géographie prioritaire\n\nLa liste des quartiers prioritaires n'a
 CITIZENS = ("Participation\n2. Les conseils citoyens\nL'article 7 de la loi prévoit qu'un conseil citoyen soit mis "
             "en place dans chaque quartier prioritaire. Ses principales caractéristiques : deux collèges.")
 CYCLE = ("Labo Cités\nProgramme\nCe cycle s'organise autour de quatre séances de travail, du 17 mars au 16 juin 2023.")
+CIRCULAR = ("Éléments principaux de la circulaire\n- Conception d'un appel à projet « anticipée » pour l'année 2024.\n"
+            "- Calendrier :\n- Décembre 2023 : publication du décret fixant la liste des quartiers.\n"
+            "- Au plus tard le 31 mars 2024 : élaboration des contrats de ville 2024-2030.")
 CAPITALISATION = ("Ressources\nConseils citoyens\nDocument de capitalisation. Villes et Territoires LR, septembre 2016. "
                   "112 p.")
-VOCAB = Vocabulary([GEOGRAPHY, CITIZENS, CYCLE, CAPITALISATION, "Le contrat de ville est signé par le préfet.",
+VOCAB = Vocabulary([GEOGRAPHY, CITIZENS, CIRCULAR, CYCLE, CAPITALISATION, "Le contrat de ville est signé par le préfet.",
                     "Les crédits spécifiques sont inscrits au programme 147."])
 
 
@@ -55,3 +58,20 @@ def test_an_amount_about_something_else_is_not_an_answer():
     assert refuses("Quel montant de crédits le programme 147 a-t-il consacré aux contrats de ville en 2025 ?",
                    programme)
     assert not refuses("Combien coûte la participation à une journée du cycle ?", programme)
+
+
+def test_a_date_printed_near_the_subject_but_about_other_steps_is_not_an_answer():
+    # the passage names the subject (« appel à projet anticipé ») without a date; the dates below
+    # it are the calendar of the contracts
+    assert refuses("Jusqu'à quelle date pouvait-on déposer un dossier dans le cadre de l'appel à projets "
+                   "anticipé 2024 ?", CIRCULAR)
+    assert not refuses("L'appel à projets anticipé était ouvert jusqu'à quelle date ?",
+                       CIRCULAR.replace("pour l'année 2024.", "pour l'année 2024, ouvert jusqu'au 15 janvier 2024."))
+    # a subject the passage names with its date, or does not name closely: coverage decides
+    assert not refuses("Quand a été publié le décret fixant la liste des quartiers ?", CIRCULAR)
+    assert not refuses("Jusqu'à quand les contrats de ville 2024-2030 pouvaient-ils être élaborés ?", CIRCULAR)
+
+
+def test_when_inside_a_definition_question_asks_no_date():
+    assert not refuses("Qu'est-ce qu'on appelle l'appel à projet anticipé 2024 quand on parle de contrats de ville ?",
+                       CIRCULAR)
