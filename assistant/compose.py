@@ -8,7 +8,7 @@ from functools import lru_cache
 from assistant.evidence import DATE, Vocabulary, content_terms
 from assistant.types import Citation, Passage
 from index.bm25 import tokenize
-from ingest.split import sentence_spans
+from ingest.split import is_fragment, sentence_spans
 from prompts import load_prompt
 
 REFUSAL = load_prompt("refusal").strip()
@@ -85,10 +85,9 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
 
 def _skippable(sentence: str) -> bool:
     """Headings, labels and links are not answers."""
-    words = sentence.split()
     letters = [c for c in sentence if c.isalpha()]
     shouting = len(letters) > 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
-    return (sentence.startswith("#") or len(words) < 4 or sentence.rstrip().endswith(":") or "http" in sentence
+    return (sentence.startswith("#") or is_fragment(sentence) or sentence.rstrip().endswith(":") or "http" in sentence
             or (shouting and not DATE.search(sentence)))
 
 
@@ -314,7 +313,8 @@ def is_refusal(text: str) -> bool:
 def _split_answer(text: str) -> list[list[str]]:
     """Lines of a generated answer, each a list of sentences with the markers that end them.
 
-    A marker written before the final stop (« ... 2024 [1]. ») is moved after it.
+    A marker written before the final stop (« ... 2024 [1]. ») is moved after it. A fragment
+    (``is_fragment``) goes with the sentence it follows or opens, as in ``sentence_spans``.
     """
     lines = []
     text = re.sub(r"\[\s*extrait[^\]]*\]|</?\s*extrait[^>]*>", "", text, flags=re.I)  # echoed delimiters
@@ -322,11 +322,16 @@ def _split_answer(text: str) -> list[list[str]]:
         line = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "- ", line)  # list items keep a dash, not a number
         line = re.sub(r"\s*((?:\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]\s*)+)([.!?…])(?=\s|$)", r"\2 \1", line.strip())
         parts = re.split(r"(?<=[.!?…])((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])*)(?:\s+|$)", line)
-        sentences = []
+        sentences: list[str] = []
         for i in range(0, len(parts), 2):
-            sentence = parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")
-            if sentence.strip():
-                sentences.append(sentence.strip())
+            sentence = (parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")).strip()
+            if not sentence:
+                continue
+            if sentences and not _MARKERS.search(sentences[-1]) and (
+                    is_fragment(_MARKERS.sub("", sentence)) or is_fragment(sentences[-1])):
+                sentences[-1] += " " + sentence  # « ... septembre 2016. 112 p. [1] » is one claim
+            else:
+                sentences.append(sentence)
         if sentences:
             lines.append(sentences)
     return lines

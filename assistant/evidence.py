@@ -11,13 +11,13 @@ import re
 from collections import Counter
 
 from index.bm25 import fold, tokenize
-from ingest.split import sentence_spans
+from ingest.split import is_fragment, sentence_spans
 
 # Terms every document of the corpus shares: they say nothing about coverage.
 GENERIC = set(tokenize(
     "contrat contrats ville villes politique quartier quartiers prioritaire prioritaires nouveau nouvelle nouveaux "
     "document documents dossier cadre quel quelle quels quelles année dans selon comment pourquoi combien date "
-    "donne donner présente présenté prévu prévue chef projet je mon ma mes nous notre veux dois peut peux"))
+    "donne donner croise croiser compare comparer présente présenté prévu prévue chef projet je mon ma mes nous notre veux dois peut peux"))
 
 _AMOUNT_Q = re.compile(r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|financ\w+ .*combien|"
                        r"combien .*(euros?|€|pay|financ))", re.I)
@@ -66,7 +66,24 @@ def coverage(question: str, texts: list[str], vocab: Vocabulary) -> float:
         return 1.0
     present = set(tokenize("\n".join(texts)))
     total = sum(vocab.idf(t) for t in terms)
-    return sum(vocab.idf(t) for t in terms if t in present) / total if total else 1.0
+    return sum(vocab.idf(t) * term_match(t, present) for t in terms) / total if total else 1.0
+
+
+def term_match(term: str, tokens: set[str]) -> float:
+    """1 when ``tokens`` hold the stem; 0.7 for a related stem: the same first 6 letters
+    (« priorités » / « prioritaires ») or one stem starting the other (« signés » / « signature »)."""
+    if term in tokens:
+        return 1.0
+    if any(_related(term, t) for t in tokens):
+        return 0.7
+    return 0.0
+
+
+def _related(a: str, b: str) -> bool:
+    if len(a) >= 6 and len(b) >= 6:
+        return a[:6] == b[:6]
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short)
 
 
 def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary) -> str | None:
@@ -114,7 +131,7 @@ def _dated_where_named(clause: str, texts: list[str]) -> bool:
         previous = ""
         for start, end in sentence_spans(text):
             sentence = text[start:end]
-            window = f"{previous} {sentence}" if len(sentence.split()) < 4 else sentence
+            window = f"{previous} {sentence}" if is_fragment(sentence) else sentence
             previous = sentence
             if _names_subject(asked, tokenize(sentence)):
                 named = True
@@ -146,7 +163,7 @@ def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: lis
         previous = ""
         for start, end in sentence_spans(text):
             sentence = text[start:end]
-            window = f"{previous} {sentence}" if len(sentence.split()) < 4 else sentence
+            window = f"{previous} {sentence}" if is_fragment(sentence) else sentence
             previous = sentence
             if holds(window):
                 present = context | set(tokenize(window))

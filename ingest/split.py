@@ -59,10 +59,27 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         end = pos + len(line)
         following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
         if not _wrapped(line, following):
-            spans.extend(_sentences(text, start, end))
+            spans.extend(_with_fragments(text, _sentences(text, start, end)))
             start = end + 1
         pos = end + 1
     return spans
+
+
+def is_fragment(sentence: str) -> bool:
+    """Under four words: a label, a page count, « Oui. », not a sentence of its own."""
+    return len(sentence.split()) < 4
+
+
+def _with_fragments(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A fragment of under four words joins the sentence before it on its line, or the one after
+    when it opens the line: « Villes et Territoires LR, septembre 2016. 112 p. » is one reference."""
+    joined: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if joined and (is_fragment(text[start:end]) or is_fragment(text[slice(*joined[-1])])):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def _wrapped(line: str, following: str) -> bool:

@@ -86,6 +86,16 @@ def test_every_unanswerable_dev_question_is_refused(seeds_assistant, item):
     assert answer.abstained and answer.answer == REFUSAL and answer.citations == [], answer.answer
 
 
+def test_a_reference_keeps_its_short_pieces_with_it(seeds_assistant):
+    # « Villes et Territoires LR, septembre 2016. 112 p. »: the page count is a fragment of the
+    # reference, not a sentence of its own, so the answer holds both with the guide's marker
+    answer = seeds_assistant.ask("De quand date le document de capitalisation de Villes et Territoires LR sur les "
+                                 "conseils citoyens, et combien de pages compte-t-il ?")
+    line = next(s for s in re.split(r"(?<=\])\s+", answer.answer) if "septembre 2016" in s)
+    assert "112 p." in line
+    assert {answer.citations[n - 1].passage.source for n in _markers(line)} == {GUIDE}
+
+
 def test_kind_filter_restricts_every_source(seeds_assistant):
     assert {p.kind for p in seeds_assistant.retrieve(CALENDAR)} == {"cycle"}  # unfiltered: the cycles
     answer = seeds_assistant.ask(CALENDAR, filters=Filters(kinds=("guide",)))
