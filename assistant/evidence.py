@@ -50,9 +50,14 @@ class Vocabulary:
         return math.log(1 + (self.n - self.df.get(token, 0) + 0.5) / (self.df.get(token, 0) + 0.5))
 
 
+# « En tant que délégué du préfet, … » says who asks, not what is asked.
+_PERSONA = re.compile(r"^\s*en (tant que|qualité de)\s[^,:;?]{2,60}[,:]", re.I)
+
+
 def content_terms(question: str) -> list[str]:
+    """The question's stems that say what is asked: not GENERIC, not the asker's role."""
     seen, terms = set(), []
-    for token in tokenize(question):
+    for token in tokenize(_PERSONA.sub(" ", question)):
         if token not in GENERIC and token not in seen:
             seen.add(token)
             terms.append(token)

@@ -75,3 +75,13 @@ def test_a_date_printed_near_the_subject_but_about_other_steps_is_not_an_answer(
 def test_when_inside_a_definition_question_asks_no_date():
     assert not refuses("Qu'est-ce qu'on appelle l'appel à projet anticipé 2024 quand on parle de contrats de ville ?",
                        CIRCULAR)
+
+
+def test_the_askers_role_is_not_what_is_asked():
+    from assistant.evidence import content_terms
+    from index.bm25 import tokenize
+
+    delegate = tokenize("délégué")[0]
+    assert delegate not in content_terms("En tant que délégué du préfet, à quelles priorités de l'État dois-je "
+                                         "veiller d'après la circulaire ?")
+    assert delegate in content_terms("Quel est le rôle du délégué du préfet dans le contrat de ville ?")
