@@ -51,7 +51,7 @@ class Assistant:
         self._backends: dict[str, ChatBackend | None] = {}
         self._lock = threading.Lock()
         self.min_coverage = 0.35
-        self.strong_coverage = 0.6
+        self.strong_coverage = 0.5
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, llm: str | None = None, **overrides) -> "Assistant":

@@ -17,7 +17,8 @@ from ingest.split import is_fragment, sentence_spans
 GENERIC = set(tokenize(
     "contrat contrats ville villes politique quartier quartiers prioritaire prioritaires nouveau nouvelle nouveaux "
     "document documents dossier cadre quel quelle quels quelles année dans selon comment pourquoi combien date "
-    "donne donner croise croiser compare comparer présente présenté prévu prévue chef projet je mon ma mes nous notre veux dois peut peux"))
+    "donne donner croise croiser compare comparer présente présenté prévu prévue chef projet je mon ma mes nous "
+    "notre veux dois peut peux"))
 
 _AMOUNT_Q = re.compile(r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|financ\w+ .*combien|"
                        r"combien .*(euros?|€|pay|financ))", re.I)
