@@ -114,3 +114,32 @@ def chromium_path() -> str:
     if not os.path.exists(path):
         pytest.fail("chromium absent : `make test` l'installe (scripts/install_browser.py)")
     return path
+
+
+@pytest.fixture(scope="session")
+def openai_server():
+    """An OpenAI-compatible endpoint on 127.0.0.1 with an API key: xllamacpp's HTTP server over the
+    packaged model (its own instance). Yields (address, key)."""
+    import secrets
+    from urllib.parse import urlparse
+
+    import xllamacpp as xlc
+
+    from assistant.config import PROJECT_ROOT
+    from assistant.llm.local_model import ensure_gguf
+
+    key = secrets.token_urlsafe(16)
+    params = xlc.CommonParams()
+    params.model.path = str(ensure_gguf(PROJECT_ROOT / "data" / "models"))
+    params.n_ctx = 4096
+    params.n_parallel = 1
+    params.cpuparams.n_threads = 2
+    params.cpuparams_batch.n_threads = 2
+    params.hostnames = ["127.0.0.1"]
+    params.port = 0
+    params.api_keys = [key]
+    params.verbosity = 0
+    server = xlc.Server(params)
+    assert urlparse(server.listening_address).hostname == "127.0.0.1"
+    yield server.listening_address, key
+    del server

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import time
 import urllib.error
 import urllib.request
@@ -155,28 +154,6 @@ def test_openai_backend_needs_base_url_and_model():
 
     with pytest.raises(BackendUnavailable, match="ASSISTANT_OPENAI_BASE_URL"):
         OpenAIBackend(Settings(openai_base_url=None, openai_model=None))
-
-
-@pytest.fixture(scope="module")
-def openai_server(gguf):
-    """xllamacpp's OpenAI-compatible HTTP server on 127.0.0.1 (its own model instance)."""
-    import xllamacpp as xlc
-
-    key = secrets.token_urlsafe(16)
-    params = xlc.CommonParams()
-    params.model.path = str(gguf)
-    params.n_ctx = 2048
-    params.n_parallel = 1
-    params.cpuparams.n_threads = 2
-    params.cpuparams_batch.n_threads = 2
-    params.hostnames = ["127.0.0.1"]
-    params.port = 0
-    params.api_keys = [key]
-    params.verbosity = 0
-    server = xlc.Server(params)
-    assert urlparse(server.listening_address).hostname == "127.0.0.1"
-    yield server.listening_address, key
-    del server
 
 
 def test_openai_backend_streams_from_xllamacpp_http_server(openai_server):
