@@ -116,7 +116,7 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def openai_server():
     """An OpenAI-compatible endpoint on 127.0.0.1 with an API key: xllamacpp's HTTP server over the
     packaged model (its own instance). Yields (address, key)."""
@@ -143,3 +143,29 @@ def openai_server():
     assert urlparse(server.listening_address).hostname == "127.0.0.1"
     yield server.listening_address, key
     del server
+
+
+@pytest.fixture(scope="module")
+def local_assistant(seeds_assistant):
+    """The seeds assistant answering with the local model, in process."""
+    from assistant.api import Assistant
+    from assistant.llm.local_model import ensure_gguf
+
+    try:
+        ensure_gguf(seeds_assistant.settings.models_dir)
+    except Exception as exc:  # the extra is part of the README's commands: its absence is a failure
+        pytest.fail(f"modèle local indisponible : {exc}")
+    settings = seeds_assistant.settings.model_copy(update={"llm": "local"})
+    return Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)
+
+
+@pytest.fixture(scope="module")
+def openai_assistant(seeds_assistant, openai_server):
+    """The seeds assistant answering through the ``openai`` backend, against ``openai_server``."""
+    from assistant.api import Assistant
+
+    address, key = openai_server
+    settings = seeds_assistant.settings.model_copy(update={
+        "llm": "openai", "openai_base_url": f"{address}/v1", "openai_model": "qwen2.5-coder-1.5b-instruct",
+        "openai_api_key": key})
+    return Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)

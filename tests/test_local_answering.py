@@ -17,19 +17,6 @@ SEEDS_DEV = Path(__file__).resolve().parents[2] / "shared" / "evals" / "seeds_de
 CALENDAR = "Quel est le calendrier de signature des contrats de ville 2024-2030 ?"
 
 
-@pytest.fixture(scope="module")
-def local_assistant(seeds_assistant):
-    from assistant.api import Assistant
-    from assistant.llm.local_model import ensure_gguf
-
-    try:
-        ensure_gguf(seeds_assistant.settings.models_dir)
-    except Exception as exc:  # the extra is part of the README's commands: its absence is a failure
-        pytest.fail(f"modèle local indisponible : {exc}")
-    settings = seeds_assistant.settings.model_copy(update={"llm": "local"})
-    return Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)
-
-
 def test_calendar_with_the_local_model_cites_the_slide_deck_with_the_deadline(local_assistant):
     events = list(local_assistant.stream(CALENDAR))
     kinds = [kind for kind, _ in events]
@@ -44,12 +31,15 @@ def test_calendar_with_the_local_model_cites_the_slide_deck_with_the_deadline(lo
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)} == {c.id for c in answer.citations}
 
 
-def test_unanswerable_questions_are_refused_by_the_local_path(local_assistant):
+@pytest.mark.parametrize("backend", ["local", "openai"])
+def test_unanswerable_questions_are_refused_by_the_model_backends(backend, request):
+    assistant = request.getfixturevalue(f"{backend}_assistant")  # openai: test_openai_answering.py
     items = [json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     unanswerable = [i for i in items if not i["answerable"]]
     assert len(unanswerable) == 7
     for item in unanswerable:
-        answer = local_assistant.ask(item["question"])
+        answer = assistant.ask(item["question"])
+        assert answer.backend == backend
         assert answer.abstained and answer.answer == REFUSAL and not answer.citations, (item["id"], answer.answer)
 
 

@@ -3,33 +3,16 @@
 The server is xllamacpp's own (the packaged Qwen2.5-Coder-1.5B, bound to 127.0.0.1, with an API
 key), the same kind of endpoint as Ollama, vLLM or the Albert API; the client is llama-index's
 OpenAILike. The answering issue's checks, in this backend: the calendar question, the droit commun
-question, every unanswerable dev question.
+question (every unanswerable dev question: test_local_answering.py, parametrized over both model
+backends). Fixtures ``openai_server`` and ``openai_assistant``: conftest.py.
 """
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
-import pytest
-
-from assistant.compose import REFUSAL
-
-SEEDS_DEV = Path(__file__).resolve().parents[2] / "shared" / "evals" / "seeds_dev.jsonl"
 CALENDAR = "Quel est le calendrier de signature des contrats de ville 2024-2030 ?"
 SLIDE_DECK = "002_ade2664f57edfe95.txt"
 GUIDE = "004_8649248bb84313d8.txt"
-
-
-@pytest.fixture(scope="module")
-def openai_assistant(seeds_assistant, openai_server):
-    from assistant.api import Assistant
-
-    address, key = openai_server
-    settings = seeds_assistant.settings.model_copy(update={
-        "llm": "openai", "openai_base_url": f"{address}/v1", "openai_model": "qwen2.5-coder-1.5b-instruct",
-        "openai_api_key": key})
-    return Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)
 
 
 def test_calendar_through_the_openai_backend_cites_the_slide_deck_with_the_deadline(openai_assistant):
@@ -46,12 +29,3 @@ def test_droit_commun_through_the_openai_backend_names_the_2014_circular_from_th
     line = next(s for s in answer.answer.splitlines() if "26 mars 2014" in s)
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
     assert markers and {answer.citations[n - 1].passage.source for n in markers} == {GUIDE}
-
-
-def test_unanswerable_questions_are_refused_through_the_openai_backend(openai_assistant):
-    items = [json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    unanswerable = [i for i in items if not i["answerable"]]
-    assert len(unanswerable) == 7
-    for item in unanswerable:
-        answer = openai_assistant.ask(item["question"])
-        assert answer.abstained and answer.answer == REFUSAL and not answer.citations, (item["id"], answer.answer)
