@@ -5,7 +5,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.evidence import DATE, Vocabulary, content_terms
+from assistant.evidence import DATE, Vocabulary, content_terms, full_dates
 from assistant.types import Citation, Passage
 from index.bm25 import tokenize
 from ingest.split import is_fragment, sentence_spans
@@ -36,22 +36,22 @@ def merge_neighbours(passages: list[Passage], extra: list[Passage] = ()) -> list
     passage reads on into the chunk that follows it without adding a new source.
     """
     merged: list[Passage] = []
-    spans: list[tuple[int, int]] = []  # chunk indexes each merged passage covers
+    last: list[int] = []  # the last chunk each merged passage covers (its first is its chunk_index)
     for rank, p in enumerate([*passages, *extra]):
         for i, kept in enumerate(merged):
-            lo, hi = spans[i]
-            if kept.doc_id == p.doc_id and p.chunk_index in (lo - 1, hi + 1):
+            if kept.doc_id == p.doc_id and p.chunk_index in (kept.chunk_index - 1, last[i] + 1):
                 first, second = (kept, p) if kept.start <= p.start else (p, kept)
                 gap = second.start - first.end
                 text = first.text + ("\n" * gap if gap > 0 else "") + second.text[max(0, -gap):]
                 merged[i] = replace(kept, text=text, start=first.start, end=max(first.end, second.end),
-                                    page=first.page, heading=first.heading, chunk_index=min(lo, p.chunk_index))
-                spans[i] = (min(lo, p.chunk_index), max(hi, p.chunk_index))
+                                    page=first.page, heading=first.heading,
+                                    chunk_index=min(kept.chunk_index, p.chunk_index))
+                last[i] = max(last[i], p.chunk_index)
                 break
         else:
             if rank < len(passages):
                 merged.append(p)
-                spans.append((p.chunk_index, p.chunk_index))
+                last.append(p.chunk_index)
     return merged
 
 
@@ -115,11 +115,6 @@ def _continues_item(text: str, start: int) -> bool:
         return False
     prev_start = text.rfind("\n", 0, line_start - 1) + 1
     return bool(_LIST_LINE.match(text[prev_start:line_start]))
-
-
-def _full_dates(sentence: str) -> list[str]:
-    """The dates of a sentence other than bare years, lower-cased (« 26 mars 2014 », « mars 2025 »)."""
-    return [m.group(0).lower() for m in DATE.finditer(sentence) if not re.fullmatch(r"(19|20)\d{2}", m.group(0))]
 
 
 def _asks_for_texts(question: str) -> bool:
@@ -212,7 +207,7 @@ def _framing_texts(question: str, scored: list, said: list[str], most: int = 2) 
     the texts that frame the practice are part of the answer even when their wording shares
     little with the question."""
     def framing(sentence: str) -> bool:
-        return bool(_LEGAL.search(sentence) and _full_dates(sentence))
+        return bool(_LEGAL.search(sentence) and full_dates(sentence))
 
     if not _asks_for_texts(question) or any(framing(text) for text in said):
         return []
@@ -295,7 +290,7 @@ def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vo
     if _Q_DATE.search(question):
         dated = 0
         for _, n, _, sentence in scored[:5]:
-            dates = _full_dates(sentence)
+            dates = full_dates(sentence)
             if dates and not any(d in answer.lower() for d in dates) and dated < most_dates:
                 dated += 1
                 if (n, sentence) not in kept:
@@ -399,7 +394,8 @@ def finalize(text: str, passages: list[Passage], min_support: float = 0.5, min_c
     The sentence keeps the markers of its supporting passages; if none of them does, it is
     re-pointed to the passage that does. A sentence that no passage supports (an invention of
     the model, or a fact taken from the wrong passage) is dropped, except very short connecting
-    phrases (« Oui. ») which are kept without a marker.
+    phrases without a fact, which are kept without a marker (a fragment such as « Oui. » before a
+    sentence is part of it: ``_split_answer``).
     """
     numbering: dict[int, int] = {}
 

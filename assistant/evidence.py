@@ -38,6 +38,11 @@ DATE = re.compile(r"\b(\d{1,2}(er)?\s+\w+\s+\d{4}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|
                   r"août|septembre|octobre|novembre|décembre)|(19|20)\d{2})\b", re.I)
 
 
+def full_dates(text: str) -> list[str]:
+    """The dates of a text other than bare years, lower-cased (« 26 mars 2014 », « mars 2025 »)."""
+    return [m.group(0).lower() for m in DATE.finditer(text) if not _YEAR.fullmatch(m.group(0))]
+
+
 class Vocabulary:
     """Document frequencies of stems over all chunks, for IDF weights."""
 
@@ -79,7 +84,7 @@ def term_match(term: str, tokens: set[str]) -> float:
     """1 when ``tokens`` hold the stem; 0.7 for a related stem: the same first 6 letters
     (« priorités » / « prioritaires ») or one stem starting the other (« signés » / « signature »).
     Lenient on purpose: it decides whether to answer at all; sentence ranking (compose._matcher)
-    keeps to the 6-letter rule, the prefix rule costs it a sample question (0.75 -> 0.727)."""
+    keeps to the 6-letter rule (the prefix rule lost it a sample-set question in a one-off check)."""
     if term in tokens:
         return 1.0
     if any(_related(term, t) for t in tokens):
@@ -128,24 +133,30 @@ def _clause(question: str, match: re.Match) -> str:
 
 def _dated_where_named(clause: str, texts: list[str]) -> bool:
     """A question asking « jusqu'à quelle date … l'appel à projets anticipé » whose subject the
-    passages name (three of its words in a row, two of them distinctive) needs a date in one of
-    the sentences that name it (a fragment read with the sentence before): the calendar printed
-    just below « appel à projet anticipé » is about other steps. A subject the passages do not
-    name this closely leaves the decision to coverage."""
+    passages name (three of its words in a row, two of them distinctive) needs a date, other than
+    a year the question gives, in one of the sentences that name it (``_windows``): the calendar
+    printed just below « appel à projet anticipé » is about other steps. A subject the passages
+    do not name this closely leaves the decision to coverage."""
     asked = tokenize(clause)
     years = set(_YEAR.findall(clause))
     named = False
     for text in texts:
-        previous = ""
-        for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            window = f"{previous} {sentence}" if is_fragment(sentence) else sentence
-            previous = sentence
+        for sentence, window in _windows(text):
             if _names_subject(asked, tokenize(sentence)):
                 named = True
-                if any(not _YEAR.fullmatch(d.group(0)) or d.group(0) not in years for d in DATE.finditer(window)):
+                if any(d.group(0) not in years for d in DATE.finditer(window)):
                     return True
     return not named
+
+
+def _windows(text: str):
+    """Each sentence of ``text`` with the words it is read in: a fragment on a line of its own
+    (« 112 p. ») with the sentence before it."""
+    previous = ""
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        yield sentence, (f"{previous} {sentence}" if is_fragment(sentence) else sentence)
+        previous = sentence
 
 
 def _names_subject(asked: list[str], tokens: list[str], length: int = 3) -> bool:
@@ -160,19 +171,15 @@ def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: lis
     """The value asked sits in a sentence about what the question asks: « combien de quartiers ...
     en outre-mer » is not answered by « 1 362 quartiers dans l'Hexagone », nor « quel montant de
     crédits » by « participation gratuite ». A sentence for which ``holds`` is true is read with
-    its passage's title and heading (the first two lines of each text), a fragment (« 112 p. »)
-    with the sentence before it, against the terms of the clause that asks (less ``asked``)."""
+    its passage's title and heading (the first two lines of each text), in its ``_windows``
+    reading, against the terms of the clause that asks (less ``asked``)."""
     terms = [t for t in content_terms(_clause(question, match)) if t not in asked | _VALUE_FILLER]
     total = sum(vocab.idf(t) for t in terms)
     if not total:
         return True
     for text in texts:
         context = set(tokenize(" ".join(text.split("\n", 2)[:2])))
-        previous = ""
-        for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            window = f"{previous} {sentence}" if is_fragment(sentence) else sentence
-            previous = sentence
+        for _, window in _windows(text):
             if holds(window):
                 present = context | set(tokenize(window))
                 if sum(vocab.idf(t) for t in terms if t in present) / total >= least:

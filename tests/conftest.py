@@ -116,10 +116,11 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def openai_server():
     """An OpenAI-compatible endpoint on 127.0.0.1 with an API key: xllamacpp's HTTP server over the
-    packaged model (its own instance). Yields (address, key)."""
+    packaged model (its own instance), started once (about 5 s) for the three files that use it.
+    Yields (address, key)."""
     import secrets
     from urllib.parse import urlparse
 

@@ -33,7 +33,7 @@ def test_calendar_with_the_local_model_cites_the_slide_deck_with_the_deadline(lo
 
 @pytest.mark.parametrize("backend", ["local", "openai"])
 def test_unanswerable_questions_are_refused_by_the_model_backends(backend, request):
-    assistant = request.getfixturevalue(f"{backend}_assistant")  # openai: test_openai_answering.py
+    assistant = request.getfixturevalue(f"{backend}_assistant")  # both fixtures: conftest.py
     items = [json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     unanswerable = [i for i in items if not i["answerable"]]
     assert len(unanswerable) == 7

@@ -5,7 +5,8 @@ Pure functions over hand-written French passages: each case is one a user met in
 """
 from __future__ import annotations
 
-from assistant.evidence import Vocabulary, missing_answer_type
+from assistant.evidence import Vocabulary, content_terms, missing_answer_type
+from index.bm25 import tokenize
 
 GEOGRAPHY = ("Géographie prioritaire\n\nLa liste des quartiers prioritaires n'avait pas été revue depuis 2014. "
              "Elle est intervenue avec le décret du 28 décembre 2023. Ce texte arrête une liste de 1 362 quartiers "
@@ -78,9 +79,6 @@ def test_when_inside_a_definition_question_asks_no_date():
 
 
 def test_the_askers_role_is_not_what_is_asked():
-    from assistant.evidence import content_terms
-    from index.bm25 import tokenize
-
     delegate = tokenize("délégué")[0]
     assert delegate not in content_terms("En tant que délégué du préfet, à quelles priorités de l'État dois-je "
                                          "veiller d'après la circulaire ?")
