@@ -16,7 +16,8 @@ from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 
-from index.bm25 import FrenchBM25Retriever
+from core.settings import Settings
+from index.bm25 import FrenchBM25Retriever, Vocabulary
 
 MODES = ("hybrid", "bm25", "dense")
 
@@ -74,7 +75,7 @@ class WeightedRRFRetriever(QueryFusionRetriever):
     the usual 60 so that the top ranks of each list decide.
     """
 
-    def __init__(self, retrievers, weights, k: float = 10.0, **kwargs):
+    def __init__(self, retrievers, weights, k: float, **kwargs):
         super().__init__(retrievers, mode="reciprocal_rerank", num_queries=1, use_async=False, llm=MockLLM(), **kwargs)
         self._weights, self._k = list(weights), k
 
@@ -92,32 +93,34 @@ class WeightedRRFRetriever(QueryFusionRetriever):
 
 
 class HybridRetriever:
-    def __init__(self, store, embed_model, candidates: int = 30, dense_weight: float = 0.2):
+    """BM25 and dense candidates (``retrieval_candidates`` each) fused with ``dense_weight`` and ``rrf_k``."""
+
+    def __init__(self, store, embed_model, settings: Settings):
         LlamaSettings.llm = MockLLM()  # never resolve llama-index's OpenAI default (None prints to stdout)
         self.store = store
         self.embed_model = embed_model
-        self.candidates = candidates
-        self.dense_weight = dense_weight
+        self.candidates = settings.retrieval_candidates
+        self.dense_weight = settings.dense_weight
+        self.rrf_k = settings.rrf_k
         self.index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embed_model)
         self._lock = threading.Lock()
-        self._version = None
+        self.version = None  # the index version the BM25 side was built from
         self.refresh()
 
     def refresh(self, force: bool = False) -> None:
         """Rebuild BM25 from Chroma when another ingest changed the index."""
         version = self.store.version.get()
-        if not force and version == self._version:
+        if not force and version == self.version:
             return
         with self._lock:
-            if not force and version == self._version:
+            if not force and version == self.version:
                 return
             nodes = self.store.all_nodes()
             bm25 = FrenchBM25Retriever(nodes, text_of=bm25_text)
             self._kinds = np.array([n.metadata.get("kind", "") for n in nodes])
             self._years = np.array([int(n.metadata.get("year") or 0) for n in nodes])
             self.nodes, self.bm25 = nodes, bm25
-            self._by_position = {(n.metadata.get("doc_id"), n.metadata.get("chunk_index")): n for n in nodes}
-            self._version = version
+            self.version = version
 
     def _dense(self, filters: Filters, k: int) -> BaseRetriever:
         return self.index.as_retriever(similarity_top_k=k, filters=filters.to_llama())
@@ -133,9 +136,11 @@ class HybridRetriever:
         dense = self._dense(filters, n)
         if mode == "dense":
             return dense.retrieve(query)[:k]
-        fusion = WeightedRRFRetriever([dense, bm25], [self.dense_weight, 1.0], similarity_top_k=k)
+        fusion = WeightedRRFRetriever([dense, bm25], [self.dense_weight, 1.0], k=self.rrf_k, similarity_top_k=k)
         return fusion.retrieve(query)[:k]
 
-    def neighbour(self, node, step: int):
-        meta = node.metadata
-        return self._by_position.get((meta.get("doc_id"), int(meta.get("chunk_index", -99)) + step))
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The IDF table of the current index (the BM25 side's own counts)."""
+        self.refresh()
+        return self.bm25.vocabulary

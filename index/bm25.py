@@ -1,4 +1,5 @@
-"""French BM25 as a llama-index retriever: accent folding, French stopwords, Snowball stemmer.
+"""French BM25 as a llama-index retriever (:func:`core.text.tokens.tokenize`: accents folded,
+French stopwords, Snowball stems), and the vocabulary it ranks with.
 
 Built from the nodes held in Chroma (the single source of truth). The
 tokeniser is code, not data, so nothing is lost between runs; llama-index's own
@@ -7,51 +8,34 @@ on persist, hence this small class over ``bm25s``.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
+import math
+from collections import Counter
 
 import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_FRENCH
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STEMMER = Stemmer.Stemmer("french")
+from core.text.tokens import tokenize
 
 
-def fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+class Vocabulary:
+    """Document frequencies of the index's stems, and their IDF: the one table BM25 ranks with
+    and answer scoring weighs the question's terms with."""
 
+    def __init__(self, df: dict[str, int], n: int):
+        self.df, self.n = df, max(1, n)
 
-_STOPWORDS = {fold(w.lower()) for w in STOPWORDS_FRENCH} | {"ete", "etre", "quel", "quelle", "quels", "quelles",
-                                                             "comment", "quand", "ou", "qui", "quoi", "faut"}
+    @classmethod
+    def from_texts(cls, texts: list[str]) -> Vocabulary:
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(set(tokenize(text)))
+        return cls(dict(df), len(texts))
 
-
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    return fold(_STEMMER.stemWord(word))
-
-
-@lru_cache(maxsize=500_000)
-def _token(word: str) -> str | None:
-    """The index term of a lowercase word, None for a stopword or a lone letter (one call per distinct word)."""
-    if fold(word) in _STOPWORDS or not (len(word) > 1 or word.isdigit()):
-        return None
-    return _stem(word)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase, drop French stopwords, stem, fold accents ('contrats' and 'contrat' meet).
-
-    Words are looked up in a cache of their terms: folding accents character by
-    character for every occurrence made BM25 and vocabulary builds take minutes
-    at 50,000 chunks (docs/performance.md).
-    """
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    return [term for term in map(_token, words) if term is not None]
+    def idf(self, token: str) -> float:
+        df = self.df.get(token, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
 
 class FrenchBM25Retriever(BaseRetriever):
@@ -61,8 +45,13 @@ class FrenchBM25Retriever(BaseRetriever):
         self.similarity_top_k = similarity_top_k
         text_of = text_of or (lambda node: node.get_content())
         self._bm25 = bm25s.BM25()
+        df = {}
         if self.nodes:
             self._bm25.index([tokenize(text_of(n)) or ["_"] for n in self.nodes], show_progress=False)
+            indptr = self._bm25.scores["indptr"]  # column i of the score matrix: the documents holding term i
+            df = {term: int(indptr[i + 1] - indptr[i]) for term, i in self._bm25.vocab_dict.items()
+                  if i + 1 < len(indptr)}
+        self.vocabulary = Vocabulary(df, len(self.nodes))
 
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in tokenize(query) if t in self._bm25.vocab_dict]

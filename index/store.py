@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from assistant.config import Settings
+from core.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from llama_index.core.schema import TextNode

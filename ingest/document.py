@@ -1,4 +1,4 @@
-"""Data types that flow through ingestion: a loaded document and its chunks."""
+"""A loaded document: its clean text and its pages (chunks are :class:`core.types.Chunk`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,17 +29,3 @@ class Document:
             if page.start <= offset < page.end:
                 return page.number
         return self.pages[-1].number if self.pages else None
-
-
-@dataclass
-class Chunk:
-    """A passage of a document with its character offsets and metadata."""
-
-    text: str
-    start: int
-    end: int
-    page: int | None  # page where the chunk starts (PDF), None for single-page formats
-    heading: str
-    index: int
-    metadata: dict = field(default_factory=dict)
-    page_end: int | None = None  # page where it ends (the same page unless a tiny tail ran over)

@@ -12,16 +12,15 @@ it), and PDF pages stop being extracted once that much text is gathered.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from pathlib import Path
 
+from core.documents import SUPPORTED_EXTENSIONS
+from core.settings import Settings, get_settings
 from ingest.clean import clean_text, drop_furniture, repeated_furniture
 from ingest.document import Document, Page
 
-SUPPORTED = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx"}
-MAX_TEXT_BYTES = 20 * 1024 * 1024  # larger text files are read up to this cap (memory stays bounded)
-MAX_TEXT_ENV = "ASSISTANT_MAX_TEXT_MB"
+MAX_TEXT_BYTES = int(Settings.model_fields["max_text_mb"].default * 1024 * 1024)  # the default cap
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
@@ -30,12 +29,8 @@ class LoadError(Exception):
 
 
 def max_text_bytes() -> int:
-    """The cap on text read from one file: ``ASSISTANT_MAX_TEXT_MB`` (MB, decimals allowed) or 20 MB."""
-    raw = os.environ.get(MAX_TEXT_ENV, "").strip()
-    try:
-        value = float(raw) if raw else 0.0
-    except ValueError:
-        value = 0.0
+    """The cap on text read from one file: ``Settings.max_text_mb`` (``ASSISTANT_MAX_TEXT_MB``), read now."""
+    value = get_settings().max_text_mb
     return int(value * 1024 * 1024) if value > 0 else MAX_TEXT_BYTES
 
 
@@ -45,7 +40,7 @@ def _megabytes(n: int) -> str:
 
 def load(path: Path) -> Document:
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
+    if suffix not in SUPPORTED_EXTENSIONS:
         raise LoadError(f"format non pris en charge ({suffix or 'sans extension'})")
     try:
         size = path.stat().st_size

@@ -11,14 +11,13 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from ingest.document import Chunk, Document
+from core.settings import Settings, get_settings
+from core.text.sentences import LIST_ITEM, sentences_between
+from core.types import Chunk
+from ingest.document import Document
 
 CHARS_PER_TOKEN = 3.6  # measured on French text with the e5 (XLM-R) tokenizer
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•–·▪]|\d{1,2}[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9])")
-_ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|MM|Dr|art|cf|p|pp|n|no|vol|etc|ex|env|av|apr|J\.-C)\.|\b[A-Z]\.)$")
-_ABBREVIATION_SPAN = 8  # longest abbreviation above, with its dot, plus the word boundary before it
 
 
 def count_tokens(text: str) -> int:
@@ -37,7 +36,7 @@ class _Unit:
 
 def _is_heading_line(line: str) -> bool:
     stripped = line.strip()
-    if not stripped or len(stripped) > 90 or _LIST_ITEM.match(stripped):
+    if not stripped or len(stripped) > 90 or LIST_ITEM.match(stripped):
         return False
     if stripped[-1] in ".,;:" or not (stripped[0].isupper() or stripped[0].isdigit()):
         return False
@@ -49,59 +48,6 @@ def _blocks(text: str):
     for match in re.finditer(r"[^\n](?:[^\n]|\n(?![ \t]*\n))*", text):
         if match.group().strip():
             yield match.start(), match.end()
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line-bounded sentence of ``text``."""
-    spans, start, pos = [], 0, 0
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        end = pos + len(line)
-        following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
-        if not _wrapped(line, following):
-            spans.extend(_with_fragments(text, _sentences(text, start, end)))
-            start = end + 1
-        pos = end + 1
-    return spans
-
-
-def is_fragment(sentence: str) -> bool:
-    """Under four words: a label, a page count, « Oui. », not a sentence of its own."""
-    return len(sentence.split()) < 4
-
-
-def _with_fragments(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """A fragment of under four words joins the sentence before it on its line, or the one after
-    when it opens the line: « Villes et Territoires LR, septembre 2016. 112 p. » is one reference."""
-    joined: list[tuple[int, int]] = []
-    for start, end in pieces:
-        if joined and (is_fragment(text[start:end]) or is_fragment(text[slice(*joined[-1])])):
-            joined[-1] = (joined[-1][0], end)
-        else:
-            joined.append((start, end))
-    return joined
-
-
-def _wrapped(line: str, following: str) -> bool:
-    """A hard line break inside a sentence (PDF text): the line does not end a sentence or a
-    heading and the next one goes on in lower case."""
-    tail = line.rstrip()
-    return bool(tail and following and tail[-1] not in ".!?…:;»\"" and following[0].islower()
-                and not _LIST_ITEM.match(following))
-
-
-def _sentences(text: str, start: int, end: int):
-    """Yield (start, end) of sentences inside a span, keeping abbreviations whole."""
-    pieces, cursor = [], start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        # only the few characters before the stop can be an abbreviation: searching from the
-        # cursor would make a long line without a real sentence end quadratic
-        if _ABBREVIATION.search(text, max(cursor, match.start() - _ABBREVIATION_SPAN), match.start()):
-            continue
-        pieces.append((cursor, match.start()))
-        cursor = match.end()
-    pieces.append((cursor, end))
-    return [(s, e) for s, e in pieces if text[s:e].strip()]
 
 
 def _page_finder(doc: Document):
@@ -147,7 +93,7 @@ def _units(doc: Document) -> list[_Unit]:
                 pending_section = False
                 continue
             heading = _path(stack)
-            for s_start, s_end in _sentences(text, l_start, l_end):
+            for s_start, s_end in sentences_between(text, l_start, l_end):
                 units.append(_Unit(s_start, s_end, heading, pending_section, block_no, page_of(s_start)))
                 pending_section = False
         first_block = False
@@ -158,8 +104,10 @@ def _path(stack: list[tuple[int, str]]) -> str:
     return " > ".join(title for _, title in stack)
 
 
-def split_document(doc: Document, chunk_size: int = 280, overlap: int = 30, min_size: int = 90) -> list[Chunk]:
-    """Split ``doc`` into chunks of about ``chunk_size`` tokens (never mid-sentence when avoidable)."""
+def split_document(doc: Document, settings: Settings | None = None) -> list[Chunk]:
+    """Split ``doc`` into chunks of about ``settings.chunk_size`` tokens (never mid-sentence when avoidable)."""
+    settings = settings or get_settings()
+    chunk_size, overlap, min_size = settings.chunk_size, settings.chunk_overlap, settings.chunk_min_size
     text = doc.text
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []

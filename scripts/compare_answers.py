@@ -77,6 +77,14 @@ def diff(before: Path, after: Path) -> int:
             differences += 1
             continue
         a, b = _load(a_path), _load(b_path)
+        added = sorted({k for key in a for c in (b.get(key) or {}).get("citations") or []
+                        for k in c if any(k not in old for old in (a[key].get("citations") or []))})
+        if added:
+            print(f"{name}: citations gained {', '.join(added)} (new fields, not compared)")
+        for key in set(a) & set(b):
+            for citation in b[key].get("citations") or []:
+                for k in added:
+                    citation.pop(k, None)
         changed = [key for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
         for key in changed:
             old, new = a.get(key) or {}, b.get(key) or {}

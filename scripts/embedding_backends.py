@@ -41,12 +41,12 @@ DEV = ROOT.parent / "shared" / "evals" / "seeds_dev.jsonl"
 
 
 def _chunks() -> list[str]:
-    from assistant.config import get_settings
+    from core.settings import get_settings
     from ingest.loaders import load
     from ingest.split import split_document
 
     s = get_settings()
-    return [c.text for p in sorted(SEEDS.glob("*.txt")) for c in split_document(load(p), s.chunk_size, s.chunk_overlap)]
+    return [c.text for p in sorted(SEEDS.glob("*.txt")) for c in split_document(load(p), s)]
 
 
 def make_backends(work: Path, names: list[str]):
@@ -54,7 +54,7 @@ def make_backends(work: Path, names: list[str]):
     import numpy as np
     import torch
 
-    from assistant.config import get_settings
+    from core.settings import get_settings
     from index.embeddings import resolve_embed_model
     from sentence_transformers import SentenceTransformer
 

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def assistant_command(*args) -> list[str]:
-    """``assistant ARGS...``: the console script next to this Python, else ``python -m assistant.cli``."""
+    """``assistant ARGS...``: the console script next to this Python, else ``python -m ui.cli``."""
     script = Path(sys.executable).with_name("assistant")
-    head = [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "ui.cli"]
     return head + [str(a) for a in args]
 
 
@@ -105,7 +105,7 @@ def ask_json(question: str, index_dir: Path | None = None, env: dict | None = No
 
 def open_store(index_dir: Path | None = None, **overrides):
     """The program's own ChunkStore over ``index_dir`` (or the Chroma server named in overrides)."""
-    from assistant.config import get_settings
+    from core.settings import get_settings
     from index.store import ChunkStore
 
     return ChunkStore(get_settings(index_dir=index_dir, **overrides))

@@ -30,8 +30,8 @@ Q_LATER = "Quel est l'objet de la loi du 21 février 2014 de programmation pour 
 WORKER = r"""
 import json, sys
 from pathlib import Path
-from assistant.api import Assistant
-from assistant.config import get_settings
+from assistant.pipeline import Assistant
+from core.settings import get_settings
 
 app = Assistant(get_settings(llm="extractive"))
 app.retriever  # load models and build BM25 now, as a server does at start-up

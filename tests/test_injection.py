@@ -85,7 +85,7 @@ def shuffled_control(text: str, seed: int = 4) -> str:
 @pytest.fixture(scope="module")
 def injection_runs(seeds_dir, settings_factory, tmp_path_factory):
     from conftest import SEEDS_DEV
-    from assistant.api import Assistant
+    from assistant.pipeline import Assistant
 
     questions = gold_questions(SEEDS_DEV)
     app = Assistant(settings_factory("injection_index", llm="extractive"))

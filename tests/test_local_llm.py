@@ -10,7 +10,10 @@ no assembled GGUF is present.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,9 +22,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from assistant.config import PROJECT_ROOT, Settings
 from assistant.llm import local_model
 from assistant.llm.base import BackendUnavailable
+from core import provision
+from core.settings import PROJECT_ROOT, Settings
 
 MODELS_DIR = PROJECT_ROOT / "data" / "models"
 
@@ -87,8 +91,9 @@ def test_assembled_gguf_has_the_pinned_size_and_sha256(gguf):
 
 
 def test_second_ensure_is_cheap_and_uses_the_sidecar(gguf):
-    sidecar = gguf.with_name(gguf.name + ".sha256")
+    sidecar = local_model.sidecar_path(gguf)
     assert sidecar.is_file()
+    assert json.loads(sidecar.read_text())["files"][gguf.name]["sha256"] == local_model.EXPECTED_SHA256
     t0 = time.perf_counter()
     assert local_model.ensure_gguf(MODELS_DIR) == gguf
     assert time.perf_counter() - t0 < 0.5  # stat + sidecar, no 1 GB rehash
@@ -98,6 +103,131 @@ def test_second_ensure_is_cheap_and_uses_the_sidecar(gguf):
 
 def test_missing_gguf_elsewhere_is_not_available(tmp_path):
     assert not local_model.is_assembled(tmp_path)
+
+
+# -- assembling, on three small stand-in parts ------------------------------------
+
+@pytest.fixture
+def small_parts(tmp_path, monkeypatch):
+    """Three small parts standing for the 22; returns (models_dir, expected bytes, assemble calls)."""
+    chunks = [bytes([i]) * (1000 + 7 * i) for i in range(1, 4)]
+    parts = []
+    for i, chunk in enumerate(chunks, 1):
+        part = tmp_path / "parts" / f"part{i}.bin"
+        part.parent.mkdir(exist_ok=True)
+        part.write_bytes(chunk)
+        parts.append(part)
+    blob = b"".join(chunks)
+    monkeypatch.setattr(local_model, "find_parts", lambda: list(parts))
+    monkeypatch.setattr(local_model, "EXPECTED_SIZE", len(blob))
+    monkeypatch.setattr(local_model, "EXPECTED_SHA256", hashlib.sha256(blob).hexdigest())
+    calls = []
+    real_assemble = local_model._assemble
+
+    def counting_assemble(found, tmp):
+        calls.append(tmp)
+        return real_assemble(found, tmp)
+
+    monkeypatch.setattr(local_model, "_assemble", counting_assemble)
+    return tmp_path / "models", blob, calls
+
+
+def _count_hashes(monkeypatch) -> list:
+    hashed = []
+    real = provision.sha256_file
+
+    def counting(path, *args, **kwargs):
+        hashed.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(provision, "sha256_file", counting)
+    return hashed
+
+
+def _rewrite(path: Path, data: bytes) -> None:
+    """Rewrite ``path`` in place as a later edit would: new bytes, and an mtime that moved on
+    (the filesystem's clock may not have ticked since the file was assembled)."""
+    before = path.stat().st_mtime_ns
+    path.write_bytes(data)
+    if path.stat().st_mtime_ns == before:
+        os.utime(path, ns=(before, before + 1_000_000))
+
+
+def test_assembled_once_then_verified_by_stat_only(small_parts, monkeypatch):
+    models, blob, calls = small_parts
+    target = local_model.ensure_gguf(models)
+    assert target == models / local_model.GGUF_NAME and target.read_bytes() == blob and len(calls) == 1
+    assert local_model.is_assembled(models)
+    hashed = _count_hashes(monkeypatch)
+    assert local_model.ensure_gguf(models) == target
+    assert len(calls) == 1 and hashed == []
+    name = local_model.GGUF_NAME
+    expected = [name, name + local_model.SIDECAR_SUFFIX, f".{name}.lock"]
+    assert sorted(p.name for p in models.iterdir()) == sorted(expected)
+
+
+def test_gguf_without_sidecar_is_hashed_once_then_trusted(small_parts, monkeypatch):
+    models, blob, calls = small_parts
+    target = models / local_model.GGUF_NAME
+    models.mkdir()
+    target.write_bytes(blob)  # dropped in by hand, or left with an old-format sidecar
+    legacy = target.with_name(target.name + ".sha256")
+    legacy.write_text(json.dumps({"sha256": local_model.EXPECTED_SHA256}) + "\n")
+    assert not local_model.is_assembled(models)
+    hashed = _count_hashes(monkeypatch)
+    assert local_model.ensure_gguf(models) == target
+    assert hashed == [target] and calls == []  # hashed once, not reassembled
+    assert local_model.is_assembled(models) and not legacy.exists()
+    assert local_model.ensure_gguf(models) == target and hashed == [target]  # then trusted
+
+
+def test_corrupted_gguf_or_sidecar_is_detected_and_repaired(small_parts):
+    models, blob, calls = small_parts
+    target = local_model.ensure_gguf(models)
+    # same size, one byte flipped: the stat no longer matches the sidecar
+    data = bytearray(blob)
+    data[len(data) // 2] ^= 0xFF
+    _rewrite(target, bytes(data))
+    assert not local_model.is_assembled(models)
+    assert local_model.ensure_gguf(models).read_bytes() == blob and len(calls) == 2  # wrong hash: rebuilt
+    # truncated
+    _rewrite(target, blob[:-1])
+    assert local_model.ensure_gguf(models).read_bytes() == blob and len(calls) == 3
+    # a hand-edited sidecar is not trusted (its seal breaks): the file is hashed again, not rebuilt
+    sidecar = local_model.sidecar_path(target)
+    body = json.loads(sidecar.read_text())
+    body["files"][target.name]["size"] += 1
+    sidecar.write_text(json.dumps(body))
+    assert not local_model.is_assembled(models)
+    assert local_model.ensure_gguf(models) == target and len(calls) == 3 and local_model.is_assembled(models)
+
+
+def test_concurrent_ensure_assembles_once(small_parts):
+    models, blob, calls = small_parts
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(local_model.ensure_gguf(models))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(calls) == 1 and results == [models / local_model.GGUF_NAME] * 4
+    assert results[0].read_bytes() == blob
+
+
+def test_parts_that_do_not_match_the_pin_are_refused(small_parts, monkeypatch):
+    models, blob, calls = small_parts
+    monkeypatch.setattr(local_model, "EXPECTED_SHA256", "0" * 64)
+    with pytest.raises(BackendUnavailable, match="corrompu / local model corrupt"):
+        local_model.ensure_gguf(models)
+    assert [p.name for p in models.iterdir()] == [f".{local_model.GGUF_NAME}.lock"]  # no temp file left
 
 
 # -- generation -------------------------------------------------------------------

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NETGUARD_DIR, NetworkGuardError
-from assistant.offline import OFFLINE_ENV
+from core.offline import OFFLINE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE_V4 = ("192.0.2.1", 443)
@@ -148,7 +148,7 @@ importlib.import_module(sys.argv[1])  # the entry point, first, as a user would 
 import chromadb.config
 import huggingface_hub.constants as hub
 from gradio import analytics
-from assistant.config import get_settings
+from core.settings import get_settings
 from index.store import open_client
 
 client = open_client(get_settings(index_dir=sys.argv[3]))
@@ -163,7 +163,7 @@ print(json.dumps({
 """
 
 
-@pytest.mark.parametrize("entry", ["assistant.cli", "ui.app", "index.store"])
+@pytest.mark.parametrize("entry", ["ui.cli", "ui.app", "index.store"])
 def test_the_program_sets_the_offline_and_telemetry_environment_itself(entry, tmp_path):
     keys = list(OFFLINE_ENV)
     assert {"HF_HUB_OFFLINE", "GRADIO_ANALYTICS_ENABLED", "ANONYMIZED_TELEMETRY"} <= set(keys)

@@ -5,8 +5,11 @@ Pure functions over hand-written French passages: each case is one a user met in
 """
 from __future__ import annotations
 
-from assistant.evidence import Vocabulary, content_terms, missing_answer_type
-from index.bm25 import tokenize
+from assistant.gate import missing_answer_type
+from assistant.question import content_terms
+from core.settings import get_settings
+from core.text.tokens import tokenize
+from index.bm25 import Vocabulary
 
 GEOGRAPHY = ("Géographie prioritaire\n\nLa liste des quartiers prioritaires n'avait pas été revue depuis 2014. "
              "Elle est intervenue avec le décret du 28 décembre 2023. Ce texte arrête une liste de 1 362 quartiers "
@@ -20,12 +23,12 @@ CIRCULAR = ("Éléments principaux de la circulaire\n- Conception d'un appel à 
             "- Au plus tard le 31 mars 2024 : élaboration des contrats de ville 2024-2030.")
 CAPITALISATION = ("Ressources\nConseils citoyens\nDocument de capitalisation. Villes et Territoires LR, septembre 2016. "
                   "112 p.")
-VOCAB = Vocabulary([GEOGRAPHY, CITIZENS, CIRCULAR, CYCLE, CAPITALISATION, "Le contrat de ville est signé par le préfet.",
+VOCAB = Vocabulary.from_texts([GEOGRAPHY, CITIZENS, CIRCULAR, CYCLE, CAPITALISATION, "Le contrat de ville est signé par le préfet.",
                     "Les crédits spécifiques sont inscrits au programme 147."])
 
 
 def refuses(question: str, *texts: str) -> bool:
-    return missing_answer_type(question, list(texts), VOCAB) is not None
+    return missing_answer_type(question, list(texts), VOCAB, get_settings().focus_share) is not None
 
 
 def test_a_count_about_something_else_is_not_an_answer():

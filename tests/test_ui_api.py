@@ -20,7 +20,7 @@ UNANSWERABLE = "Quel montant de crédits du programme 147 a été consacré aux 
 REFUSAL = "Je ne trouve pas cette information dans les documents indexés."
 ANSWER_FIELDS = {"question", "answer", "abstained", "citations", "retrieved", "timings_ms", "standalone_question",
                  "backend", "suggestions"}
-CITATION_FIELDS = {"id", "source", "title", "kind", "date", "page", "heading", "text", "start", "end"}
+CITATION_FIELDS = {"id", "source", "title", "kind", "date", "page", "heading", "text", "start", "end", "score"}
 
 
 @pytest.fixture(scope="module")

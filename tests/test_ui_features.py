@@ -120,7 +120,7 @@ def test_feedback_is_stored_and_exported_as_csv_and_jsonl_by_the_cli(chat_app, t
     env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(db)}
     for fmt in ("csv", "jsonl"):
         out = tmp_path / f"avis.{fmt}"
-        done = subprocess.run([sys.executable, "-m", "assistant.cli", "feedback", "export", "--format", fmt,
+        done = subprocess.run([sys.executable, "-m", "ui.cli", "feedback", "export", "--format", fmt,
                                "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert "2 avis exportés" in done.stderr
@@ -133,7 +133,7 @@ def test_feedback_is_stored_and_exported_as_csv_and_jsonl_by_the_cli(chat_app, t
     assert lines[1]["citations"][0]["id"] == 1 and lines[1]["settings"]["backend"] == "extractive"
     assert {"created_at", "question", "answer", "citations", "settings", "comment"} <= set(lines[0])
     # --db and stdout
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "feedback", "export", "--format", "jsonl",
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "feedback", "export", "--format", "jsonl",
                            "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 2
 
@@ -216,7 +216,7 @@ def test_french_dates_are_found_and_ordered():
 
 
 def test_generated_synthesis_keeps_only_supported_markers():
-    from assistant.types import Passage
+    from core.types import Passage
 
     def passage(text):
         return Passage(node_id=text[:8], source="s.txt", title="T", kind="cycle", date="", page=None, heading="",
@@ -236,8 +236,8 @@ def test_generated_synthesis_keeps_only_supported_markers():
 # -- uploads -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def upload_assistant(seeds_assistant, tmp_path_factory):
-    from assistant.api import Assistant
-    from assistant.config import get_settings
+    from assistant.pipeline import Assistant
+    from core.settings import get_settings
 
     base = tmp_path_factory.mktemp("uploads_case")
     settings = get_settings(index_dir=base / "index", upload_dir=base / "depot", llm="extractive", max_upload_mb=1)
@@ -454,7 +454,7 @@ def test_assistant_serve_starts_locally_in_french(seeds_assistant, tmp_path):
     env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite")}
     env.pop("ASSISTANT_AUTH", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--llm", "extractive",
+        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--llm", "extractive",
          "--index-dir", str(seeds_assistant.settings.resolved_index_dir)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

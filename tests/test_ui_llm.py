@@ -75,7 +75,7 @@ def scripted_endpoint():
 
 @pytest.fixture
 def openai_app(seeds_assistant, scripted_endpoint, tmp_path):
-    from assistant.api import Assistant
+    from assistant.pipeline import Assistant
 
     settings = seeds_assistant.settings.model_copy(update={
         "llm": "openai", "openai_base_url": scripted_endpoint, "openai_model": "modele-scripte",

@@ -1,4 +1,2 @@
 """ui package."""
-from assistant.offline import apply_offline_env
-
-apply_offline_env()
+import core  # noqa: F401  (the offline environment, before any library is imported)

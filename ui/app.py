@@ -1,7 +1,7 @@
 """The Gradio app: chat with a sources panel, filters, feedback, export, the trainer's workspace,
 the library, and the ``/chat`` and ``/ask`` API endpoints.
 
-One :class:`assistant.api.Assistant` is shared by every session (models loaded
+One :class:`assistant.pipeline.Assistant` is shared by every session (models loaded
 once); each browser tab or ``gradio_client`` keeps its own conversation in a
 ``gr.State``, so sessions never mix.
 """
@@ -11,17 +11,17 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.api import QuestionError, clean_question
 from assistant.llm.base import BackendUnavailable
+from assistant.pipeline import Delta, Done, Reset, Retrieved
+from assistant.question import QuestionError
 from assistant.retrieve import Filters
+from core.documents import FORMATS_LABEL, KINDS, SUPPORTED_EXTENSIONS, kind_choices
 from ui import export as md_export
 from ui import library, render, workspace
 from ui.feedback import FeedbackStore, default_path
 
 TITLE = "Assistant documentaire — politique de la ville"
-KIND_CHOICES = [("Circulaires et textes officiels", "circulaire"), ("Cycles de formation", "cycle"),
-                ("Guides méthodologiques", "guide"), ("Autres documents", "autre")]
-KINDS = tuple(value for _, value in KIND_CHOICES)
+KIND_CHOICES = kind_choices()
 EXAMPLES = [
     "Quel est le calendrier de signature des contrats de ville ?",
     "Comment mobiliser le droit commun ?",
@@ -125,7 +125,7 @@ class ChatApp:
         state = state or new_conversation()
         messages, owners, turns = state["messages"], state["owners"], state["turns"]
         try:
-            question = clean_question(message)
+            question = self.assistant.clean(message)
         except QuestionError as exc:
             messages += [{"role": "user", "content": render.md_esc(_short(message or ""))},
                          {"role": "assistant", "content": render.error_markdown(str(exc))}]
@@ -140,21 +140,17 @@ class ChatApp:
         yield list(messages), gr.skip(), state, ""
         answer, text = None, ""
         try:
-            for kind, value in self.assistant.stream(question, _history(turns), filters):
-                if kind == "retrieved":
+            for event in self.assistant.stream(question, _history(turns), filters):
+                if isinstance(event, Retrieved):
                     messages[-1] = {"role": "assistant", "content": WRITING}
-                    panel = render.retrieved_html(value, question, number, self.settings.context_k)
+                    panel = render.retrieved_html(event.passages, question, number, self.settings.context_k)
                     yield list(messages), panel, state, gr.skip()
-                elif kind == "delta":
-                    text += value
+                elif isinstance(event, (Delta, Reset)):  # a reset replaces the text (extractive fallback)
+                    text = event.text if isinstance(event, Reset) else text + event.text
                     messages[-1] = {"role": "assistant", "content": render.streaming_markdown(text)}
                     yield list(messages), gr.skip(), state, gr.skip()
-                elif kind == "reset":  # the streamed text is replaced (extractive fallback)
-                    text = value
-                    messages[-1] = {"role": "assistant", "content": render.streaming_markdown(text)}
-                    yield list(messages), gr.skip(), state, gr.skip()
-                elif kind == "answer":
-                    answer = value
+                elif isinstance(event, Done):
+                    answer = event.answer
         except (QuestionError, BackendUnavailable) as exc:
             messages[-1] = {"role": "assistant", "content": render.error_markdown(str(exc))}
             yield list(messages), gr.skip(), state, gr.skip()
@@ -349,10 +345,10 @@ def build_app(assistant, allow_upload: bool = False, feedback_path: str | Path |
                 refresh = gr.Button("Actualiser la liste", size="sm", elem_id="library-refresh")
                 if allow_upload:
                     max_mb = assistant.settings.max_upload_mb
-                    gr.Markdown(f"**Ajouter des documents** — PDF, TXT, Markdown, HTML ou DOCX, {max_mb} Mo au "
+                    gr.Markdown(f"**Ajouter des documents** — {FORMATS_LABEL}, {max_mb} Mo au "
                                 "plus par fichier. Un fichier déjà déposé sous le même nom est remplacé.")
                     uploads = gr.File(label="Fichiers à ajouter", file_count="multiple",
-                                      file_types=list(library.ALLOWED_EXTENSIONS), elem_id="upload")
+                                      file_types=list(SUPPORTED_EXTENSIONS), elem_id="upload")
                     ingest_btn = gr.Button("Indexer les fichiers", variant="primary", elem_id="upload-ingest")
                     report = gr.Textbox(label="Rapport d'indexation", lines=6, interactive=False,
                                         elem_id="upload-report")

@@ -12,17 +12,16 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ui.render import french_date, kind_label
+from core.documents import FORMATS_LABEL, SUPPORTED_EXTENSIONS, kind_label
+from core.text.dates import french_date
+from index.ingestor import INGEST_LOCK
 
-ALLOWED_EXTENSIONS = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx")
 MAX_NAME = 120
 COLUMNS = ["Titre", "Type", "Date", "Passages", "Ajouté le", "Fichier"]
-_INGEST_LOCK = threading.Lock()  # one ingest at a time per process; queries keep running
 
 
 class UploadRejected(ValueError):
@@ -97,9 +96,9 @@ def check_upload(source: Path, original_name: str, max_bytes: int) -> str:
     """Validate one uploaded file; returns its sanitised name or raises UploadRejected."""
     name = sanitize_name(original_name)
     ext = Path(name).suffix.lower()
-    if ext not in ALLOWED_EXTENSIONS:
+    if ext not in SUPPORTED_EXTENSIONS:
         raise UploadRejected(f"format non pris en charge ({ext or 'sans extension'}) ; formats acceptés : "
-                             "PDF, TXT, Markdown, HTML, DOCX")
+                             f"{FORMATS_LABEL}")
     try:
         size = source.stat().st_size
     except OSError as exc:
@@ -156,7 +155,7 @@ def add_files(assistant, files: list, max_bytes: int | None = None) -> UploadOut
             outcome.rejected.append((original, str(exc)))
     if not accepted:
         return outcome
-    with _INGEST_LOCK:
+    with INGEST_LOCK:
         backups: dict[Path, Path] = {}
         for path, name in accepted:
             try:

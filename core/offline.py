@@ -1,6 +1,6 @@
 """Environment that keeps every library offline and silent.
 
-Called by the package on import, before chromadb, gradio, transformers or
+Called once by ``core`` on import, before chromadb, gradio, transformers or
 llama-index are imported, so that the user never has to set anything.
 """
 import os

@@ -1,0 +1,219 @@
+"""The answer pipeline and the Python API: ``Assistant.open(index_dir).ask(question, history=...)``.
+
+Orchestration only: the question (:mod:`assistant.question`), retrieval (:mod:`assistant.retrieve`),
+the context (:mod:`assistant.context`), the gate (:mod:`assistant.gate`), the extractive answer or a
+model's (:mod:`assistant.extractive`, :mod:`assistant.prompting`, :mod:`assistant.llm.registry`),
+and citation verification (:mod:`assistant.verify`). One object holds the models for the life of
+a process (CLI batch, web app, evaluation); :meth:`Assistant.stream` yields typed events.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from assistant import gate
+from assistant.context import answer_context, trim_passages
+from assistant.extractive import extractive_answer, key_sentences
+from assistant.llm import registry
+from assistant.llm.base import ChatBackend
+from assistant.prompting import REFUSAL, answer_messages
+from assistant.question import clean_question, standalone_question, trim_history
+from assistant.retrieve import Filters, HybridRetriever
+from assistant.verify import verify
+from core.settings import Settings, get_settings
+from core.types import Answer, Citation, Passage
+from index.bm25 import Vocabulary
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The passages found, before any text: the sources panel can show them at once."""
+
+    passages: list[Passage]
+
+
+@dataclass(frozen=True)
+class Delta:
+    """More text of the answer being written."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Reset:
+    """The text streamed so far is replaced by this one (the extractive answer instead of the model's)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The final, verified answer."""
+
+    answer: Answer
+
+
+Event = Retrieved | Delta | Reset | Done
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store=None, embed_model=None):
+        from index.store import ChunkStore
+
+        self.settings = settings
+        self.store = store or ChunkStore(settings)
+        self._embed_model = embed_model
+        self._backends: dict[str, ChatBackend | None] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, llm: str | None = None, **overrides) -> Assistant:
+        return cls(get_settings(index_dir=index_dir, llm=llm, **overrides))
+
+    # -- components, loaded once -------------------------------------------------
+    @property
+    def embed_model(self):
+        if self._embed_model is None:
+            from index.embeddings import make_embed_model
+
+            self._embed_model = make_embed_model(self.settings)
+        return self._embed_model
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.store, self.embed_model, self.settings)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return self.retriever.vocabulary
+
+    def backend_name(self, llm: str | None = None) -> str:
+        return registry.resolve(llm, self.settings)
+
+    def backend(self, name: str) -> ChatBackend | None:
+        """The backend ``name`` (resolved), made once per assistant; None for extractive."""
+        name = registry.resolve(name, self.settings)
+        with self._lock:
+            if name not in self._backends:
+                self._backends[name] = registry.create(name, self.settings)
+            return self._backends[name]
+
+    # -- answering -----------------------------------------------------------------
+    def retrieve(self, question: str, filters: Filters = Filters(), k: int | None = None, mode: str = "hybrid"):
+        nodes = self.retriever.retrieve(question, filters, k or self.settings.top_k, mode=mode)
+        return [Passage.from_node(n) for n in nodes]
+
+    def clean(self, question: str) -> str:
+        """The question as the assistant reads it; raises :class:`assistant.question.QuestionError`."""
+        return clean_question(question, self.settings)
+
+    def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
+            llm: str | None = None, mode: str = "hybrid") -> Answer:
+        for event in self.stream(question, history, filters, llm, mode):
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("stream ended without an answer")  # pragma: no cover
+
+    def stream(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
+               llm: str | None = None, mode: str = "hybrid") -> Iterator[Event]:
+        """Yield :class:`Retrieved`, then :class:`Delta` (and :class:`Reset`) events, then :class:`Done`."""
+        s = self.settings
+        started = time.perf_counter()
+        question = self.clean(question)
+        name = self.backend_name(llm)
+        backend = self.backend(name)
+        standalone = standalone_question(question, trim_history(history, s.history_turns), backend)
+        t0 = time.perf_counter()
+        retrieved = self.retrieve(standalone, filters or Filters(), mode=mode)
+        context = answer_context(retrieved, s)
+        timings = {"condense": (t0 - started) * 1000, "retrieve": (time.perf_counter() - t0) * 1000}
+        yield Retrieved(retrieved)
+        t1 = time.perf_counter()
+        answer = Answer(question=question, answer=REFUSAL, abstained=True, retrieved=retrieved,
+                        standalone_question=standalone, backend=name)
+        vocab = self.vocabulary
+        decision = gate.decide(standalone, context, vocab, s)
+        text, citations = "", []
+        if not decision.refuse and backend is None:
+            raw = extractive_answer(standalone, context, vocab, s)
+            yield Delta(raw)
+            decision = gate.decide(standalone, context, vocab, s, draft=raw, previous=decision)
+            if not decision.refuse:
+                text, citations = verify(raw, context, s)
+        elif not decision.refuse:
+            decision, text, citations = yield from self._generate(backend, standalone, context, vocab, decision)
+            if decision.fallback:
+                # The model wrote nothing the passages support (e.g. bare markers), or refused
+                # over strong evidence: show the extractive answer instead.
+                text, citations = verify(extractive_answer(standalone, context, vocab, s), context, s)
+                answer.fallback = "extractive"
+                yield Reset(text)
+        if not decision.refuse:
+            decision = gate.decide(standalone, context, vocab, s, cited=len(citations),
+                                   previous=gate.Decision(False, support=decision.support))
+        if decision.refuse:
+            answer.refusal_reason = decision.reason
+            answer.suggestions = self.suggestions(retrieved)
+        else:
+            answer.answer, answer.citations, answer.abstained = text, citations, False
+        timings["generate"] = (time.perf_counter() - t1) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = timings
+        yield Done(answer)
+
+    def _generate(self, backend: ChatBackend, question: str, context: list[Passage], vocab: Vocabulary,
+                  decision: gate.Decision):
+        """Stream the model's answer; return (decision, text, citations).
+
+        The model sees the passages cut to their best sentences; its sentences are checked
+        against the whole passages. The best sentence of the passages, when the model did not say
+        it, and the dated sentences it left out of a « quand » answer are added verbatim.
+        """
+        s = self.settings
+        prompt_passages, sources = trim_passages(question, context, vocab, s)
+        pieces = []
+        for piece in backend.stream(answer_messages(question, prompt_passages), max_tokens=s.llm_max_tokens):
+            pieces.append(piece)
+            yield Delta(piece)
+        raw = "".join(pieces)
+        decision = gate.decide(question, context, vocab, s, draft=raw, by_model=True, previous=decision)
+        if decision.refuse or decision.fallback:
+            return decision, "", []
+        text, citations = verify(raw, sources, s)
+        key = key_sentences(question, text, sources, vocab, s) if citations else ""
+        if key:
+            yield Delta("\n" + key)
+            text, citations = verify(raw + "\n" + key, sources, s)
+        return gate.decide(question, context, vocab, s, cited=len(citations), by_model=True, previous=decision), \
+            text, citations
+
+    @staticmethod
+    def suggestions(retrieved: list[Passage], n: int = 3) -> list[dict]:
+        seen, out = set(), []
+        for p in retrieved:
+            if p.source not in seen:
+                seen.add(p.source)
+                out.append({"title": p.title, "source": p.source, "kind": p.kind, "date": p.date})
+            if len(out) == n:
+                break
+        return out
+
+    # -- library -------------------------------------------------------------------
+    def ingest(self, paths: list[Path], prune: bool = False, progress: bool = False):
+        from index.ingestor import Ingestor
+
+        report = Ingestor(self.settings, store=self.store, embed_model=self.embed_model).run(paths, prune, progress)
+        if "retriever" in self.__dict__:
+            self.retriever.refresh()
+        return report
+
+    def status(self) -> dict:
+        docs = self.store.documents()
+        return {"documents": len(docs), "chunks": sum(d["chunks"] for d in docs), "backend": self.backend_name()}
+
+
+__all__ = ["Assistant", "Citation", "Event", "Retrieved", "Delta", "Reset", "Done"]

@@ -1,0 +1,59 @@
+"""Messages for a language model, built from the prompt files of ``prompts/`` (French).
+
+Every prompt that shows passages to a model shows them the same way (``prompts/passage.txt``):
+inside ``<extrait n="…">`` tags that a passage cannot close, with its own citation markers made
+inert, so that a document cannot forge a citation or a system message.
+"""
+from __future__ import annotations
+
+import re
+
+from core.text.markers import neutralise
+from core.types import Passage
+from prompts import load_prompt
+
+_DELIMITER = re.compile(r"</?\s*extrait[^>]*>", re.I)
+REFUSAL = load_prompt("refusal").strip()  # the one sentence of a refusal
+
+
+def attribute(text: str) -> str:
+    """Text safe inside a prompt tag's attribute (no quote, no angle bracket), at most 120 characters."""
+    return (text or "").replace('"', "'").replace("<", "‹").replace(">", "›")[:120]
+
+
+def inert(text: str) -> str:
+    """A passage's text as a prompt shows it: it cannot close its own delimiter or forge citation markers."""
+    return neutralise(_DELIMITER.sub("", text or ""))
+
+
+def strip_delimiters(text: str) -> str:
+    """A model's text without the passage delimiters it echoed (« [extrait 2] », « </extrait> »)."""
+    return re.sub(r"\[\s*extrait[^\]]*\]|</?\s*extrait[^>]*>", "", text, flags=re.I)
+
+
+def passage_blocks(passages: list[Passage]) -> str:
+    """The passages numbered from 1, each in its ``<extrait>`` block."""
+    template = load_prompt("passage")
+    return "\n\n".join(template.format(n=n, title=attribute(p.title), page=f' page="{p.page}"' if p.page else "",
+                                       text=inert(p.text)).strip()
+                       for n, p in enumerate(passages, start=1))
+
+
+def answer_messages(question: str, passages: list[Passage]) -> list[dict]:
+    """The chat answer: system rules, then the passages and the question."""
+    user = load_prompt("answer").format(passages=passage_blocks(passages), question=question.strip())
+    return [{"role": "system", "content": load_prompt("system").strip()}, {"role": "user", "content": user}]
+
+
+def condense_messages(question: str, history: list[dict]) -> list[dict]:
+    """Rewrite a follow-up as a question that stands alone."""
+    lines = [f"{'Utilisateur' if m['role'] == 'user' else 'Assistant'} : {m['content'][:400]}" for m in history]
+    prompt = load_prompt("condense").format(history="\n".join(lines), question=question.strip())
+    return [{"role": "user", "content": prompt}]
+
+
+def workspace_messages(theme: str, passages: list[Passage]) -> list[dict]:
+    """A training session's synthesis and discussion questions on ``theme``."""
+    user = load_prompt("workspace").format(passages=passage_blocks(passages), theme=theme)
+    return [{"role": "system", "content": load_prompt("workspace_system").strip()},
+            {"role": "user", "content": user.strip()}]

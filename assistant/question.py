@@ -1,0 +1,86 @@
+"""The question: cleaned, rewritten to stand alone after a follow-up, and the terms that say what it asks."""
+from __future__ import annotations
+
+import re
+
+from assistant.prompting import condense_messages
+from core.settings import Settings
+from core.text.tokens import tokenize
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FOLLOW_UP = re.compile(r"^\s*(et|mais|alors|aussi|puis|ensuite|et pour|et en|qu'en est-il|quid)\b|"
+                        r"\b(il|elle|ils|elles|ce|cet|cette|ces|cela|ça|celui|celle|ceux|leur|leurs|y|en)\b\s*\??\s*$",
+                        re.I)
+# « En tant que délégué du préfet, … » says who asks, not what is asked.
+_PERSONA = re.compile(r"^\s*en (tant que|qualité de)\s[^,:;?]{2,60}[,:]", re.I)
+
+# Terms every document of the corpus shares: they say nothing about what a question asks.
+GENERIC = set(tokenize(
+    "contrat contrats ville villes politique quartier quartiers prioritaire prioritaires nouveau nouvelle nouveaux "
+    "document documents dossier cadre quel quelle quels quelles année dans selon comment pourquoi combien date "
+    "donne donner croise croiser compare comparer présente présenté prévu prévue chef projet je mon ma mes nous "
+    "notre veux dois peut peux"))
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as it is; the message is for the user (French)."""
+
+
+def clean_question(question: str, settings: Settings) -> str:
+    """The question without control characters or outer spaces; refused when empty or too long."""
+    if not isinstance(question, str):
+        raise QuestionError("La question doit être un texte.")
+    question = _CONTROL.sub(" ", question).strip()
+    if not question:
+        raise QuestionError("La question est vide.")
+    most = settings.max_question_chars
+    if len(question) > most:
+        raise QuestionError(f"La question est trop longue ({len(question)} caractères ; maximum {most}).")
+    return question
+
+
+def content_terms(question: str) -> list[str]:
+    """The question's stems that say what is asked: not GENERIC, not the asker's role."""
+    seen, terms = set(), []
+    for token in tokenize(_PERSONA.sub(" ", question)):
+        if token not in GENERIC and token not in seen:
+            seen.add(token)
+            terms.append(token)
+    return terms
+
+
+# -- follow-ups ------------------------------------------------------------------------------------
+def trim_history(history: list[dict] | None, max_messages: int) -> list[dict]:
+    """Keep the last ``max_messages`` user/assistant messages with text content."""
+    kept = [m for m in (history or []) if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]
+    return kept[-max_messages:] if max_messages > 0 else []
+
+
+def needs_rewrite(question: str, history: list[dict]) -> bool:
+    """A follow-up opens like one (« Et pour… ») or says too little to stand alone (« Quel est son rôle ? »).
+
+    The length test counts every meaningful word, the domain's generic ones included: « Quel est
+    le calendrier de signature des contrats de ville ? » has only two distinctive terms but is a
+    complete question, and gluing the previous question onto it changes the answer.
+    """
+    if not any(m["role"] == "user" for m in history):
+        return False
+    return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= 2
+
+
+def rule_rewrite(question: str, history: list[dict]) -> str:
+    """Without an LLM: attach the previous question's subject to a short follow-up."""
+    previous = next(m["content"] for m in reversed(history) if m["role"] == "user")
+    follow = re.sub(r"^\s*(et|mais|alors)\s+", "", question.strip(), flags=re.I).rstrip(" ?")
+    return f"{previous.strip().rstrip(' ?')} — {follow} ?"
+
+
+def standalone_question(question: str, history: list[dict], backend=None) -> str:
+    """The question as it reads without the conversation: a model rewrites it when there is one."""
+    if not needs_rewrite(question, history):
+        return question
+    if backend is None:
+        return rule_rewrite(question, history)
+    text = backend.complete(condense_messages(question, history), max_tokens=80).strip()
+    text = text.splitlines()[0].strip().strip('"«» ') if text else ""
+    return text if 5 <= len(text) <= 400 else rule_rewrite(question, history)

@@ -1,0 +1,157 @@
+"""Sentence scoring: which sentences of the passages answer the question, best first.
+
+A sentence scores by the question's terms it holds (IDF-weighted, :class:`index.bm25.Vocabulary`),
+those of its context (title, heading, the line that introduces its list, the line it continues),
+and a bonus when it holds the kind of value asked (a date, a name, a place, a definition, a
+dated legal text). The weights are settings (``scoring`` group of docs/settings.md).
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.question import content_terms
+from core.settings import Settings
+from core.text.dates import DATE, full_dates
+from core.text.sentences import LIST_BULLET, is_fragment, sentence_spans
+from core.text.tokens import tokenize
+from core.types import Passage
+from index.bm25 import Vocabulary
+
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\wà-ÿ'-]+(?:\s+[A-ZÀ-Ý][\wà-ÿ'-]+)+")
+Q_DATE = re.compile(r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I)
+_Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
+_Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels territoires)\b", re.I)
+_Q_TEXTS = re.compile(r"\b(textes?|références?|cadre (légal|juridique|réglementaire)|quelle loi|quelles lois)\b", re.I)
+_Q_HOW = re.compile(r"^\s*comment\b", re.I)  # « comment mobiliser … » : the texts that frame it are part of the answer
+_LEGAL = re.compile(r"\b(circulaire|loi|décret|instruction|arrêté|ordonnance)\b", re.I)
+_ANAPHOR = re.compile(r"^(?:il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|celles-ci|leurs?|son|sa|ses)\b",
+                      re.I)
+_Q_DEFINE = re.compile(r"qu'est-ce qu|qu['’]appelle|que (signifie|désigne|recouvre)|définition|qu['’]entend|c'est quoi",
+                       re.I)
+_DEFINES = re.compile(r"\b(désigne|désignent|signifie|on appelle|correspond à|recouvre|se définit|est l['’]ensemble)\b",
+                      re.I)
+_PLACE = re.compile(r"^(lieu|adresse)\s*:|\b(à|au)\s+[A-ZÀ-Ý][a-zà-ÿ]+", re.I)
+
+Scored = tuple[float, int, int, str]  # (score, passage number from 1, order in the passage, sentence)
+
+
+def _answer_type_bonus(question: str, sentence: str, s: Settings) -> float:
+    bonus = 0.0
+    if Q_DATE.search(question) and DATE.search(sentence):
+        bonus += s.date_bonus
+    if (_Q_WHO.search(question) or _Q_WHERE.search(question)) and _NAME.search(sentence):
+        bonus += s.name_bonus
+    if _Q_WHERE.search(question) and _PLACE.search(sentence):
+        bonus += s.place_bonus
+    if _Q_DEFINE.search(question) and _DEFINES.search(sentence):
+        bonus += s.definition_bonus
+    return bonus
+
+
+def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """For each sentence, the line ending with ':' that introduces its list, if any."""
+    intros, current, before = [], "", ""
+    for s, e in spans:
+        line_start = text.rfind("\n", 0, s) + 1
+        if s == line_start and not LIST_BULLET.match(text[s:e]) and not text[s:e].rstrip().endswith(":"):
+            current = ""  # a plain line ends the list
+        intros.append(current)
+        if text[s:e].rstrip().endswith(":"):
+            # « Ses principales caractéristiques : » is introduced by the sentence before it
+            current = f"{before} {text[s:e]}" if _ANAPHOR.match(text[s:e]) else text[s:e]
+        before = text[s:e]
+    return intros
+
+
+def _skippable(sentence: str) -> bool:
+    """Headings, labels and links are not answers."""
+    letters = [c for c in sentence if c.isalpha()]
+    shouting = len(letters) > 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
+    return (sentence.startswith("#") or is_fragment(sentence) or sentence.rstrip().endswith(":") or "http" in sentence
+            or (shouting and not DATE.search(sentence)))
+
+
+def _matcher(weights: dict[str, float], related: float):
+    """Weighted share of the question's terms a token set holds; a term whose stem differs but
+    shares its first 6 letters (« priorités » / « prioritaires ») counts for ``related``."""
+    norm = sum(weights.values()) or 1.0
+
+    def match(tokens: set[str]) -> float:
+        total = 0.0
+        for term, weight in weights.items():
+            if term in tokens:
+                total += weight
+            elif len(term) >= 6 and any(len(t) >= 6 and t[:6] == term[:6] for t in tokens):
+                total += related * weight
+        return total / norm
+
+    return match
+
+
+def _continues_item(text: str, start: int) -> bool:
+    """The sentence opens a plain line right under a list item (« Lieu : ... » under « - Journée n°2 »)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip() or line_start == 0 or LIST_BULLET.match(text[start:start + 4]):
+        return False
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1
+    return bool(LIST_BULLET.match(text[prev_start:line_start]))
+
+
+def asks_for_texts(question: str) -> bool:
+    """« quels textes … » or « comment … »: the legal texts that frame the practice are part of the answer."""
+    return bool(_Q_TEXTS.search(question) or _Q_HOW.search(question))
+
+
+def _legal_bonus(question: str, sentence: str, s: Settings) -> float:
+    if asks_for_texts(question) and _LEGAL.search(sentence) and DATE.search(sentence):
+        return s.legal_text_bonus
+    return 0.0
+
+
+def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> list[Scored]:
+    """(score, passage number, order in passage, sentence) for every useful sentence, best first.
+
+    A sentence that only echoes the question (a title restating it) is worth less than one that
+    adds information.
+    """
+    weights = {t: vocab.idf(t) for t in content_terms(question)}
+    match = _matcher(weights, s.related_stem)
+    asked = set(tokenize(question))
+    best: dict[str, Scored] = {}
+    for n, passage in enumerate(passages, start=1):
+        head = set(tokenize(f"{passage.title} {passage.heading}"))
+        spans = sentence_spans(passage.text)
+        previous, before = set(), set()
+        for order, ((start, end), intro) in enumerate(zip(spans, _list_intros(passage.text, spans))):
+            sentence = " ".join(passage.text[start:end].split())  # a sentence wrapped over lines reads as one
+            tokens = set(tokenize(sentence))
+            continues = previous if _continues_item(passage.text, start) else set()
+            if _ANAPHOR.match(LIST_BULLET.sub("", sentence)):
+                continues = continues | before  # « Il est coprésidé par ... » is about the sentence before
+            previous = before = tokens
+            if _skippable(sentence):
+                continue
+            around = (head | set(tokenize(intro)) | continues) - tokens
+            lexical = match(tokens)
+            novelty = len(tokens - asked) / len(tokens) if tokens else 0.0
+            echo = s.echo_factor if novelty < s.echo_novelty else 1.0
+            introduced = match(set(tokenize(intro)) - tokens) if intro else 0.0
+            score = (lexical * echo + s.context_weight * match(around) + s.list_intro_weight * introduced
+                     + _answer_type_bonus(question, sentence, s) + _legal_bonus(question, sentence, s)
+                     + s.rank_bonus / n)
+            if sentence not in best or best[sentence][0] < score:
+                best[sentence] = (score, n, order, sentence)
+    return sorted(best.values(), key=lambda x: -x[0])
+
+
+def framing_texts(question: str, scored: list[Scored], said: list[str], most: int) -> list[tuple[int, int, str]]:
+    """For « comment … » and « quels textes » questions, the best legal texts of the passages with
+    a full date (« la circulaire du 26 mars 2014 … ») when the text already ``said`` names none:
+    the texts that frame the practice are part of the answer even when their wording shares
+    little with the question."""
+    def framing(sentence: str) -> bool:
+        return bool(_LEGAL.search(sentence) and full_dates(sentence))
+
+    if not asks_for_texts(question) or any(framing(text) for text in said):
+        return []
+    return [(n, order, sentence) for _, n, order, sentence in scored if framing(sentence)][:most]

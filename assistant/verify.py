@@ -1,0 +1,161 @@
+"""Citation verification: every claim of an answer is checked against the passage it cites.
+
+Used for every answer, extractive or generated, in the chat and in the trainer's workspace. A
+claim (a sentence of the answer) is supported by a passage when the passage holds enough of its
+terms and states each of its dates and numbers in a sentence about the same thing. A claim keeps
+the markers of the passages that support it, is re-pointed to the one that does, or is dropped.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.prompting import strip_delimiters
+from core.settings import Settings
+from core.text import markers
+from core.text.dates import DATE
+from core.text.numbers import numbers_in, states_number
+from core.text.sentences import is_fragment, sentence_spans
+from core.text.tokens import tokenize
+from core.types import Citation, Passage
+
+
+def split_claims(text: str) -> list[list[str]]:
+    """Lines of an answer, each a list of sentences with the markers that end them.
+
+    A marker written before the final stop (« ... 2024 [1]. ») is moved after it. A fragment
+    (``is_fragment``) goes with the sentence it follows or opens, as in ``sentence_spans``.
+    """
+    lines = []
+    for line in strip_delimiters(text).strip().splitlines():
+        line = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "- ", line)  # list items keep a dash, not a number
+        parts = markers.split_after_markers(markers.move_before_stop(line.strip()))
+        sentences: list[str] = []
+        for i in range(0, len(parts), 2):
+            sentence = (parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")).strip()
+            if not sentence:
+                continue
+            if sentences and not markers.MARKER.search(sentences[-1]) and (
+                    is_fragment(markers.strip(sentence)) or is_fragment(sentences[-1])):
+                sentences[-1] += " " + sentence  # « ... septembre 2016. 112 p. [1] » is one claim
+            else:
+                sentences.append(sentence)
+        if sentences:
+            lines.append(sentences)
+    return lines
+
+
+def support(claim: str, passage: Passage) -> float:
+    """Share of the claim's terms that the passage (with its title) holds."""
+    tokens = set(tokenize(markers.strip(claim)))
+    if not tokens:
+        return 0.0
+    return len(tokens & set(tokenize(passage.text + " " + passage.title))) / len(tokens)
+
+
+def facts(claim: str) -> set[str]:
+    """Dates and numbers a claim asserts, normalised (« 31 mars 2024 », « 147 »)."""
+    text = markers.strip(claim).lower()
+    return {" ".join(m.group(0).split()) for m in DATE.finditer(text)} | numbers_in(text)
+
+
+def _fact_in(fact: str, text: str) -> bool:
+    """``text`` lower-cased with single spaces; numbers compare without their thousands spaces."""
+    return states_number(fact, text) if fact.isdigit() else fact in text
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
+    """A passage's sentences; ``verify`` checks several claims against the same passages."""
+    return tuple(text[s:e] for s, e in sentence_spans(text))
+
+
+def states_facts(body: str, found: set[str], passage: Passage, least: float) -> bool:
+    """Every date and number of the claim is stated by the passage *about what the claim says*:
+    in a sentence which, with its neighbours and the passage's title, holds at least ``least``
+    of the claim's other terms. « La dernière journée se déroula le 24 septembre » is not
+    supported by « Vous ne pouvez vous inscrire que pour la journée du 24 septembre » just
+    because the passage holds that date somewhere."""
+    if not found:
+        return True
+    fact_tokens = set(tokenize(" ".join(found)))
+    claim = set(tokenize(body)) - fact_tokens
+    sentences = [passage.title, *_sentences(passage.text)]
+    flat = [" ".join(sentence.lower().split()) for sentence in sentences]
+    head = set(tokenize(f"{passage.title} {passage.heading}"))
+    for fact in found:
+        for i, sentence in enumerate(flat):
+            if not _fact_in(fact, sentence):
+                continue
+            window = head | set(tokenize(" ".join(sentences[max(0, i - 1):i + 2])))
+            if not claim or len(claim & window) / len(claim) >= least:
+                break
+        else:
+            return False
+    return True
+
+
+def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str, list[Citation]]:
+    """Every sentence ends up cited by a passage that supports it, or is removed; renumber from [1].
+
+    A passage supports a sentence when it holds at least ``settings.min_support`` of its terms
+    and states every date and number it asserts in a sentence about the same thing
+    (:func:`states_facts`). The sentence keeps the markers of its supporting passages; if none
+    of them does, it is re-pointed to the passage that does. A sentence that no passage supports
+    (an invention of the model, or a fact taken from the wrong passage) is dropped, except very
+    short connecting phrases without a fact, which are kept without a marker (a fragment such as
+    « Oui. » before a sentence is part of it: :func:`split_claims`).
+    """
+    numbering: dict[int, int] = {}
+    claims: dict[int, list[str]] = {}  # passage number -> the kept claims it supports
+
+    def supported_by(body: str, n: int, found: set[str]) -> bool:
+        passage = passages[n - 1]
+        return (support(body, passage) >= settings.min_support
+                and states_facts(body, found, passage, settings.fact_context_share))
+
+    out_lines = []
+    for line in split_claims(text):
+        out = []
+        for sentence in line:
+            cited = {n for n in markers.cited(sentence) if 1 <= n <= len(passages)}
+            body = markers.strip(sentence).rstrip()
+            body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
+            if not body.strip(" -*•.0123456789"):
+                continue  # bare markers or list numbers
+            found = facts(body)
+            supported = [n for n in sorted(cited) if supported_by(body, n, found)]
+            if not supported:
+                candidates = [n for n in range(1, len(passages) + 1) if supported_by(body, n, found)]
+                if candidates:
+                    supported = [max(candidates, key=lambda n: support(body, passages[n - 1]))]
+                elif len(tokenize(body)) >= settings.min_claim_tokens or found:
+                    continue  # a claim no passage supports
+            for n in supported:
+                claims.setdefault(n, []).append(body)
+            cites = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in supported)
+            out.append(f"{body} {cites}".rstrip() if cites else body)
+        if out:
+            out_lines.append(" ".join(out))
+    citations = [Citation(id=new, passage=passages[old - 1], spans=supporting_spans(passages[old - 1].text, claims[old]))
+                 for old, new in sorted(numbering.items(), key=lambda x: x[1])]
+    return "\n".join(out_lines), citations
+
+
+def supporting_spans(text: str, claims: list[str]) -> list[tuple[int, int]]:
+    """The sentences of ``text`` that carry one of ``claims`` (most of its terms, and making up
+    most of the sentence): what the sources panel highlights."""
+    targets = [set(tokenize(claim)) for claim in claims if claim]
+    spans = []
+    for start, end in sentence_spans(text or ""):
+        tokens = set(tokenize(text[start:end]))
+        if tokens and any(t and len(tokens & t) >= 0.6 * len(t) and len(tokens & t) >= 0.5 * len(tokens)
+                          for t in targets):
+            spans.append((start, end))
+    return spans
+
+
+def cited_only(text: str) -> str:
+    """A verified text less its sentences that carry no marker (a synthesis is cited throughout)."""
+    kept = [" ".join(s for s in line if markers.MARKER.search(s)) for line in split_claims(text)]
+    return "\n".join(line for line in kept if line.strip())

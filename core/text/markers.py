@@ -1,0 +1,51 @@
+"""Citation markers ``[n]`` and ``[1, 2]``: find, parse, strip, renumber, neutralise.
+
+An answer cites passage n with ``[n]`` right after the sentence; several markers may follow
+one another (``[1][2]``) or share brackets (``[1, 2]``). Text that is not an answer (a passage
+shown to the model) must not carry markers: :func:`neutralise` turns them into parentheses.
+"""
+from __future__ import annotations
+
+import re
+
+_GROUP = r"\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]"
+MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
+# Markers one after the other, with the spaces before each: what ends a cited sentence.
+MARKER_RUN = re.compile(rf"((?:\s*{_GROUP})+)")
+_SEPARATOR = re.compile(r"\s*[,;]\s*")
+
+
+def numbers(group: str) -> list[int]:
+    """The passage numbers of a marker's inside: « 1, 2 » -> [1, 2]."""
+    return [int(n) for n in _SEPARATOR.split(group)]
+
+
+def cited(text: str) -> list[int]:
+    """Every passage number cited in ``text``, in order (repeats kept)."""
+    return [n for m in MARKER.finditer(text) for n in numbers(m.group(1))]
+
+
+def strip(text: str) -> str:
+    """``text`` without its markers."""
+    return MARKER.sub("", text)
+
+
+def renumber(text: str, mapping: dict[int, int]) -> str:
+    """Markers pointed to new numbers (``mapping``: old -> new; numbers not in it are kept)."""
+    return MARKER.sub(lambda m: "".join(f"[{mapping.get(n, n)}]" for n in numbers(m.group(1))), text)
+
+
+def neutralise(text: str) -> str:
+    """Markers a passage carries, written as plain parentheses: « [2] » -> « (2) »."""
+    return MARKER.sub(lambda m: f"({m.group(1)})", text)
+
+
+def move_before_stop(line: str) -> str:
+    """A marker written before the final stop (« ... 2024 [1]. ») goes after it (« ... 2024. [1] »)."""
+    return re.sub(rf"\s*((?:{_GROUP}\s*)+)([.!?…])(?=\s|$)", r"\2 \1", line)
+
+
+def split_after_markers(line: str) -> list[str]:
+    """Cut a line after each sentence stop and the markers that follow it (pieces alternate:
+    sentence, markers, sentence, markers...)."""
+    return re.split(rf"(?<=[.!?…])((?:\s*{_GROUP})*)(?:\s+|$)", line)

@@ -1,0 +1,23 @@
+"""Numbers in French text: a count written in digits or in words, and numbers as a claim states them."""
+from __future__ import annotations
+
+import re
+
+# A count: digits (thousands may be spaced: « 1 362 ») or a French number word.
+NUMBER = re.compile(r"\b(\d[\d ]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|cent|mille)\b",
+                    re.I)
+_DIGITS = re.compile(r"\b\d[\d \u00a0]*\d\b|\b\d\b")
+
+
+def _compact(text: str) -> str:
+    return text.replace(" ", "").replace("\u00a0", "")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers written in digits in ``text``, thousands spaces removed (« 1 362 » -> « 1362 »)."""
+    return {_compact(n) for n in _DIGITS.findall(text)}
+
+
+def states_number(number: str, text: str) -> bool:
+    """``text`` writes ``number`` (as :func:`numbers_in` gives it), spaced or not."""
+    return number in _compact(text)

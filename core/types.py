@@ -1,0 +1,101 @@
+"""The types every layer passes on: a chunk (ingest), a passage (retrieval), a citation and an answer.
+
+``to_dict`` is each type's one serialisation; ``Answer.to_dict()`` is the stable JSON of the CLI,
+the Python API and the web app (keys are only ever added).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Chunk:
+    """A passage of a document as ingest cuts it: ``text == document.text[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    page: int | None  # page where the chunk starts (PDF), None for single-page formats
+    heading: str
+    index: int
+    metadata: dict = field(default_factory=dict)
+    page_end: int | None = None  # page where it ends (the same page unless a tiny tail ran over)
+
+
+@dataclass
+class Passage:
+    """A retrieved span of one document (possibly merged with its neighbours)."""
+
+    node_id: str
+    source: str
+    title: str
+    kind: str
+    date: str
+    page: int | None
+    heading: str
+    text: str
+    start: int
+    end: int
+    score: float = 0.0
+    path: str = ""
+    doc_id: str = ""
+    chunk_index: int = 0
+
+    @classmethod
+    def from_node(cls, node_with_score) -> Passage:
+        """From a stored node with its score (anything with ``.node.metadata``, ``.node.get_content()``)."""
+        node, meta = node_with_score.node, node_with_score.node.metadata
+        return cls(node_id=node.node_id, source=meta.get("source", ""), title=meta.get("title", ""),
+                   kind=meta.get("kind", ""), date=meta.get("date", ""),
+                   page=int(meta.get("page") or 0) or None, heading=meta.get("heading", ""),
+                   text=node.get_content(), start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
+                   score=float(node_with_score.score or 0.0), path=meta.get("path", ""),
+                   doc_id=meta.get("doc_id", ""), chunk_index=int(meta.get("chunk_index", 0)))
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "title": self.title, "kind": self.kind, "date": self.date,
+                "page": self.page, "heading": self.heading, "text": self.text, "start": self.start,
+                "end": self.end, "score": round(self.score, 6)}
+
+
+@dataclass
+class Citation:
+    """Marker ``[id]`` of an answer, the passage it points to, and the spans of the passage's
+    sentences that support the claims citing it (offsets in ``passage.text``)."""
+
+    id: int
+    passage: Passage
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, **self.passage.to_dict(), "spans": [list(span) for span in self.spans]}
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    timings_ms: dict = field(default_factory=dict)
+    standalone_question: str = ""
+    backend: str = ""
+    suggestions: list[dict] = field(default_factory=list)
+    fallback: str | None = None
+    refusal_reason: str = ""  # why the gate refused (empty when answered)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [p.to_dict() for p in self.retrieved],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "standalone_question": self.standalone_question,
+            "backend": self.backend,
+            "suggestions": self.suggestions,
+            "fallback": self.fallback,
+            "refusal_reason": self.refusal_reason,
+        }
