@@ -25,8 +25,11 @@ ingest-sample: $(STAMP)
 run: ingest-sample
 	$(BIN)/assistant serve --port $(PORT)
 
+# The shape first (one-way imports, lint), then the tests.
 test: $(STAMP)
 	$(BIN)/python scripts/install_browser.py
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -6,8 +6,8 @@ import re
 from assistant.prompting import condense_messages
 from core.settings import Settings
 from core.text.tokens import tokenize
+from core.text.unicode import without_controls
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FOLLOW_UP = re.compile(r"^\s*(et|mais|alors|aussi|puis|ensuite|et pour|et en|qu'en est-il|quid)\b|"
                         r"\b(il|elle|ils|elles|ce|cet|cette|ces|cela|ça|celui|celle|ceux|leur|leurs|y|en)\b\s*\??\s*$",
                         re.I)
@@ -30,7 +30,7 @@ def clean_question(question: str, settings: Settings) -> str:
     """The question without control characters or outer spaces; refused when empty or too long."""
     if not isinstance(question, str):
         raise QuestionError("La question doit être un texte.")
-    question = _CONTROL.sub(" ", question).strip()
+    question = without_controls(question, " ").strip()
     if not question:
         raise QuestionError("La question est vide.")
     most = settings.max_question_chars

@@ -3,7 +3,7 @@
 Each field is read from the environment variable ``ASSISTANT_<NAME>`` (for example
 ``ASSISTANT_INDEX_DIR``) or a ``.env`` file; command-line flags override them. The table of
 ``docs/settings.md`` is :func:`settings_table` (a test keeps the two equal). The thresholds are
-grouped by the step that uses them; ``scripts/`` fit them, never a gold question's wording.
+grouped by the step that uses them.
 """
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ class Settings(BaseSettings):
                                 "extractive")
 
     # -- generation ------------------------------------------------------------------------------------------------
-    llm: str = _f("auto", "Answer backend: auto, local, openai or extractive (assistant.llm.registry).",
+    llm: str = _f("auto", "Answer backend: auto, or a name registered in assistant/llm/registry.py.",
                   "generation")
     llm_model_path: Path | None = _f(None, "GGUF file for the local backend.", "generation")
     llm_threads: int = _f(2, "Threads of the local model.", "generation")

