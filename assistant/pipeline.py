@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from assistant import gate
@@ -61,12 +60,15 @@ Event = Retrieved | Delta | Reset | Done
 
 
 class Assistant:
-    def __init__(self, settings: Settings, store=None, embed_model=None):
-        from index.store import ChunkStore
+    """The assistant over one index. ``store``, ``embed_model`` and ``retriever`` may be given (shared
+    between assistants, or another retriever: anything with ``retrieve``, ``refresh``, ``vocabulary``);
+    otherwise each is made on first use from ``settings``."""
 
+    def __init__(self, settings: Settings, store=None, embed_model=None, retriever=None):
         self.settings = settings
-        self.store = store or ChunkStore(settings)
+        self._store = store
         self._embed_model = embed_model
+        self._retriever = retriever
         self._backends: dict[str, ChatBackend | None] = {}
         self._lock = threading.Lock()
 
@@ -83,9 +85,20 @@ class Assistant:
             self._embed_model = make_embed_model(self.settings)
         return self._embed_model
 
-    @cached_property
+    @property
+    def store(self):
+        if self._store is None:
+            from index.store import ChunkStore
+
+            self._store = ChunkStore(self.settings)
+        return self._store
+
+    @property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.store, self.embed_model, self.settings)
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = HybridRetriever(self.store, self.embed_model, self.settings)
+        return self._retriever
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -207,8 +220,8 @@ class Assistant:
         from index.ingestor import Ingestor
 
         report = Ingestor(self.settings, store=self.store, embed_model=self.embed_model).run(paths, prune, progress)
-        if "retriever" in self.__dict__:
-            self.retriever.refresh()
+        if self._retriever is not None:
+            self._retriever.refresh()
         return report
 
     def status(self) -> dict:

@@ -22,6 +22,7 @@ embedding model as the assistant:
 from __future__ import annotations
 
 import time
+from functools import cached_property
 from pathlib import Path
 
 from llama_index.core.constants import DEFAULT_SIMILARITY_TOP_K
@@ -56,28 +57,29 @@ def read_documents(files: list[Path]):
 class LlamaIndexDefaultRetriever:
     """A default ``VectorStoreIndex`` with the interface ``Assistant`` expects of its retriever.
 
-    ``Assistant`` uses ``retrieve``, ``refresh``, ``nodes`` and ``_version``
-    (for its vocabulary) and ``neighbour``; retrieved nodes get the ``source``
-    (file name) and ``title`` metadata the rest of the code reads.
+    ``Assistant`` uses ``retrieve``, ``refresh`` and ``vocabulary`` (the IDF table its answer
+    code weighs terms with: here over the peer's own chunks, as ``HybridRetriever`` does over
+    the index's); retrieved nodes get the ``source`` (file name) and ``title`` metadata the rest
+    of the code reads.
     """
 
     default_top_k = DEFAULT_SIMILARITY_TOP_K
 
     def __init__(self, files: list[Path], embed_model):
         from llama_index.core import Settings as LlamaSettings
-        from llama_index.core.llms import MockLLM
         from llama_index.core import VectorStoreIndex
+        from llama_index.core.llms import MockLLM
         from llama_index.core.node_parser import SentenceSplitter
 
         LlamaSettings.llm = MockLLM()  # not None: that prints to stdout
         started = time.perf_counter()
         documents = read_documents(files)
         splitter = SentenceSplitter()  # the default transformation, built explicitly
-        self.index = VectorStoreIndex.from_documents(documents, embed_model=embed_model, transformations=[splitter])
+        self.index = VectorStoreIndex.from_documents(documents, embed_model=embed_model,
+                                                     transformations=[splitter])
         self.build_seconds = time.perf_counter() - started
         self.chunk_size, self.chunk_overlap = splitter.chunk_size, splitter.chunk_overlap
         self.nodes = [self._named(n) for n in self.index.docstore.docs.values()]
-        self._version = 1
 
     @staticmethod
     def _named(node):
@@ -95,22 +97,18 @@ class LlamaIndexDefaultRetriever:
             self._named(hit.node)
         return hits
 
-    def neighbour(self, node, step: int):
-        return None
+    @cached_property
+    def vocabulary(self):
+        """Document frequencies of the peer's chunks, read as the assistant's BM25 reads its own."""
+        from assistant.retrieve import bm25_text
+        from index.bm25 import Vocabulary
 
-
-class _NoStore:
-    """Stands for the Chroma store of an Assistant whose retriever is in memory."""
-
-    def __bool__(self) -> bool:
-        return True
+        return Vocabulary.from_texts([bm25_text(n) for n in self.nodes])
 
 
 def peer_assistant(settings, retriever: LlamaIndexDefaultRetriever, embed_model):
     """An ``Assistant`` answering over the default pipeline: same answer code, its retriever, its top-k."""
-    from assistant.api import Assistant
+    from assistant.pipeline import Assistant
 
     settings = settings.model_copy(update={"context_k": retriever.default_top_k})
-    assistant = Assistant(settings, store=_NoStore(), embed_model=embed_model)
-    assistant.__dict__["retriever"] = retriever  # fills the cached_property
-    return assistant
+    return Assistant(settings, embed_model=embed_model, retriever=retriever)  # no Chroma store is opened

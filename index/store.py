@@ -81,9 +81,10 @@ class ChunkStore:
         hashes = {m.get("content_hash") for m in metas}
         return hashes == {content_hash} and len(ids) == int(metas[0].get("n_chunks", -1))
 
-    def add(self, nodes: list[TextNode]) -> None:
-        for i in range(0, len(nodes), 256):
-            self.vector_store.add(nodes[i:i + 256])
+    def add(self, nodes: list[TextNode], batch_size: int = 256) -> None:
+        """Write embedded nodes, ``batch_size`` per Chroma call (the version is not bumped here)."""
+        for i in range(0, len(nodes), batch_size):
+            self.vector_store.add(nodes[i:i + batch_size])
 
     def delete_ids(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 1000):

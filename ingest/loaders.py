@@ -251,14 +251,16 @@ def _load_pdf(path: Path) -> Document:
     return doc
 
 
-_DROP_TAGS = ["script", "style", "nav", "header", "footer", "aside", "noscript", "form", "iframe", "svg", "button"]
+# Page furniture and code: never text of the document.
+HTML_DROP_TAGS = ["script", "style", "nav", "header", "footer", "aside", "noscript", "form", "iframe", "svg",
+                  "button", "template"]
 
 
 def _html_to_markdown(html: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(_DROP_TAGS):
+    for tag in soup(HTML_DROP_TAGS):
         tag.decompose()
     for tag in soup.select('[role="navigation"], [aria-hidden="true"]'):
         tag.decompose()

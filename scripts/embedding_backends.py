@@ -19,7 +19,7 @@ this direct export, which computes the same thing (mean pooling, L2 norm, ``quer
 For each back-end: passages/s on the seed chunks (batch 16; the back-ends take turns over
 ``--rounds`` rounds and the best round counts), query latency (median over 10 dev questions
 per round), cosine to the float32 vectors, and evidence@5 / doc hit@5 of the dense
-and hybrid retrieval on ``../shared/evals/seeds_dev.jsonl`` through ``evals.run.run_eval``
+and hybrid retrieval on ``../shared/evals/seeds_dev.jsonl`` through ``evals.quality.run.run_eval``
 (the same harness as ``assistant eval``), with the back-end plugged in as the embedding model.
 """
 from __future__ import annotations
@@ -161,7 +161,7 @@ def as_llama_embedding(encode):
 def quality(encode) -> dict:
     """evidence@5 and doc hit@5 of dense and hybrid retrieval on the seeds dev set, this back-end plugged in."""
     import index.embeddings as emb
-    from evals.run import run_eval
+    from evals.quality.run import run_eval
 
     model = as_llama_embedding(encode)
     original = emb.make_embed_model

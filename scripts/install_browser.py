@@ -1,16 +1,49 @@
-"""Install Debian's headless Chromium and its driver for the browser tests, if missing."""
+"""Install Debian's headless Chromium and its driver for the browser tests, if missing.
+
+Exit status 0 when both are there (already, or after installing them); non-zero, with a message,
+when they are missing and cannot be installed here (not root, no apt-get, apt failing), so that
+`make test` stops before the browser tests instead of failing them one by one.
+"""
 import os
 import shutil
 import subprocess
 import sys
 
-if shutil.which("chromium") and shutil.which("chromedriver"):
-    sys.exit(0)
-if os.geteuid() != 0 or not shutil.which("apt-get"):
-    print("Chromium absent : installez les paquets Debian « chromium » et « chromium-driver ».", file=sys.stderr)
-    sys.exit(0)
-env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"],
-               check=True, env=env, stdout=subprocess.DEVNULL)
-print("Chromium installé :", shutil.which("chromium"))
+PACKAGES = ["chromium", "chromium-driver"]
+
+
+def missing() -> list[str]:
+    return [name for name in ("chromium", "chromedriver") if not shutil.which(name)]
+
+
+def main() -> int:
+    absent = missing()
+    if not absent:
+        return 0
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        why = "apt-get introuvable" if not shutil.which("apt-get") else "il faut être root"
+        print(f"{', '.join(absent)} absent(s) et impossible à installer ici ({why}) : installez les paquets "
+              f"Debian « {' '.join(PACKAGES)} » (sudo apt-get install {' '.join(PACKAGES)}) puis relancez "
+              "`make test` ; les tests du navigateur (tests/test_ui_browser.py) en ont besoin.",
+              file=sys.stderr)
+        return 1
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+    except subprocess.CalledProcessError as exc:
+        print(f"installation de {' '.join(PACKAGES)} échouée ({exc}) : installez-les à la main puis relancez "
+              "`make test`.", file=sys.stderr)
+        return exc.returncode or 1
+    absent = missing()
+    if absent:
+        print(f"{', '.join(absent)} toujours absent(s) après apt-get install {' '.join(PACKAGES)}.",
+              file=sys.stderr)
+        return 1
+    print("Chromium installé :", shutil.which("chromium"), "/", shutil.which("chromedriver"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from conftest import SEEDS_DEV
 
-from assistant.compose import REFUSAL, finalize
+from assistant.prompting import REFUSAL
 from assistant.retrieve import Filters
+from assistant.verify import verify
 from ingest.loaders import load
 
 CALENDAR = "Quel est le calendrier de signature des contrats de ville 2024-2030 ?"
@@ -77,9 +78,11 @@ def test_unanswerable_questions_get_the_fixed_refusal_and_suggestions(seeds_assi
         assert answer.suggestions and all({"title", "source"} <= set(s) for s in answer.suggestions)
 
 
-SEEDS_DEV = Path(__file__).resolve().parents[2] / "shared" / "evals" / "seeds_dev.jsonl"
-UNANSWERABLE = ([json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not json.loads(line)["answerable"]] if SEEDS_DEV.is_file() else [])
+UNANSWERABLE = [json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not json.loads(line)["answerable"]]
+assert UNANSWERABLE, f"no unanswerable question in {SEEDS_DEV}"  # an empty parametrize would skip
+
+
 @pytest.mark.parametrize("item", UNANSWERABLE, ids=lambda i: i["id"])
 def test_every_unanswerable_dev_question_is_refused(seeds_assistant, item):
     answer = seeds_assistant.ask(item["question"])
@@ -128,12 +131,12 @@ def test_history_is_bounded(seeds_assistant):
     assert "31 mars 2024" in answer.answer
 
 
-def test_finalize_drops_unknown_and_unsupported_markers(seeds_assistant):
+def test_verification_drops_unknown_and_unsupported_markers(seeds_assistant):
     passages = seeds_assistant.retrieve(CALENDAR)[:3]
     supported = max(passages[0].text.splitlines(), key=len).rstrip(".")
     text = (f"{supported}. [1] Les contrats sont signés par les astronautes de la station lunaire [2]. "
             f"Une phrase inventée sans source qui parle de pingouins et de volcans. [7]")
-    out, citations = finalize(text, passages)
+    out, citations = verify(text, passages, seeds_assistant.settings)
     assert "pingouins" not in out  # marker to nothing, supported by nothing: dropped
     assert "astronautes" not in out  # cited, but its passage does not say it: dropped, never shown as cited
     assert out.startswith(supported[:30]) and f"{supported[-20:]}. [1]" in out
@@ -144,8 +147,9 @@ def test_finalize_drops_unknown_and_unsupported_markers(seeds_assistant):
 
 def test_answer_json_is_stable(calendar):
     data = calendar.to_dict()
+    # keys are only ever added, at the end
     assert list(data) == ["question", "answer", "abstained", "citations", "retrieved", "timings_ms",
-                          "standalone_question", "backend", "suggestions", "fallback"]
-    assert data["backend"] == "extractive"
+                          "standalone_question", "backend", "suggestions", "fallback", "refusal_reason"]
+    assert data["backend"] == "extractive" and data["refusal_reason"] == ""
     assert set(data["citations"][0]) == {"id", "source", "title", "kind", "date", "page", "heading", "text",
-                                         "start", "end"}
+                                         "start", "end", "score", "spans"}

@@ -24,7 +24,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def quick_bench(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "out"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "assistant.cli", "bench", "--quick", "--out", str(out), "--llm-questions", "1"]
+    cmd = [sys.executable, "-m", "ui.cli", "bench", "--quick", "--out", str(out), "--llm-questions", "1"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, f"bench failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     return out, proc
@@ -106,7 +106,7 @@ def test_quick_bench_writes_markdown_and_plots(quick_bench):
 
 # -- pieces, no model needed -------------------------------------------------------------
 def test_synthetic_corpus_is_deterministic_varied_and_never_repeats_a_chunk(tmp_path):
-    from evals.synthetic import Generator, chunk_stats, write_corpus
+    from evals.bench.synthetic import Generator, chunk_stats, write_corpus
 
     a = write_corpus(tmp_path / "a", 12, generator=Generator(seed=1, pool_size=300))
     b = write_corpus(tmp_path / "b", 12, generator=Generator(seed=1, pool_size=300))
@@ -121,7 +121,7 @@ def test_synthetic_corpus_is_deterministic_varied_and_never_repeats_a_chunk(tmp_
 
 
 def test_composed_embedding_is_the_weighted_mean_of_known_sentences():
-    from evals.bench_embed import ComposedEmbedding
+    from evals.bench.composed import ComposedEmbedding
 
     pool = ["Le contrat de ville est signé.", "Les habitants participent aux ateliers du quartier."]
     vecs = np.eye(2, 4, dtype=np.float32)

@@ -255,6 +255,7 @@ def test_partial_and_mixed_documents_are_reconciled_on_the_next_run(tmp_path):
     mark. The next run completes both, drops the old version, and tells readers."""
     from core.settings import get_settings
     from index.ingestor import Ingestor
+    from ingest.pipeline import document_hash
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -3,10 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from evals import metrics as m
-from evals.aggregate import aggregate, by_type, classify_failure, compare, score_question, summarize, winners
-from evals.report import chart, markdown
-from evals.run import EvalError, load_questions, parse_configs
+from evals.quality import metrics as m
+from evals.quality.aggregate import (
+    aggregate,
+    by_type,
+    classify_failure,
+    compare,
+    score_question,
+    summarize,
+    winners,
+)
+from evals.quality.report import chart, markdown
+from evals.quality.run import EvalError, load_questions, parse_configs
+from evals.stats import percentile
 
 DATE = {"id": "t-001", "type": "date", "answerable": True, "question": "Combien de quartiers ?",
         "must_contain": ["1 514"], "source_file": "a.txt"}
@@ -90,9 +99,9 @@ def test_citations_and_refusals():
 
 def test_percentile_matches_numpy_linear():
     values = [10.0, 20.0, 30.0, 40.0, 100.0]
-    assert m.percentile(values, 50) == 30.0
-    assert m.percentile(values, 95) == pytest.approx(88.0)
-    assert m.percentile([], 95) is None
+    assert percentile(values, 50) == 30.0
+    assert percentile(values, 95) == pytest.approx(88.0)
+    assert percentile([], 95) is None
 
 
 # -- rows, aggregation ---------------------------------------------------------------
@@ -226,8 +235,8 @@ def test_load_questions(tmp_path):
 
 
 def test_cli_registers_eval():
-    from assistant.cli import build_parser
-    from evals.cli import cmd_eval
+    from evals.quality.cli import cmd_eval
+    from ui.cli import build_parser
 
     args = build_parser().parse_args(["eval", "--questions", "q.jsonl", "--corpus", "c", "--configs", "bm25"])
     assert args.func is cmd_eval and args.configs == "bm25" and args.index_dir is None and args.threads == 1

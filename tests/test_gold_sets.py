@@ -2,20 +2,16 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
-import pytest
+from conftest import ROOT, SAMPLE, SEEDS, SEEDS_DEV
 
-from evals.validate_gold import validate
+from evals.quality.validate_gold import validate
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_GOLD = ROOT / "evals" / "sample_gold.jsonl"
-SAMPLE_CORPUS = ROOT / "sample_corpus"
-SHARED = Path(os.environ.get("SHARED_DIR", "/work/shared"))
-SEEDS_GOLD = SHARED / "evals" / "seeds_dev.jsonl"
-SEEDS_CORPUS = SHARED / "seeds"
+SAMPLE_CORPUS = SAMPLE
+SEEDS_GOLD, SEEDS_CORPUS = SEEDS_DEV, SEEDS  # ../shared (or SHARED_DIR): tests/conftest.py
 
 
 def _items(path: Path) -> list[dict]:
@@ -69,6 +65,5 @@ def test_validator_reports_errors(tmp_path):
     assert any("source_quote not found" in e for e in errors)
 
 
-@pytest.mark.skipif(not (SEEDS_CORPUS.is_dir() and SEEDS_GOLD.is_file()), reason="shared seeds not available")
-def test_seeds_dev_gold_matches_seeds():
+def test_seeds_dev_gold_matches_seeds():  # ../shared is checked at start-up (tests/conftest.py)
     assert validate(SEEDS_GOLD, SEEDS_CORPUS) == []

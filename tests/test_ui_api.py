@@ -11,6 +11,7 @@ import os
 import re
 
 import pytest
+from conftest import gradio_client
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -20,7 +21,7 @@ UNANSWERABLE = "Quel montant de crédits du programme 147 a été consacré aux 
 REFUSAL = "Je ne trouve pas cette information dans les documents indexés."
 ANSWER_FIELDS = {"question", "answer", "abstained", "citations", "retrieved", "timings_ms", "standalone_question",
                  "backend", "suggestions"}
-CITATION_FIELDS = {"id", "source", "title", "kind", "date", "page", "heading", "text", "start", "end", "score"}
+CITATION_FIELDS = {"id", "source", "title", "kind", "date", "page", "heading", "text", "start", "end", "score", "spans"}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,9 @@ def server(seeds_assistant, tmp_path_factory):
 
 
 def client(url: str) -> Client:
+    """Timeouts: conftest.SERVER_TIMEOUT_S per HTTP operation and per prediction (not httpx's 5 s)."""
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
-    return Client(url, analytics_enabled=False, verbose=False)
+    return gradio_client(url)
 
 
 def sources_of(reply: str) -> dict[int, str]:

@@ -18,14 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-selenium = pytest.importorskip("selenium")
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium import webdriver  # a dev dependency (pyproject.toml): installed by `make test`
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 CALENDAR = "Quel est le calendrier de signature des contrats de ville ?"
 SLIDE_DECK = "002_ade2664f57edfe95.txt"
@@ -38,13 +36,16 @@ La charte de gouvernance <img src=x onerror=alert(1)> prévoit une réunion trim
 Un lien [cliquez ici](javascript:window.__pwned=1) et un bouton <button onclick="window.__pwned=1">ok</button> restent du texte, comme <svg onload=window.__pwned=1></svg> et ${window.__pwned=1} ou {{constructor.constructor('window.__pwned=1')()}}.
 """
 XSS_QUESTION = "Quand se réunit le comité de pilotage du contrat de ville ?"
+# Each page load and each wait for the page: the Gradio front end loading in headless Chromium, then
+# one extractive answer (alone on the server: well within conftest.SERVER_TIMEOUT_S), on a loaded machine.
 TIMEOUT = 90
 
 
 def chromedriver_path() -> str:
     path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    if not os.path.exists(path):
-        pytest.fail("chromedriver absent : `make test` l'installe (scripts/install_browser.py)")
+    if not os.path.exists(path):  # a failure, never a skip: the README's `make test` installs it
+        pytest.fail("chromedriver absent : `make test` l'installe (scripts/install_browser.py, paquet Debian "
+                    "chromium-driver)", pytrace=False)
     return path
 
 
@@ -74,7 +75,7 @@ def seeds_server(seeds_assistant, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def xss_server(seeds_assistant, settings_factory, tmp_path_factory):
-    from assistant.api import Assistant
+    from assistant.pipeline import Assistant
     from ui.server import serve_in_background
 
     folder = tmp_path_factory.mktemp("xss_docs")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from gradio_client import Client
+from conftest import SERVER_TIMEOUT_S, gradio_client
 
 from ui import library, workspace
 from ui.app import SEARCHING, WRITING, ChatApp, new_conversation
@@ -355,7 +355,7 @@ def test_upload_is_capped_by_the_server_and_absent_without_allow_upload(upload_a
         request = urllib.request.Request(url + "gradio_api/upload", data=body, method="POST",
                                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         with pytest.raises(urllib.error.HTTPError) as error:
-            urllib.request.urlopen(request, timeout=60)
+            urllib.request.urlopen(request, timeout=SERVER_TIMEOUT_S)
         assert error.value.code == 413
     finally:
         demo.close()
@@ -392,7 +392,7 @@ def auth_server(seeds_assistant, tmp_path_factory):
 def http(url, method="GET", data=None, headers=None):
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=SERVER_TIMEOUT_S) as response:
             return response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers
@@ -412,9 +412,9 @@ def test_without_credentials_every_route_is_refused(auth_server):
     from gradio_client.exceptions import AuthenticationError
 
     with pytest.raises(AuthenticationError):
-        Client(auth_server, analytics_enabled=False, verbose=False)
+        gradio_client(auth_server)
     with pytest.raises((AuthenticationError, ValueError)):
-        Client(auth_server, analytics_enabled=False, verbose=False, auth=(USER, "mauvais"))
+        gradio_client(auth_server, auth=(USER, "mauvais"))
     for method, path in PROTECTED:
         body = b'{"data": ["Quel est le calendrier ?"]}' if method == "POST" else None
         status, content, _ = http(auth_server + path, method, body, {"Content-Type": "application/json"})
@@ -425,7 +425,7 @@ def test_without_credentials_every_route_is_refused(auth_server):
 
 
 def test_with_credentials_the_api_and_the_pages_answer(auth_server):
-    client = Client(auth_server, analytics_enabled=False, verbose=False, auth=(USER, PASSWORD))
+    client = gradio_client(auth_server, auth=(USER, PASSWORD))
     assert "31 mars 2024" in client.predict(question=CALENDAR, api_name="/ask")["answer"]
     assert "31 mars 2024" in client.predict(CALENDAR, api_name="/chat")
     form = urllib.parse.urlencode({"username": USER, "password": PASSWORD}).encode()
@@ -460,7 +460,7 @@ def test_assistant_serve_starts_locally_in_french(seeds_assistant, tmp_path):
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(1)
         assert page and b'lang="fr"' in page, process.stdout.read() if process.poll() is not None else ""
-        client = Client(f"http://127.0.0.1:{port}/", analytics_enabled=False, verbose=False)
+        client = gradio_client(f"http://127.0.0.1:{port}/")
         assert "31 mars 2024" in client.predict(CALENDAR, api_name="/chat")
     finally:
         process.terminate()

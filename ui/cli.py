@@ -16,8 +16,10 @@ from core.documents import KINDS
 COMMANDS_GROUP = "assistant_politique_ville.commands"
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index-dir", type=Path, help="dossier de l'index (défaut : data/index ou ASSISTANT_INDEX_DIR)")
+def _common(parser: argparse.ArgumentParser, index_dir_help: str | None = None) -> None:
+    """The flags every subcommand shares; a subcommand may say what ``--index-dir`` means for it."""
+    parser.add_argument("--index-dir", type=Path,
+                        help=index_dir_help or "dossier de l'index (défaut : data/index ou ASSISTANT_INDEX_DIR)")
 
 
 def _settings(args, **extra):

@@ -44,7 +44,26 @@ def model_tag(model) -> str:
     return hashlib.sha1(sig.encode()).hexdigest()[:10]
 
 
-def pool_vectors(pool: list[str], model, cache_dir: Path, key: str = "", batch_size: int = 64) -> tuple[np.ndarray, dict]:
+def encode_passages(model, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+    """The model's own passage vectors of ``texts``, ``(n, dim)`` float32, in the order given.
+
+    Through the model's public ``get_text_embedding_batch`` (passage prefix, normalised), the texts
+    longest first so that each batch holds texts of similar length (little padding), as one
+    sentence-transformers ``encode`` call over all of them would. ``batch_size``: texts per model
+    call, default the model's ``embed_batch_size`` (another value runs on a copy of the model
+    object; the weights are shared).
+    """
+    if batch_size and batch_size != model.embed_batch_size:
+        model = model.model_copy(update={"embed_batch_size": int(batch_size)})
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors = model.get_text_embedding_batch([texts[i] for i in order])
+    out = np.zeros((len(texts), len(vectors[0]) if vectors else 0), dtype=np.float32)
+    for position, vector in zip(order, vectors, strict=True):
+        out[position] = vector
+    return out
+
+
+def pool_vectors(pool: list[str], model, cache_dir: Path, batch_size: int = 64) -> tuple[np.ndarray, dict]:
     """Real passage embeddings of the pool sentences, from ``cache_dir`` when already computed."""
     import time
 
@@ -57,12 +76,7 @@ def pool_vectors(pool: list[str], model, cache_dir: Path, key: str = "", batch_s
         if meta.get("digest") == digest:
             return np.load(npy), {**meta, "cached": True}
     started = time.perf_counter()
-    st = getattr(model, "_model", None)
-    if st is not None and hasattr(st, "encode"):  # the sentence-transformers model itself: short texts, big batches
-        array = np.asarray(st.encode(pool, batch_size=batch_size, prompt_name="text", normalize_embeddings=True),
-                           dtype=np.float32)
-    else:
-        array = np.asarray(model.get_text_embedding_batch(pool), dtype=np.float32)
+    array = encode_passages(model, pool, batch_size)  # short texts: big batches
     seconds = time.perf_counter() - started
     meta = {"digest": digest, "sentences": len(pool), "seconds": round(seconds, 2),
             "sentences_per_s": round(len(pool) / seconds, 2)}
@@ -100,12 +114,17 @@ class ComposedEmbedding(BaseEmbedding):
     def stats(self) -> dict:
         return dict(self._stats)
 
+    @property
+    def centre(self) -> np.ndarray:
+        """The mean vector of the pool sentences (empty without a pool)."""
+        return self._centre
+
     def compose(self, text: str, alpha: float | None = None) -> np.ndarray | None:
         """Length-weighted mean of the pool sentences of ``text`` less ``alpha`` x the pool mean, normalised.
 
         None when the pool sentences cover under half of the text.
         """
-        from ingest.split import sentence_spans
+        from core.text.sentences import sentence_spans
 
         rows, weights = [], []
         for start, end in sentence_spans(text):
@@ -154,15 +173,17 @@ def calibrate(composed: ComposedEmbedding, real, texts: list[str]) -> dict:
     that alpha, and the mean cosine with alpha = 0 for comparison.
     """
     texts = [t for t in texts if composed.compose(t, 0.0) is not None]
-    if not texts or not len(composed._centre):
+    if not texts or not len(composed.centre):
         return {"n": 0, "alpha": composed.alpha}
     reals = np.asarray(real.get_text_embedding_batch(texts), dtype=np.float32)
-    centre = composed._centre / (np.linalg.norm(composed._centre) or 1.0)
+    centre = composed.centre / (np.linalg.norm(composed.centre) or 1.0)
     target = float((reals @ centre).mean())
     grid = [round(0.05 * i, 2) for i in range(19)]
     plain = np.asarray([composed.compose(t, 0.0) for t in texts])
-    best = min(grid, key=lambda a: abs(float((np.asarray([composed.compose(t, a) for t in texts]) @ centre).mean())
-                                       - target))
+    def gap(alpha: float) -> float:
+        return abs(float((np.asarray([composed.compose(t, alpha) for t in texts]) @ centre).mean()) - target)
+
+    best = min(grid, key=gap)
     composed.alpha = best
     fitted = np.asarray([composed.compose(t, best) for t in texts])
     cos = np.sum(fitted * reals, axis=1)

@@ -29,16 +29,37 @@ def write_outputs(result: dict, out: Path) -> dict[str, Path]:
     return paths
 
 
+def _s(value, digits: int = 2) -> str:
+    return _f(value, digits, " s")
+
+
+def _ms(value, digits: int = 1) -> str:
+    return _f(value, digits, " ms")
+
+
+def _mb(value, digits: int = 0) -> str:
+    return _f(value, digits, " MB")
+
+
 def markdown(result: dict) -> str:
-    meta, ing, re_, q, peer = result["meta"], result["ingest"], result["reingest"], result["query"], result["peer"]
-    machine = meta["machine"]
+    lines = ["# Bench: ingestion, latency, memory, scale", ""]
+    lines += _head(result) + _ingestion(result) + _queries(result) + _memory(result) + _peer(result)
+    lines += _scale(result)
+    lines += ["", "Plots: " + ", ".join(f"`{name}`" for name in PLOTS.values()), ""]
+    return "\n".join(lines)
+
+
+def _head(result: dict) -> list[str]:
+    meta, machine = result["meta"], result["meta"]["machine"]
+    quick = " (quick mode: smoke figures)" if meta["quick"] else ""
     lines = [
-        "# Bench: ingestion, latency, memory, scale",
-        "",
-        f"- Command: `{meta.get('command') or 'assistant bench'}`" + (" (quick mode: smoke figures)" if meta["quick"] else ""),
-        f"- Date (UTC): {meta['date']}; duration {_f(meta.get('seconds'), 0, ' s')}; code {meta.get('git') or '?'}",
-        f"- Machine: {machine['cores']} cores, {machine['cpu_model']}, {_f(machine['memory_gb'], 0, ' GB')} RAM; "
-        f"load average at start {machine.get('load_average_at_start')}; torch threads {ing.get('threads')}",
+        f"- Command: `{meta.get('command') or 'assistant bench'}`" + quick,
+        f"- Date (UTC): {meta['date']}; duration {_f(meta.get('seconds'), 0, ' s')}; "
+        f"code {meta.get('git') or '?'}",
+        f"- Machine: {machine['cores']} cores, {machine['cpu_model']}, "
+        f"{_f(machine['memory_gb'], 0, ' GB')} RAM; "
+        f"load average at start {machine.get('load_average_at_start')}; "
+        f"torch threads {result['ingest'].get('threads')}",
         "",
         "## Targets",
         "",
@@ -46,88 +67,124 @@ def markdown(result: dict) -> str:
         "|---|---|---|---|",
     ]
     for row in result.get("targets", []):
-        lines.append(f"| {row['target']} | {_f(row['value'], 3 if isinstance(row['value'], float) and row['value'] < 10 else 0)} "
-                     f"| {row['limit']} | {_f(row['met'])} |")
-    raw = ing["raw_embed"]
-    ph = ing["phases_s"]
-    lines += [
+        value = row["value"]
+        digits = 3 if isinstance(value, float) and value < 10 else 0
+        lines.append(f"| {row['target']} | {_f(value, digits)} | {row['limit']} | {_f(row['met'])} |")
+    return lines
+
+
+def _ingestion(result: dict) -> list[str]:
+    ing, re_ = result["ingest"], result["reingest"]
+    raw, ph = ing["raw_embed"], ing["phases_s"]
+    per_1000 = ing["index_mb"] * 1000 / max(ing["chunks"], 1)
+    lines = [
         "",
         "## Ingestion",
         "",
         f"Corpus: {ing['documents']} documents, {ing['pages']} pages (PDF pages, other formats one page per "
-        f"3,000 characters), {ing['chunks']} chunks; embedding model loaded beforehand in {_f(ing['model_load_s'], 1, ' s')}; "
-        f"batch size {ing['embed_batch_size']}.",
+        f"3,000 characters), {ing['chunks']} chunks; embedding model loaded beforehand in "
+        f"{_s(ing['model_load_s'], 1)}; batch size {ing['embed_batch_size']}.",
         "",
         "| Measure | Value |",
         "|---|---|",
-        f"| Full ingest | {_f(ing['seconds'], 2, ' s')} — {_f(ing['chunks_per_s'], 1)} chunks/s, {_f(ing['pages_per_s'], 2)} pages/s |",
-        f"| load + clean + split | {_f(ph.get('load_split'), 2, ' s')} |",
-        f"| embed | {_f(ph.get('embed'), 2, ' s')} ({_f(ing['embed_phase_chunks_per_s'], 1)} chunks/s) |",
-        f"| store (Chroma) | {_f(ph.get('store'), 2, ' s')} |",
-        f"| other (file listing, hashing, version) | {_f(ing.get('other_s'), 2, ' s')} |",
-        f"| Model alone on the same chunks | {_f(raw['seconds'], 2, ' s')} — {_f(raw['chunks_per_s'], 1)} chunks/s |",
-        f"| Ingest / raw embedding throughput | {_f(ing['ratio_to_raw_embedding'], 2)} (embed phase alone: {_f(ing['embed_phase_ratio_to_raw'], 2)}) |",
-        f"| No-change re-ingest | {_f(re_['seconds_in_process'], 2, ' s')} in process; {_f(re_['process_start_to_done_s'], 2, ' s')} "
-        f"from process start (imports included); {re_['skipped']}/{re_['files']} files skipped, model loaded: {_f(re_['model_loaded'])} |",
-        f"| Peak memory of the ingest | {_f(ing['peak_rss_mb'], 0, ' MB')} |",
-        f"| Index size on disk | {_f(ing['index_mb'], 1, ' MB')} ({_f(ing['index_mb'] * 1000 / max(ing['chunks'], 1), 1, ' MB')} per 1,000 chunks) |",
+        f"| Full ingest | {_s(ing['seconds'])} — {_f(ing['chunks_per_s'], 1)} chunks/s, "
+        f"{_f(ing['pages_per_s'], 2)} pages/s |",
+        f"| load + clean + split | {_s(ph.get('load_split'))} |",
+        f"| embed | {_s(ph.get('embed'))} ({_f(ing['embed_phase_chunks_per_s'], 1)} chunks/s) |",
+        f"| store (Chroma) | {_s(ph.get('store'))} |",
+        f"| other (file listing, hashing, version) | {_s(ing.get('other_s'))} |",
+        f"| Model alone on the same chunks | {_s(raw['seconds'])} — {_f(raw['chunks_per_s'], 1)} chunks/s |",
+        f"| Ingest / raw embedding throughput | {_f(ing['ratio_to_raw_embedding'], 2)} "
+        f"(embed phase alone: {_f(ing['embed_phase_ratio_to_raw'], 2)}) |",
+        f"| No-change re-ingest | {_s(re_['seconds_in_process'])} in process; "
+        f"{_s(re_['process_start_to_done_s'])} from process start (imports included); "
+        f"{re_['skipped']}/{re_['files']} files skipped, model loaded: {_f(re_['model_loaded'])} |",
+        f"| Peak memory of the ingest | {_mb(ing['peak_rss_mb'])} |",
+        f"| Index size on disk | {_mb(ing['index_mb'], 1)} ({_mb(per_1000, 1)} per 1,000 chunks) |",
     ]
     tune = result.get("tune")
     if tune:
         batches = sorted({r["batch_size"] for r in tune["grid"]})
-        lines += ["", f"Model alone on {tune['grid'][0]['chunks']} of these chunks, chunks/s by torch threads "
-                      f"(rows) and batch size (columns):", "",
+        lines += ["", f"Model alone on {tune['grid'][0]['chunks']} of these chunks, chunks/s by torch "
+                      f"threads (rows) and batch size (columns):", "",
                   "| threads | " + " | ".join(f"batch {b}" for b in batches) + " |",
                   "|---|" + "---|" * len(batches)]
         for threads in sorted({r["threads"] for r in tune["grid"]}):
-            cells = sorted((r for r in tune["grid"] if r["threads"] == threads), key=lambda r: r["batch_size"])
+            cells = sorted((r for r in tune["grid"] if r["threads"] == threads),
+                           key=lambda r: r["batch_size"])
             lines.append(f"| {threads} | " + " | ".join(_f(r["chunks_per_s"], 1) for r in cells) + " |")
-    lines += [
+    return lines
+
+
+def _local(result: dict) -> dict | None:
+    """The local LLM's figures, None when it was not asked or was skipped."""
+    loc = result["query"]["answers"].get("local")
+    return loc if loc and not loc.get("skipped") else None
+
+
+def _queries(result: dict) -> list[str]:
+    q = result["query"]
+    lines = [
         "",
         "## Query latency",
         "",
-        f"{q['questions']} questions, index of {q['chunks']} chunks; start-up (model, BM25, vocabulary, one warm-up "
-        f"answer) {_f(q['startup_s'], 2, ' s')}, {_f(q['process_start_to_ready_s'], 2, ' s')} from process start. "
+        f"{q['questions']} questions, index of {q['chunks']} chunks; start-up (model, BM25, vocabulary, "
+        f"one warm-up answer) {_s(q['startup_s'])}, {_s(q['process_start_to_ready_s'])} from process start. "
         "Each retrieval pass starts with an empty query-embedding cache.",
         "",
         "| Measure | median | p95 | quality |",
         "|---|---|---|---|",
     ]
     for mode, row in q["retrieval"].items():
-        quality = f"evidence@5 {_f(row.get('evidence@5'), 2)}, doc hit@5 {_f(row.get('doc_hit@5'), 2)}" \
-            if row.get("evidence@5") is not None else ("cache " + json.dumps(row.get("cache")) if row.get("cache") else "")
+        if row.get("evidence@5") is not None:
+            quality = f"evidence@5 {_f(row.get('evidence@5'), 2)}, doc hit@5 {_f(row.get('doc_hit@5'), 2)}"
+        else:
+            quality = "cache " + json.dumps(row.get("cache")) if row.get("cache") else ""
         label = "hybrid, query embedding cached" if mode == "hybrid_cached_query" else f"retrieval {mode}"
-        lines.append(f"| {label} | {_f(row['p50'], 1, ' ms')} | {_f(row['p95'], 1, ' ms')} | {quality} |")
+        lines.append(f"| {label} | {_ms(row['p50'])} | {_ms(row['p95'])} | {quality} |")
     ext = q["answers"].get("extractive")
     if ext:
-        lines.append(f"| answer extractive, total | {_f(ext['total_ms']['p50'], 1, ' ms')} | {_f(ext['total_ms']['p95'], 1, ' ms')} "
-                     f"| {ext['abstained']}/{ext['n']} refusals |")
-        lines.append(f"| answer extractive, first text | {_f(ext['first_text_ms']['p50'], 1, ' ms')} "
-                     f"| {_f(ext['first_text_ms']['p95'], 1, ' ms')} | |")
-    loc = q["answers"].get("local")
-    if loc and not loc.get("skipped"):
-        lines.append(f"| answer local LLM, first token | {_f(loc['first_token_ms']['p50'], 0, ' ms')} "
-                     f"| {_f(loc['first_token_ms']['p95'], 0, ' ms')} | {loc['n']} questions (of {loc['asked_for']} asked, "
-                     f"budget {loc['budget_s']:.0f} s) |")
-        lines.append(f"| answer local LLM, total | {_f(loc['total_ms']['p50'], 0, ' ms')} | {_f(loc['total_ms']['p95'], 0, ' ms')} "
-                     f"| model load {_f(loc['load_s'], 1, ' s')}, warm-up {_f(loc['warmup_s'], 1, ' s')} |")
-    elif loc:
-        lines.append(f"| answer local LLM | — | — | skipped: {loc['skipped']} |")
-    lines += [
+        lines.append(f"| answer extractive, total | {_ms(ext['total_ms']['p50'])} "
+                     f"| {_ms(ext['total_ms']['p95'])} | {ext['abstained']}/{ext['n']} refusals |")
+        lines.append(f"| answer extractive, first text | {_ms(ext['first_text_ms']['p50'])} "
+                     f"| {_ms(ext['first_text_ms']['p95'])} | |")
+    loc = _local(result)
+    if loc:
+        lines.append(f"| answer local LLM, first token | {_ms(loc['first_token_ms']['p50'], 0)} "
+                     f"| {_ms(loc['first_token_ms']['p95'], 0)} | {loc['n']} questions "
+                     f"(of {loc['asked_for']} asked, budget {loc['budget_s']:.0f} s) |")
+        lines.append(f"| answer local LLM, total | {_ms(loc['total_ms']['p50'], 0)} "
+                     f"| {_ms(loc['total_ms']['p95'], 0)} "
+                     f"| model load {_s(loc['load_s'], 1)}, warm-up {_s(loc['warmup_s'], 1)} |")
+    elif q["answers"].get("local"):
+        lines.append(f"| answer local LLM | — | — | skipped: {q['answers']['local']['skipped']} |")
+    return lines
+
+
+def _memory(result: dict) -> list[str]:
+    ing, q = result["ingest"], result["query"]
+    lines = [
         "",
         "## Memory",
         "",
         "| Process | Resident memory |",
         "|---|---|",
-        f"| ingest (peak, model included) | {_f(ing['peak_rss_mb'], 0, ' MB')} |",
-        f"| server idle: Assistant loaded, no LLM | {_f(q['idle_rss_mb'], 0, ' MB')} |",
-        f"| while answering, extractive (peak) | {_f(q['peak_rss_answering_mb'], 0, ' MB')} |",
+        f"| ingest (peak, model included) | {_mb(ing['peak_rss_mb'])} |",
+        f"| server idle: Assistant loaded, no LLM | {_mb(q['idle_rss_mb'])} |",
+        f"| while answering, extractive (peak) | {_mb(q['peak_rss_answering_mb'])} |",
     ]
-    if loc and not loc.get("skipped"):
-        lines.append(f"| local LLM loaded | {_f(loc['rss_with_llm_mb'], 0, ' MB')} |")
-        lines.append(f"| while answering, local LLM (peak) | {_f(q.get('peak_rss_answering_local_mb'), 0, ' MB')} |")
-    pr = peer["ratios"]
-    lines += [
+    loc = _local(result)
+    if loc:
+        lines.append(f"| local LLM loaded | {_mb(loc['rss_with_llm_mb'])} |")
+        lines.append(f"| while answering, local LLM (peak) | {_mb(q.get('peak_rss_answering_local_mb'))} |")
+    return lines
+
+
+def _peer(result: dict) -> list[str]:
+    ing, q, peer = result["ingest"], result["query"], result["peer"]
+    pr, dense, hybrid = peer["ratios"], peer["retrieval_dense"], q["retrieval"].get("hybrid", {})
+    ext = q["answers"].get("extractive") or {}
+    return [
         "",
         "## Peer: llama-index default pipeline, same files, questions and model, same run",
         "",
@@ -136,50 +193,57 @@ def markdown(result: dict) -> str:
         "",
         "| Measure | Peer | Ours | Ratio |",
         "|---|---|---|---|",
-        f"| ingest time | {_f(peer['build_s'], 2, ' s')} | {_f(ing['seconds'], 2, ' s')} | {_f(pr['ingest_time'], 2)} |",
-        f"| retrieval median (peer dense vs our hybrid) | {_f(peer['retrieval_dense']['p50'], 1, ' ms')} "
-        f"| {_f(q['retrieval'].get('hybrid', {}).get('p50'), 1, ' ms')} | {_f(pr['query_p50_vs_hybrid'], 2)} |",
-        f"| retrieval p95 (peer dense vs our hybrid) | {_f(peer['retrieval_dense']['p95'], 1, ' ms')} "
-        f"| {_f(q['retrieval'].get('hybrid', {}).get('p95'), 1, ' ms')} | {_f(pr['query_p95_vs_hybrid'], 2)} |",
-        f"| extractive answer median | {_f(peer['answers_extractive_ms']['p50'], 1, ' ms')} "
-        f"| {_f((ext or {}).get('total_ms', {}).get('p50'), 1, ' ms')} | {_f(pr['extractive_answer_p50'], 2)} |",
-        f"| evidence@5 | {_f(pr['evidence@5']['peer_dense'], 2)} | {_f(pr['evidence@5']['ours_hybrid'], 2)} | |",
-        f"| peak memory (build and queries) | {_f(peer['peak_rss_mb'], 0, ' MB')} | {_f(ing['peak_rss_mb'], 0, ' MB')} (ingest) | |",
+        f"| ingest time | {_s(peer['build_s'])} | {_s(ing['seconds'])} | {_f(pr['ingest_time'], 2)} |",
+        f"| retrieval median (peer dense vs our hybrid) | {_ms(dense['p50'])} "
+        f"| {_ms(hybrid.get('p50'))} | {_f(pr['query_p50_vs_hybrid'], 2)} |",
+        f"| retrieval p95 (peer dense vs our hybrid) | {_ms(dense['p95'])} "
+        f"| {_ms(hybrid.get('p95'))} | {_f(pr['query_p95_vs_hybrid'], 2)} |",
+        f"| extractive answer median | {_ms(peer['answers_extractive_ms']['p50'])} "
+        f"| {_ms(ext.get('total_ms', {}).get('p50'))} | {_f(pr['extractive_answer_p50'], 2)} |",
+        f"| evidence@5 | {_f(pr['evidence@5']['peer_dense'], 2)} "
+        f"| {_f(pr['evidence@5']['ours_hybrid'], 2)} | |",
+        f"| peak memory (build and queries) | {_mb(peer['peak_rss_mb'])} | {_mb(ing['peak_rss_mb'])} "
+        "(ingest) | |",
+    ]
+
+
+def _pair(row: dict | None, unit: str = " ms") -> str:
+    row = row or {}
+    return f"{_f(row.get('p50'), 1)} / {_f(row.get('p95'), 1)}{unit}"
+
+
+def _scale(result: dict) -> list[str]:
+    lines = [
         "",
         "## Scale",
         "",
-        "Synthetic French documents (`evals/synthetic.py`) added to the corpus; the real questions asked each time. "
-        "Synthetic chunks carry composed e5 vectors (length-weighted mean of their sentences' real vectors, "
-        "calibrated; `fidelity cos` is their mean cosine to the real vectors of a sample of them), "
-        "the real chunks their real vectors; queries always use the real model. Latency, memory and index size "
-        "are measured as they are; the dense and hybrid quality at synthetic scales is indicative only "
-        "(docs/performance.md).",
+        "Synthetic French documents (`evals/bench/synthetic.py`) added to the corpus; the real questions "
+        "asked each time. Synthetic chunks carry composed e5 vectors (length-weighted mean of their "
+        "sentences' real vectors, calibrated; `fidelity cos` is their mean cosine to the real vectors of a "
+        "sample of them), the real chunks their real vectors; queries always use the real model. Latency, "
+        "memory and index size are measured as they are; the dense and hybrid quality at synthetic scales "
+        "is indicative only (docs/performance.md).",
         "",
-        "| Chunks | × real corpus | BM25 p50/p95 | dense p50/p95 | hybrid p50/p95 | extractive p50/p95 | evidence@5 hybrid | "
-        "start-up | idle RSS | peak RSS | index MB/1k chunks | build |",
+        "| Chunks | × real corpus | BM25 p50/p95 | dense p50/p95 | hybrid p50/p95 | extractive p50/p95 "
+        "| evidence@5 hybrid | start-up | idle RSS | peak RSS | index MB/1k chunks | build |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in result["scale"]:
         r = p["retrieval_ms"]
-
-        def pair(mode):
-            row = r.get(mode) or {}
-            return f"{_f(row.get('p50'), 1)} / {_f(row.get('p95'), 1)} ms"
-
         build = p.get("build")
         if build:
-            inc = build["increment"]
-            btxt = (f"{_f(build['build_s_cumulative'], 0, ' s')} cumulated" + (" (cached)" if build.get("cached") else "")
-                    + f"; fidelity cos {_f(inc.get('fidelity', {}).get('mean_cosine'), 3)}")
+            fidelity = build["increment"].get("fidelity", {}).get("mean_cosine")
+            cached = " (cached)" if build.get("cached") else ""
+            btxt = (f"{_f(build['build_s_cumulative'], 0, ' s')} cumulated{cached}; "
+                    f"fidelity cos {_f(fidelity, 3)}")
         else:
             btxt = "real ingest (above)"
-        lines.append(f"| {_f(p['chunks'])} | {p.get('x_base', p['x_seeds'])} | {pair('bm25')} | {pair('dense')} | {pair('hybrid')} "
-                     f"| {_f(p['extractive_ms']['p50'], 1)} / {_f(p['extractive_ms']['p95'], 1)} ms "
-                     f"| {_f(p['evidence@5'].get('hybrid'), 2)} | {_f(p['startup_s'], 1, ' s')} "
-                     f"| {_f(p['idle_rss_mb'], 0, ' MB')} | {_f(p['peak_rss_answering_mb'], 0, ' MB')} "
+        lines.append(f"| {_f(p['chunks'])} | {p.get('x_base', p['x_seeds'])} | {_pair(r.get('bm25'))} "
+                     f"| {_pair(r.get('dense'))} | {_pair(r.get('hybrid'))} | {_pair(p['extractive_ms'])} "
+                     f"| {_f(p['evidence@5'].get('hybrid'), 2)} | {_s(p['startup_s'], 1)} "
+                     f"| {_mb(p['idle_rss_mb'])} | {_mb(p['peak_rss_answering_mb'])} "
                      f"| {_f(p['index_mb_per_1000_chunks'], 1)} | {btxt} |")
-    lines += ["", "Plots: " + ", ".join(f"`{name}`" for name in PLOTS.values()), ""]
-    return "\n".join(lines)
+    return lines
 
 
 def write_plots(result: dict, out: Path) -> dict[str, Path]:
@@ -218,7 +282,8 @@ def write_plots(result: dict, out: Path) -> dict[str, Path]:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot(xs, [p["idle_rss_mb"] for p in points], "-o", label="server idle (no LLM)")
-    ax.plot(xs, [p["peak_rss_answering_mb"] for p in points], "--x", label="peak while answering (extractive)")
+    ax.plot(xs, [p["peak_rss_answering_mb"] for p in points], "--x",
+            label="peak while answering (extractive)")
     builds = [(p["chunks"], (p.get("build") or {}).get("increment", {}).get("peak_rss_mb")) for p in points]
     builds = [(x, y) for x, y in builds if y]
     if builds:

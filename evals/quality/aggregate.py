@@ -1,6 +1,6 @@
 """Per-question scores and their aggregation: pure functions, no model, no I/O.
 
-A *row* is the result of one configuration on one question (see ``evals.run``):
+A *row* is the result of one configuration on one question (see ``evals.quality.run``):
 ``{"config", "id", "type", "answerable", "scores": {...}, "time_ms", ...}``.
 ``score_question`` fills ``scores``; ``aggregate`` turns rows into the numbers
 of the report; ``winners`` names the best configuration per metric.
@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import median
 
-from evals import metrics as m
+from evals.quality import metrics as m
+from evals.stats import percentile
 
 EVIDENCE_KS = (1, 3, 5, 10)
 PEER = "llamaindex-default"
@@ -83,7 +84,8 @@ def score_question(item: dict, passages: list[dict], answer: dict | None = None,
         scores["citation_precision"] = m.citation_precision(item, answer)
         if item["answerable"]:
             scores["correct"] = m.answer_correct(item, answer)
-            scores["missing_in_answer"] = [] if answer["abstained"] else m.missing_strings(answer["answer"], item["must_contain"])
+            scores["missing_in_answer"] = ([] if answer["abstained"]
+                                           else m.missing_strings(answer["answer"], item["must_contain"]))
             scores["cites_gold"] = m.cites_gold(item, answer)
             scores["cites_all_gold"] = m.cites_all_gold(item, answer)
         else:
@@ -173,7 +175,7 @@ def aggregate(rows: list[dict], answers: bool) -> dict:
             out[key] = None
     times = [r["time_ms"] for r in rows if r.get("time_ms") is not None]
     out["time_median_ms"] = median(times) if times else None
-    out["time_p95_ms"] = m.percentile(times, 95)
+    out["time_p95_ms"] = percentile(times, 95)
     out["time_total_s"] = sum(times) / 1000 if times else None
     return out
 

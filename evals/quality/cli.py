@@ -1,4 +1,4 @@
-"""``assistant eval``: the evaluation subcommand (registered by ``assistant.cli``)."""
+"""``assistant eval``: the evaluation subcommand (registered by ``ui.cli``)."""
 from __future__ import annotations
 
 import shlex
@@ -9,18 +9,17 @@ DEFAULT_OUT = Path("eval_out")
 
 
 def register(subparsers, common) -> None:
-    from evals.run import ANSWER_BACKENDS, DEFAULT_CONFIGS, RETRIEVALS
+    from evals.quality.run import ANSWER_BACKENDS, DEFAULT_CONFIGS, RETRIEVALS
 
     p = subparsers.add_parser(
         "eval", help="évaluer la recherche et les réponses sur un jeu de questions de référence",
-        description="Indexe le corpus (index temporaire, ou --index-dir), pose chaque question du fichier JSONL "
-                    "de référence sous chaque configuration et écrit report.md, results.json et chart.png. "
-                    "Définitions des mesures : docs/evaluation.md.")
-    common(p)
-    for action in p._actions:  # the shared flag, with what it means here
-        if action.dest == "index_dir":
-            action.help = "index où ingérer le corpus (incrémental) ; défaut : un index temporaire, supprimé ensuite"
-    p.add_argument("--questions", type=Path, required=True, help="jeu de référence JSONL (format de shared/evals/README.md)")
+        description="Indexe le corpus (index temporaire, ou --index-dir), pose chaque question du fichier "
+                    "JSONL de référence sous chaque configuration et écrit report.md, results.json et "
+                    "chart.png. Définitions des mesures : docs/evaluation.md.")
+    common(p, index_dir_help=("index où ingérer le corpus (incrémental) ; défaut : un index temporaire, "
+                           "supprimé ensuite"))
+    p.add_argument("--questions", type=Path, required=True,
+                   help="jeu de référence JSONL (format de shared/evals/README.md)")
     p.add_argument("--corpus", type=Path, required=True, help="dossier des documents sources")
     p.add_argument("--configs", default=",".join(DEFAULT_CONFIGS),
                    help=f"configurations séparées par des virgules (défaut : %(default)s) ; recherche : "
@@ -48,8 +47,8 @@ def _command(args, out: Path) -> str:
 
 
 def cmd_eval(args) -> int:
-    from evals.report import answer_table, retrieval_table
-    from evals.run import EvalError, run_eval
+    from evals.quality.report import answer_table, retrieval_table
+    from evals.quality.run import EvalError, run_eval
 
     out = args.out or DEFAULT_OUT / args.questions.stem
     command = _command(args, out)

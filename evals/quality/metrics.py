@@ -1,7 +1,7 @@
 """Scoring rules of ``shared/evals/README.md``: normalisation, answers, refusals, citations, evidence.
 
 Every function here scores ONE question and is pure (no model, no I/O); the
-aggregation over questions lives in :mod:`evals.aggregate`.
+aggregation over questions lives in :mod:`evals.quality.aggregate`.
 
 ``item`` is a gold line (``must_contain``, ``source_file``...); ``passages`` are
 retrieved passages as dicts with at least ``source`` and ``text``, best first;
@@ -16,11 +16,14 @@ import unicodedata
 _SPACE = re.compile(r"\s+")
 
 
+def fold_typography(text: str) -> str:
+    """Typographic apostrophes (’ ‘) to ', « œ » to « oe » (also the gold-set validator's rule)."""
+    return text.replace("’", "'").replace("‘", "'").replace("œ", "oe")
+
+
 def normalize(text: str) -> str:
     """NFKC, lowercase, typographic apostrophes to ', œ to oe, every whitespace removed; accents kept."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    text = text.replace("’", "'").replace("‘", "'").replace("œ", "oe")
-    return _SPACE.sub("", text)
+    return _SPACE.sub("", fold_typography(unicodedata.normalize("NFKC", text or "").lower()))
 
 
 def contains_all(text: str, needles: list[str]) -> bool:
@@ -118,14 +121,3 @@ def cites_all_gold(item: dict, result: dict) -> bool:
     gold = gold_sources(item)
     return bool(gold) and gold <= {c["source"] for c in result["citations"]}
 
-
-# -- timings -------------------------------------------------------------------------
-def percentile(values: list[float], q: float) -> float | None:
-    """Linear-interpolated percentile (numpy's default method), q in [0, 100]."""
-    data = sorted(v for v in values if v is not None)
-    if not data:
-        return None
-    pos = (len(data) - 1) * q / 100.0
-    low = int(pos)
-    high = min(low + 1, len(data) - 1)
-    return data[low] + (data[high] - data[low]) * (pos - low)

@@ -8,18 +8,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evals.aggregate import ANSWER_KEYS, METRICS, RETRIEVAL_KEYS, TIME_KEYS
+from evals.quality.aggregate import ANSWER_KEYS, METRICS, PEER, RETRIEVAL_KEYS, TIME_KEYS
 
-PEER = "llamaindex-default"
 CHART_RETRIEVAL = ["doc_hit@1", "evidence@1", "evidence@3", "evidence@5", "evidence@10", "passage_mrr@10"]
-CHART_ANSWER = ["accuracy", "citation_precision", "correct_cited_gold", "correct_refusals", "false_refusals", "overall"]
+CHART_ANSWER = ["accuracy", "citation_precision", "correct_cited_gold", "correct_refusals", "false_refusals",
+                "overall"]
 
 
 def write_outputs(results: dict, out_dir) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"report": out / "report.md", "json": out / "results.json", "chart": out / "chart.png"}
-    paths["json"].write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+    paths["json"].write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n",
+                             encoding="utf-8")
     chart(results, paths["chart"])
     paths["report"].write_text(markdown(results, chart_name=paths["chart"].name), encoding="utf-8")
     return paths
@@ -28,7 +29,8 @@ def write_outputs(results: dict, out_dir) -> dict[str, Path]:
 # -- Markdown ------------------------------------------------------------------------
 def _table(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
     """A Markdown table; the first ``left`` columns are text (left-aligned), the others numbers."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i < left else "---:" for i in range(len(header))) + "|"]
+    rule = "|".join("---" if i < left else "---:" for i in range(len(header)))
+    lines = ["| " + " | ".join(header) + " |", "|" + rule + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return lines
 
@@ -115,11 +117,12 @@ def verdict(results: dict) -> list[str]:
                  f"{METRICS[c['metric']].format(c['other_value'])} ({c['verdict']})" for c in items]
         headline = {c["metric"]: c["verdict"] for c in items}
         if ours == "hybrid":
-            key_verdicts = [headline.get("evidence@5"), headline.get("passage_mrr@10")]
+            keys = ("evidence@5", "passage_mrr@10")
+            key_verdicts = [headline.get(k) for k in keys]
             if "beats" in key_verdicts:
-                summary = "ahead on " + " and ".join(
-                    METRICS[k].label for k in ("evidence@5", "passage_mrr@10") if headline.get(k) == "beats")
-                behind = [METRICS[k].label for k in ("evidence@5", "passage_mrr@10") if headline.get(k) == "loses to"]
+                ahead = [METRICS[k].label for k in keys if headline.get(k) == "beats"]
+                behind = [METRICS[k].label for k in keys if headline.get(k) == "loses to"]
+                summary = "ahead on " + " and ".join(ahead)
                 if behind:
                     summary += f", behind on {' and '.join(behind)}"
             elif all(v == "ties" for v in key_verdicts if v):
@@ -128,10 +131,11 @@ def verdict(results: dict) -> list[str]:
                 summary = "**NOT ahead**: behind or tied on both evidence@5 and passage MRR@10"
         else:
             acc = headline.get("accuracy")
-            summary = {"beats": "more accurate", "ties": "**same accuracy**", "loses to": "**less accurate**"}.get(
-                acc, "")
+            summary = {"beats": "more accurate", "ties": "**same accuracy**",
+                       "loses to": "**less accurate**"}.get(acc, "")
         note = ""
-        chars = {n: (results["configs"].get(n, {}).get("overall") or {}).get("context_chars@5") for n in (ours, other)}
+        chars = {n: (results["configs"].get(n, {}).get("overall") or {}).get("context_chars@5")
+                 for n in (ours, other)}
         if ours == "hybrid" and chars[ours] and chars[other] and chars[other] > 1.5 * chars[ours]:
             note = (f" Note: its top 5 holds {chars[other] / chars[ours]:.1f}× more text "
                     f"({chars[other]:.0f} vs {chars[ours]:.0f} characters), which favours evidence@k.")
@@ -154,7 +158,8 @@ def failures_section(results: dict) -> list[str]:
             lines += _table(["id", "type", "why", "answer (start)"], table_rows, left=4)
     misses = []
     for name in _configs(results, "retrieval"):
-        ids = [r["id"] for r in rows if r["config"] == name and r["answerable"] and not r.get("scores", {}).get("evidence@5")]
+        ids = [r["id"] for r in rows
+               if r["config"] == name and r["answerable"] and not r.get("scores", {}).get("evidence@5")]
         misses.append(f"- `{name}` ({len(ids)}): {', '.join(ids) or '—'}")
     if misses:
         lines += ["", "### Retrieval: evidence missing from the top 5", ""] + misses
@@ -172,14 +177,15 @@ def markdown(results: dict, chart_name: str | None = "chart.png") -> str:
         f"- Date: {meta['date']} — run time {meta['seconds']} s (torch threads: {meta.get('torch_threads')})",
         f"- Questions: {meta['n_questions']} ({meta['n_answerable']} answerable; {types})",
         f"- Index: {meta['documents']} documents, {meta['chunks']} chunks (chunk_size {s.get('chunk_size')}, "
-        f"overlap {s.get('chunk_overlap')}, embed model `{s.get('embed_model')}`); ranking top {meta['ranking_k']}, "
-        f"answer context top {s.get('context_k')}",
+        f"overlap {s.get('chunk_overlap')}, embed model `{s.get('embed_model')}`); "
+        f"ranking top {meta['ranking_k']}, answer context top {s.get('context_k')}",
     ]
     if meta.get("peer"):
         p = meta["peer"]
-        lines.append(f"- `{PEER}`: llama-index `VectorStoreIndex` in memory, `SentenceSplitter()` ({p['chunk_size']}/"
-                     f"{p['chunk_overlap']}), same e5 model, {p['chunks']} chunks, default top-k {p['top_k']} "
-                     f"(its answer context); its retrieval metrics use a top-{meta['ranking_k']} ranking")
+        lines.append(f"- `{PEER}`: llama-index `VectorStoreIndex` in memory, `SentenceSplitter()` "
+                     f"({p['chunk_size']}/{p['chunk_overlap']}), same e5 model, {p['chunks']} chunks, "
+                     f"default top-k {p['top_k']} (its answer context); its retrieval metrics use a "
+                     f"top-{meta['ranking_k']} ranking")
     git = meta.get("git")
     if git:
         dirty = f", with uncommitted changes in {', '.join(git['modified'])}" if git.get("modified") else ""
@@ -199,7 +205,8 @@ def markdown(results: dict, chart_name: str | None = "chart.png") -> str:
         if c.get("skipped"):
             warnings.append(f"`{name}` skipped: {c['skipped']}")
         elif c.get("overall") and c["overall"].get("errors"):
-            warnings.append(f"`{name}`: {c['overall']['errors']} question(s) raised an error (counted as wrong)")
+            warnings.append(f"`{name}`: {c['overall']['errors']} question(s) raised an error "
+                            "(counted as wrong)")
     lines += [f"- **Warning**: {w}" for w in warnings]
 
     if results.get("comparisons"):
@@ -207,17 +214,19 @@ def markdown(results: dict, chart_name: str | None = "chart.png") -> str:
     if _configs(results, "retrieval"):
         n = next(iter(_configs(results, "retrieval").values()))["overall"]["n_answerable"]
         lines += ["", f"## Retrieval ({n} answerable questions)", "",
-                  "Document level: a gold file has a passage at rank ≤ k (multi-hop: any of its files; recall@10 needs "
-                  "every file). Passage level: evidence@k = the top-k passages together contain every `must_contain` "
-                  "string (normalised); passage MRR@10 = 1/(smallest such k). Best value per column in bold.", ""]
+                  "Document level: a gold file has a passage at rank ≤ k (multi-hop: any of its files; "
+                  "recall@10 needs every file). Passage level: evidence@k = the top-k passages together "
+                  "contain every `must_contain` string (normalised); passage MRR@10 = 1/(smallest such k). "
+                  "Best value per column in bold.", ""]
         lines += retrieval_table(results)
     if _configs(results, "answer"):
         c0 = next(iter(_configs(results, "answer").values()))["overall"]
         lines += ["", f"## Answers ({c0['n']} questions: {c0['n_answerable']} answerable, "
                       f"{c0['n_unanswerable']} unanswerable)", "",
-                  "Accuracy and false refusals over answerable questions; correct refusals over unanswerable ones; "
-                  "citation precision over answers that cite; \"correct & cites gold\" over correct answers; "
-                  "overall = (correct answers + correct refusals) / all. Time is the whole `ask()` call.", ""]
+                  "Accuracy and false refusals over answerable questions; correct refusals over unanswerable "
+                  "ones; citation precision over answers that cite; \"correct & cites gold\" over correct "
+                  "answers; overall = (correct answers + correct refusals) / all. Time is the whole `ask()` "
+                  "call.", ""]
         lines += answer_table(results)
     lines += ["", "## Winner per metric", ""] + winners_table(results)
     lines += ["", "## By question type"]
@@ -247,7 +256,7 @@ def chart(results: dict, path) -> Path:
         ("retrieval", CHART_RETRIEVAL, "Retrieval (answerable questions)"),
         ("answer", CHART_ANSWER, "Answers")) if _configs(results, kind)]
     fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(7.5 * max(1, len(panels)), 4.8), squeeze=False)
-    for ax, (kind, keys, title) in zip(axes[0], panels):
+    for ax, (kind, keys, title) in zip(axes[0], panels, strict=False):  # one empty axis without panels
         configs = _configs(results, kind)
         width = 0.8 / max(1, len(configs))
         for i, (name, c) in enumerate(configs.items()):

@@ -24,13 +24,16 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from evals.aggregate import PEER, classify_failure, score_question, summarize
+from assistant.llm import registry
+from evals.provenance import git_state
+from evals.quality.aggregate import PEER, classify_failure, score_question, summarize
+from evals.quality.metrics import gold_sources
 
-RETRIEVALS = ("bm25", "dense", "hybrid", "llamaindex-default")
-ANSWER_BACKENDS = ("extractive", "local", "openai")
+RETRIEVALS = ("bm25", "dense", "hybrid", PEER)
+ANSWER_BACKENDS = tuple(name for name in registry.names() if name != registry.AUTO)
 DEFAULT_CONFIGS = ("bm25", "dense", "hybrid", PEER, "hybrid+extractive", f"{PEER}+extractive")
 RANKING_K = 10
 REQUIRED = ("id", "question", "type", "answerable", "must_contain", "source_file")
@@ -66,7 +69,8 @@ def parse_configs(spec) -> list[Config]:
         if retrieval not in RETRIEVALS:
             raise EvalError(f"configuration inconnue : {name!r} (recherche : {', '.join(RETRIEVALS)})")
         if backend and backend not in ANSWER_BACKENDS:
-            raise EvalError(f"configuration inconnue : {name!r} (moteurs de réponse : {', '.join(ANSWER_BACKENDS)})")
+            raise EvalError(f"configuration inconnue : {name!r} "
+                            f"(moteurs de réponse : {', '.join(ANSWER_BACKENDS)})")
         out.append(Config(name, retrieval, backend or None))
     if not out:
         raise EvalError("aucune configuration")
@@ -104,8 +108,9 @@ def _passage_json(rank: int, p) -> dict:
 
 
 def _row(config: Config, item: dict) -> dict:
-    return {"config": config.name, "id": item["id"], "type": item["type"], "answerable": bool(item["answerable"]),
-            "question": item["question"], "must_contain": item["must_contain"], "source_file": item["source_file"]}
+    return {"config": config.name, "id": item["id"], "type": item["type"],
+            "answerable": bool(item["answerable"]), "question": item["question"],
+            "must_contain": item["must_contain"], "source_file": item["source_file"]}
 
 
 def retrieval_row(config: Config, item: dict, assistant, mode: str) -> dict:
@@ -151,28 +156,14 @@ def _say(progress: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def _git_state() -> dict | None:
-    """Commit and uncommitted files of the project, so a result can be tied to the code that made it."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                capture_output=True, text=True, timeout=10).stdout.splitlines()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"commit": commit or None, "modified": [line[3:] for line in status]} if commit else None
-
-
 def _under(path: str, root: Path) -> bool:
     p = Path(path or "")
     return p == root or root in p.parents
 
 
 def run_eval(questions_path, corpus, configs=None, out_dir=None, index_dir=None, *, progress: bool = True,
-             limit: int | None = None, command: str | None = None, settings=None, threads: int | None = 1) -> dict:
+             limit: int | None = None, command: str | None = None, settings=None,
+             threads: int | None = 1) -> dict:
     """Evaluate ``configs`` on the gold questions over ``corpus``; write the outputs to ``out_dir`` if given.
 
     ``index_dir``: index folder to ingest into (incremental); a temporary folder,
@@ -192,19 +183,20 @@ def run_eval(questions_path, corpus, configs=None, out_dir=None, index_dir=None,
         torch.set_num_threads(threads)
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            return _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, command, settings,
-                        threads or previous)
+            return _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, command,
+                        settings, threads or previous)
     finally:
         torch.set_num_threads(previous)
 
 
-def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, command, settings, threads) -> dict:
+def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, command, settings,
+         threads) -> dict:
     from tqdm import tqdm
 
-    from assistant.api import Assistant
-    from assistant.config import get_settings
     from assistant.llm.base import BackendUnavailable
-    from evals.validate_gold import validate
+    from assistant.pipeline import Assistant
+    from core.settings import get_settings
+    from evals.quality.validate_gold import validate
     from ingest.pipeline import IngestReport, collect_files
 
     started = time.perf_counter()
@@ -224,7 +216,7 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
         gold_errors = validate(questions_path, corpus)
         if gold_errors:
             _say(progress, f"Attention : le jeu de questions a {len(gold_errors)} erreur(s) de validation "
-                           f"(python -m evals.validate_gold) ; première : {gold_errors[0]}")
+                           f"(python -m evals.quality.validate_gold) ; première : {gold_errors[0]}")
 
         _say(progress, f"Ingestion de {corpus} dans {index_dir}")
         assistant = Assistant(settings)
@@ -237,13 +229,13 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
             _say(progress, f"Attention : l'index contient {len(foreign)} document(s) hors du corpus ; "
                            "les résultats en tiennent compte (--index-dir vide ou temporaire recommandé).")
         indexed = {d["source"] for d in documents}
-        gold_files = {f for it in items for f in ([it["source_file"]] if isinstance(it["source_file"], str)
-                                                   else it["source_file"]) if f}
+        gold_files = set().union(*(gold_sources(it) for it in items)) - {""}
         not_indexed = sorted(gold_files - indexed)
 
         peer = peer_assistant = None
         if any(c.retrieval == PEER for c in configs):
-            from evals.peer import LlamaIndexDefaultRetriever, peer_assistant as make_peer
+            from evals.peer import LlamaIndexDefaultRetriever
+            from evals.peer import peer_assistant as make_peer
 
             _say(progress, "Construction du pipeline llama-index par défaut (en mémoire)")
             files = collect_files([corpus], IngestReport())
@@ -287,7 +279,7 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
             types[it["type"]] = types.get(it["type"], 0) + 1
         meta = {
             "command": command,
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "questions": str(questions_path),
             "corpus": str(corpus),
             "n_questions": len(items),
@@ -300,21 +292,23 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
                                   "llm_max_tokens", "llm_model_path")},
             "documents": len(documents),
             "chunks": assistant.store.count(),
-            "ingest": {"seconds": round(ingest.seconds, 2), "failed": [f.path for f in ingest.by_status("failed")],
+            "ingest": {"seconds": round(ingest.seconds, 2),
+                       "failed": [f.path for f in ingest.by_status("failed")],
                        "foreign_documents": foreign, "gold_files_not_indexed": not_indexed},
             "peer": None if peer is None else {"chunks": len(peer.nodes), "chunk_size": peer.chunk_size,
-                                               "chunk_overlap": peer.chunk_overlap, "top_k": peer.default_top_k,
+                                               "chunk_overlap": peer.chunk_overlap,
+                                               "top_k": peer.default_top_k,
                                                "build_seconds": round(peer.build_seconds, 2)},
             "gold_validation_errors": gold_errors,
             "ranking_k": RANKING_K,
             "torch_threads": threads,
-            "git": _git_state(),
+            "git": git_state(),
             "seconds": None,
         }
         results = {"meta": meta, **summary, "questions": rows}
         meta["seconds"] = round(time.perf_counter() - started, 1)
         if out_dir is not None:
-            from evals.report import write_outputs
+            from evals.quality.report import write_outputs
 
             results["outputs"] = {k: str(v) for k, v in write_outputs(results, out_dir).items()}
         return results

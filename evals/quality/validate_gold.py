@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m evals.validate_gold evals/sample_gold.jsonl sample_corpus
+    python -m evals.quality.validate_gold evals/sample_gold.jsonl sample_corpus
 
 or, from code, ``validate(gold_path, corpus_dir) -> list[str]`` (one message per error,
 empty when the set is valid).
@@ -13,7 +13,8 @@ Source files are read the way a reader of the document would see its text:
   * ``.html`` / ``.htm``: the visible text, BeautifulSoup with ``script``, ``style``,
     ``nav``, ``header``, ``footer``, ``aside``... removed (what ingestion drops cannot be
     evidence);
-  * ``.md`` / ``.txt`` (and other text files): the text as is, YAML front matter removed.
+  * ``.md`` / ``.txt`` (and other text files): the text as is, its YAML front matter removed
+    the way ingestion removes it (:func:`ingest.loaders.split_front_matter`).
 
 For every question:
   * fields and types (see /work/shared/evals/README.md), id ``<prefix>-NNN`` unique;
@@ -27,8 +28,8 @@ For every question:
 Texts are compared after Unicode NFC normalisation and collapsing every run of
 whitespace (line breaks and non-breaking spaces included) to one space. ``must_contain``
 strings are also compared with typographic apostrophes folded to ' and "œ" to "oe", as
-the scorer does. The command prints warnings, failures and ``N passed, N failed`` last;
-it exits with status 1 when a question fails.
+the scorer does (:func:`evals.quality.metrics.fold_typography`). The command prints warnings,
+failures and ``N passed, N failed`` last; it exits with status 1 when a question fails.
 """
 from __future__ import annotations
 
@@ -38,12 +39,12 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from evals.quality.metrics import fold_typography
+from ingest.loaders import HTML_DROP_TAGS, split_front_matter
+
 TYPES = {"date", "definition", "who", "where", "list", "procedure", "multi_hop", "unanswerable"}
 FIELDS = ("id", "question", "answer", "must_contain", "source_file", "source_quote", "type", "answerable")
 ID_RE = re.compile(r"[a-z][a-z0-9_]*-\d{3}")
-_FRONT_MATTER = re.compile(r"\A\ufeff?---\s*\n.*?\n---\s*\n", re.S)
-_HTML_DROP = ["script", "style", "nav", "header", "footer", "aside", "noscript", "form",
-              "iframe", "svg", "button", "template"]
 _HTML_BLOCKS = ["p", "div", "section", "article", "main", "li", "ul", "ol", "table", "tr", "td",
                 "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "br", "dt", "dd", "pre"]
 
@@ -56,8 +57,7 @@ def norm(text: str) -> str:
 
 def fold(text: str) -> str:
     """Comparison form for must_contain: norm, lowercase, ’ ‘ -> ', œ -> oe."""
-    text = norm(text).lower()
-    return text.replace("\u2019", "'").replace("\u2018", "'").replace("œ", "oe")
+    return fold_typography(norm(text).lower())
 
 
 def as_list(value) -> list:
@@ -77,7 +77,7 @@ def read_html(path: Path) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
-    for tag in soup(_HTML_DROP):
+    for tag in soup(HTML_DROP_TAGS):
         tag.decompose()
     for tag in soup.select('[role="navigation"], [aria-hidden="true"]'):
         tag.decompose()
@@ -88,7 +88,7 @@ def read_html(path: Path) -> str:
 
 
 def read_text(path: Path) -> str:
-    return _FRONT_MATTER.sub("", path.read_text(encoding="utf-8"), count=1)
+    return split_front_matter(path.read_text(encoding="utf-8").removeprefix("\ufeff"))[1]
 
 
 def read_source(path: Path) -> str:
@@ -265,7 +265,7 @@ def validate(gold_path, corpus_dir) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m evals.validate_gold GOLD.jsonl CORPUS_DIR", file=sys.stderr)
+        print("usage: python -m evals.quality.validate_gold GOLD.jsonl CORPUS_DIR", file=sys.stderr)
         return 2
     _, failed, _ = run(argv[0], argv[1], out=sys.stdout)
     return 1 if failed else 0
