@@ -30,6 +30,7 @@ test: $(STAMP)
 	$(BIN)/python scripts/install_browser.py
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -2,6 +2,7 @@
 
 ``from assistant import Assistant``: see :mod:`assistant.pipeline`.
 """
+
 import core  # noqa: F401  (the offline environment, before any library is imported)
 
 __all__ = ["Assistant"]

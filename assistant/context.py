@@ -1,4 +1,5 @@
 """The context of an answer: retrieved passages merged with their neighbours, and trimmed for a model."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -23,10 +24,16 @@ def merge_neighbours(passages: list[Passage], extra: list[Passage] = ()) -> list
             if kept.doc_id == p.doc_id and p.chunk_index in (kept.chunk_index - 1, last[i] + 1):
                 first, second = (kept, p) if kept.start <= p.start else (p, kept)
                 gap = second.start - first.end
-                text = first.text + ("\n" * gap if gap > 0 else "") + second.text[max(0, -gap):]
-                merged[i] = replace(kept, text=text, start=first.start, end=max(first.end, second.end),
-                                    page=first.page, heading=first.heading,
-                                    chunk_index=min(kept.chunk_index, p.chunk_index))
+                text = first.text + ("\n" * gap if gap > 0 else "") + second.text[max(0, -gap) :]
+                merged[i] = replace(
+                    kept,
+                    text=text,
+                    start=first.start,
+                    end=max(first.end, second.end),
+                    page=first.page,
+                    heading=first.heading,
+                    chunk_index=min(kept.chunk_index, p.chunk_index),
+                )
                 last[i] = max(last[i], p.chunk_index)
                 break
         else:
@@ -40,11 +47,12 @@ def answer_context(retrieved: list[Passage], settings: Settings) -> list[Passage
     """The passages an answer is written from: the first ``context_k``, extended by their
     neighbours ranked up to ``neighbour_k``."""
     k = settings.context_k
-    return merge_neighbours(retrieved[:k], retrieved[k:max(k, settings.neighbour_k)])
+    return merge_neighbours(retrieved[:k], retrieved[k : max(k, settings.neighbour_k)])
 
 
-def trim_passages(question: str, passages: list[Passage], vocab: Vocabulary, settings: Settings
-                  ) -> tuple[list[Passage], list[Passage]]:
+def trim_passages(
+    question: str, passages: list[Passage], vocab: Vocabulary, settings: Settings
+) -> tuple[list[Passage], list[Passage]]:
     """Passages cut down to their most relevant sentences (reading order kept), for a small model's prompt.
 
     Returns (trimmed, whole): the text sent to the model (``llm_context_chars`` in all,

@@ -1,5 +1,6 @@
 """Answers made of the passages' own sentences: the extractive answer, and the key sentences
 added verbatim under a generated answer."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,9 @@ from core.text.tokens import tokenize
 from core.types import Passage
 from index.bm25 import Vocabulary
 
-_Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I)
+_Q_LIST = re.compile(
+    r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I
+)
 
 
 def cited_line(sentence: str, n: int) -> str:
@@ -41,7 +44,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         length += len(sentence)
     framing = framing_texts(question, scored, [sentence for _, _, sentence in chosen], s.framing_texts_max)
     if framing:
-        chosen = chosen[:limit - len(framing)] + framing
+        chosen = chosen[: limit - len(framing)] + framing
     first = {}
     for rank, (n, _, _) in enumerate(chosen):
         first.setdefault(n, rank)

@@ -8,6 +8,7 @@ it asks (:func:`missing_answer_type`). It is asked again once a draft answer exi
 refusal is believed only over weak passages (below ``strong_coverage``), and an answer with no
 claim left after citation verification is a refusal.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,21 +23,34 @@ from core.text.tokens import fold, tokenize
 from core.types import Passage
 from index.bm25 import Vocabulary
 
-_REFUSAL_HINT = re.compile(r"je ne (trouve|dispose|peux|sais)|ne (contiennent|permettent|mentionnent) pas|"
-                           r"aucune information", re.I)
-_AMOUNT_Q = re.compile(r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|financ\w+ .*combien|"
-                       r"combien .*(euros?|€|pay|financ))", re.I)
+_REFUSAL_HINT = re.compile(
+    r"je ne (trouve|dispose|peux|sais)|ne (contiennent|permettent|mentionnent) pas|"
+    r"aucune information",
+    re.I,
+)
+_AMOUNT_Q = re.compile(
+    r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|financ\w+ .*combien|"
+    r"combien .*(euros?|€|pay|financ))",
+    re.I,
+)
 _AMOUNT = re.compile(r"(\d[\d .,]*\s*(€|euros?|k€|m€|millions?|milliards?)|\bgratuit\w*)", re.I)
 _COUNT_Q = re.compile(r"\bcombien\s+(?:de|d['’])\s*(\w+)", re.I)
 _RATE_Q = re.compile(r"\b(taux|pourcentage|proportion|quelle part)\b", re.I)
 _RATE = re.compile(r"\d\s*%|\bpour ?cent\b|\d+(,\d+)?\s*points?\b", re.I)
 # A question asking for a date, not « quand on parle de … »
-_WHEN_Q = re.compile(r"((^|[,;:?]\s*|\bet\s+|\bde\s+|\bdepuis\s+|jusqu'à\s+|à partir de\s+)quand\b|"
-                     r"\bquelle date\b|\bquel jour\b)", re.I)
-_AMOUNT_WORDS = set(tokenize("montant montants budget coût coûte coûtent prix tarif combien euros maximal maximum"))
+_WHEN_Q = re.compile(
+    r"((^|[,;:?]\s*|\bet\s+|\bde\s+|\bdepuis\s+|jusqu'à\s+|à partir de\s+)quand\b|"
+    r"\bquelle date\b|\bquel jour\b)",
+    re.I,
+)
+_AMOUNT_WORDS = set(
+    tokenize("montant montants budget coût coûte coûtent prix tarif combien euros maximal maximum")
+)
 _VALUE_FILLER = set(tokenize("chacun chacune compte compter comptait comptent plus moins minimum maximum"))
 # Units a programme counts in interchangeably: « combien de journées » is answered by « quatre séances ».
-_SAME_UNIT = [set(tokenize("journée journées séance séances session sessions rencontre rencontres jour jours"))]
+_SAME_UNIT = [
+    set(tokenize("journée journées séance séances session sessions rencontre rencontres jour jours"))
+]
 
 
 @dataclass(frozen=True)
@@ -50,9 +64,17 @@ class Decision:
     fallback: bool = False
 
 
-def decide(question: str, passages: list[Passage], vocab: Vocabulary, settings: Settings, *,
-           draft: str | None = None, by_model: bool = False, cited: int | None = None,
-           previous: Decision | None = None) -> Decision:
+def decide(
+    question: str,
+    passages: list[Passage],
+    vocab: Vocabulary,
+    settings: Settings,
+    *,
+    draft: str | None = None,
+    by_model: bool = False,
+    cited: int | None = None,
+    previous: Decision | None = None,
+) -> Decision:
     """Refuse or answer. First called on the passages alone; then, with ``previous``, on a
     ``draft`` answer (``by_model`` when a language model wrote it), and on the number of
     citations left once its claims are verified (``cited``)."""
@@ -71,8 +93,11 @@ def decide(question: str, passages: list[Passage], vocab: Vocabulary, settings: 
         return previous
     if draft is not None and by_model and is_refusal(draft):
         if previous.support >= settings.strong_coverage:
-            return replace(previous, fallback=True, reason="refus du modèle non retenu : les passages couvrent "
-                                                            "la question")
+            return replace(
+                previous,
+                fallback=True,
+                reason="refus du modèle non retenu : les passages couvrent la question",
+            )
         return replace(previous, refuse=True, reason="le modèle ne trouve pas la réponse dans les passages")
     if draft is not None and not by_model and (not draft.strip() or is_refusal(draft)):
         return replace(previous, refuse=True, reason="aucune phrase des passages ne répond")
@@ -125,7 +150,9 @@ def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary, leas
     if amount:
         if not _AMOUNT.search(joined):
             return "aucun montant dans les passages"
-        if not _in_focus(question, amount, _AMOUNT_WORDS, lambda w: bool(_AMOUNT.search(w)), texts, vocab, least):
+        if not _in_focus(
+            question, amount, _AMOUNT_WORDS, lambda w: bool(_AMOUNT.search(w)), texts, vocab, least
+        ):
             return "aucun montant à propos de ce que demande la question"
     if _RATE_Q.search(question) and not _RATE.search(joined):
         return "aucun taux ni pourcentage dans les passages"
@@ -134,8 +161,9 @@ def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary, leas
         noun = tokenize(match.group(1))
         if noun and not _counted(noun[0], joined):
             return f"aucun nombre de « {match.group(1)} » dans les passages"
-        if noun and not _in_focus(question, match, _units(noun[0]), lambda w: _counted(noun[0], w), texts, vocab,
-                                  least):
+        if noun and not _in_focus(
+            question, match, _units(noun[0]), lambda w: _counted(noun[0], w), texts, vocab, least
+        ):
             return f"aucun nombre de « {match.group(1)} » à propos de ce que demande la question"
     when = _WHEN_Q.search(question)
     if when and not _dated_where_named(_clause(question, when), texts):
@@ -145,7 +173,11 @@ def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary, leas
 
 def _clause(question: str, match: re.Match) -> str:
     """The part of the question (between commas, colons or « et ») that holds ``match``."""
-    cuts = [0, *(end for m in re.finditer(r"[,;:?]|\bet\b", question) for end in (m.start(), m.end())), len(question)]
+    cuts = [
+        0,
+        *(end for m in re.finditer(r"[,;:?]|\bet\b", question) for end in (m.start(), m.end())),
+        len(question),
+    ]
     pieces = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
     return next((question[s:e] for s, e in pieces if s <= match.end() - 1 < e), question)
 
@@ -170,13 +202,16 @@ def _dated_where_named(clause: str, texts: list[str]) -> bool:
 
 def _names_subject(asked: list[str], tokens: list[str], length: int = 3) -> bool:
     """``length`` consecutive stems of the question, two of them not generic, in a row in ``tokens``."""
-    runs = {tuple(tokens[i:i + length]) for i in range(len(tokens) - length + 1)}
-    return any(tuple(asked[i:i + length]) in runs and sum(t not in GENERIC for t in asked[i:i + length]) >= 2
-               for i in range(len(asked) - length + 1))
+    runs = {tuple(tokens[i : i + length]) for i in range(len(tokens) - length + 1)}
+    return any(
+        tuple(asked[i : i + length]) in runs and sum(t not in GENERIC for t in asked[i : i + length]) >= 2
+        for i in range(len(asked) - length + 1)
+    )
 
 
-def _in_focus(question: str, match: re.Match, asked: set[str], holds, texts: list[str], vocab: Vocabulary,
-              least: float) -> bool:
+def _in_focus(
+    question: str, match: re.Match, asked: set[str], holds, texts: list[str], vocab: Vocabulary, least: float
+) -> bool:
     """The value asked sits in a sentence about what the question asks: « combien de quartiers ...
     en outre-mer » is not answered by « 1 362 quartiers dans l'Hexagone », nor « quel montant de
     crédits » by « participation gratuite ». A sentence for which ``holds`` is true is read with
@@ -207,7 +242,9 @@ def _counted(stem: str, text: str) -> bool:
     found = re.findall(r"\w+\.?", text)
     for i, word in enumerate(found):
         token = tokenize(word.rstrip("."))
-        match = (token and token[0] in stems) or (word.endswith(".") and fold(stem).startswith(fold(word[:-1].lower())))
-        if match and any(NUMBER.fullmatch(w) and not YEAR.fullmatch(w) for w in found[max(0, i - 3):i]):
+        match = (token and token[0] in stems) or (
+            word.endswith(".") and fold(stem).startswith(fold(word[:-1].lower()))
+        )
+        if match and any(NUMBER.fullmatch(w) and not YEAR.fullmatch(w) for w in found[max(0, i - 3) : i]):
             return True
     return False

@@ -6,6 +6,7 @@ model's (:mod:`assistant.extractive`, :mod:`assistant.prompting`, :mod:`assistan
 and citation verification (:mod:`assistant.verify`). One object holds the models for the life of
 a process (CLI batch, web app, evaluation); :meth:`Assistant.stream` yields typed events.
 """
+
 from __future__ import annotations
 
 import threading
@@ -116,7 +117,9 @@ class Assistant:
             return self._backends[name]
 
     # -- answering -----------------------------------------------------------------
-    def retrieve(self, question: str, filters: Filters = Filters(), k: int | None = None, mode: str = "hybrid"):
+    def retrieve(
+        self, question: str, filters: Filters = Filters(), k: int | None = None, mode: str = "hybrid"
+    ):
         nodes = self.retriever.retrieve(question, filters, k or self.settings.top_k, mode=mode)
         return [Passage.from_node(n) for n in nodes]
 
@@ -124,15 +127,27 @@ class Assistant:
         """The question as the assistant reads it; raises :class:`assistant.question.QuestionError`."""
         return clean_question(question, self.settings)
 
-    def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
-            llm: str | None = None, mode: str = "hybrid") -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        llm: str | None = None,
+        mode: str = "hybrid",
+    ) -> Answer:
         for event in self.stream(question, history, filters, llm, mode):
             if isinstance(event, Done):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
 
-    def stream(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
-               llm: str | None = None, mode: str = "hybrid") -> Iterator[Event]:
+    def stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        filters: Filters | None = None,
+        llm: str | None = None,
+        mode: str = "hybrid",
+    ) -> Iterator[Event]:
         """Yield :class:`Retrieved`, then :class:`Delta` (and :class:`Reset`) events, then :class:`Done`."""
         s = self.settings
         started = time.perf_counter()
@@ -146,8 +161,14 @@ class Assistant:
         timings = {"condense": (t0 - started) * 1000, "retrieve": (time.perf_counter() - t0) * 1000}
         yield Retrieved(retrieved)
         t1 = time.perf_counter()
-        answer = Answer(question=question, answer=REFUSAL, abstained=True, retrieved=retrieved,
-                        standalone_question=standalone, backend=name)
+        answer = Answer(
+            question=question,
+            answer=REFUSAL,
+            abstained=True,
+            retrieved=retrieved,
+            standalone_question=standalone,
+            backend=name,
+        )
         vocab = self.vocabulary
         decision = gate.decide(standalone, context, vocab, s)
         text, citations = "", []
@@ -158,7 +179,9 @@ class Assistant:
             if not decision.refuse:
                 text, citations = verify(raw, context, s)
         elif not decision.refuse:
-            decision, text, citations = yield from self._generate(backend, standalone, context, vocab, decision)
+            decision, text, citations = yield from self._generate(
+                backend, standalone, context, vocab, decision
+            )
             if decision.fallback:
                 # The model wrote nothing the passages support (e.g. bare markers), or refused
                 # over strong evidence: show the extractive answer instead.
@@ -166,8 +189,14 @@ class Assistant:
                 answer.fallback = "extractive"
                 yield Reset(text)
         if not decision.refuse:
-            decision = gate.decide(standalone, context, vocab, s, cited=len(citations),
-                                   previous=gate.Decision(False, support=decision.support))
+            decision = gate.decide(
+                standalone,
+                context,
+                vocab,
+                s,
+                cited=len(citations),
+                previous=gate.Decision(False, support=decision.support),
+            )
         if decision.refuse:
             answer.refusal_reason = decision.reason
             answer.suggestions = self.suggestions(retrieved)
@@ -178,8 +207,14 @@ class Assistant:
         answer.timings_ms = timings
         yield Done(answer)
 
-    def _generate(self, backend: ChatBackend, question: str, context: list[Passage], vocab: Vocabulary,
-                  decision: gate.Decision):
+    def _generate(
+        self,
+        backend: ChatBackend,
+        question: str,
+        context: list[Passage],
+        vocab: Vocabulary,
+        decision: gate.Decision,
+    ):
         """Stream the model's answer; return (decision, text, citations).
 
         The model sees the passages cut to their best sentences; its sentences are checked
@@ -201,8 +236,11 @@ class Assistant:
         if key:
             yield Delta("\n" + key)
             text, citations = verify(raw + "\n" + key, sources, s)
-        return gate.decide(question, context, vocab, s, cited=len(citations), by_model=True, previous=decision), \
-            text, citations
+        return (
+            gate.decide(question, context, vocab, s, cited=len(citations), by_model=True, previous=decision),
+            text,
+            citations,
+        )
 
     @staticmethod
     def suggestions(retrieved: list[Passage], n: int = 3) -> list[dict]:
@@ -219,14 +257,20 @@ class Assistant:
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool = False):
         from index.ingestor import Ingestor
 
-        report = Ingestor(self.settings, store=self.store, embed_model=self.embed_model).run(paths, prune, progress)
+        report = Ingestor(self.settings, store=self.store, embed_model=self.embed_model).run(
+            paths, prune, progress
+        )
         if self._retriever is not None:
             self._retriever.refresh()
         return report
 
     def status(self) -> dict:
         docs = self.store.documents()
-        return {"documents": len(docs), "chunks": sum(d["chunks"] for d in docs), "backend": self.backend_name()}
+        return {
+            "documents": len(docs),
+            "chunks": sum(d["chunks"] for d in docs),
+            "backend": self.backend_name(),
+        }
 
 
 __all__ = ["Assistant", "Citation", "Event", "Retrieved", "Delta", "Reset", "Done"]

@@ -4,6 +4,7 @@ Every prompt that shows passages to a model shows them the same way (``prompts/p
 inside ``<extrait n="…">`` tags that a passage cannot close, with its own citation markers made
 inert, so that a document cannot forge a citation or a system message.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,12 @@ def strip_delimiters(text: str) -> str:
 def passage_blocks(passages: list[Passage]) -> str:
     """The passages numbered from 1, each in its ``<extrait>`` block."""
     template = load_prompt("passage")
-    return "\n\n".join(template.format(n=n, title=attribute(p.title), page=f' page="{p.page}"' if p.page else "",
-                                       text=inert(p.text)).strip()
-                       for n, p in enumerate(passages, start=1))
+    return "\n\n".join(
+        template.format(
+            n=n, title=attribute(p.title), page=f' page="{p.page}"' if p.page else "", text=inert(p.text)
+        ).strip()
+        for n, p in enumerate(passages, start=1)
+    )
 
 
 def answer_messages(question: str, passages: list[Passage]) -> list[dict]:
@@ -47,7 +51,9 @@ def answer_messages(question: str, passages: list[Passage]) -> list[dict]:
 
 def condense_messages(question: str, history: list[dict]) -> list[dict]:
     """Rewrite a follow-up as a question that stands alone."""
-    lines = [f"{'Utilisateur' if m['role'] == 'user' else 'Assistant'} : {m['content'][:400]}" for m in history]
+    lines = [
+        f"{'Utilisateur' if m['role'] == 'user' else 'Assistant'} : {m['content'][:400]}" for m in history
+    ]
     prompt = load_prompt("condense").format(history="\n".join(lines), question=question.strip())
     return [{"role": "user", "content": prompt}]
 
@@ -55,5 +61,7 @@ def condense_messages(question: str, history: list[dict]) -> list[dict]:
 def workspace_messages(theme: str, passages: list[Passage]) -> list[dict]:
     """A training session's synthesis and discussion questions on ``theme``."""
     user = load_prompt("workspace").format(passages=passage_blocks(passages), theme=theme)
-    return [{"role": "system", "content": load_prompt("workspace_system").strip()},
-            {"role": "user", "content": user.strip()}]
+    return [
+        {"role": "system", "content": load_prompt("workspace_system").strip()},
+        {"role": "user", "content": user.strip()},
+    ]

@@ -1,4 +1,5 @@
 """The question: cleaned, rewritten to stand alone after a follow-up, and the terms that say what it asks."""
+
 from __future__ import annotations
 
 import re
@@ -8,18 +9,23 @@ from core.settings import Settings
 from core.text.tokens import tokenize
 from core.text.unicode import without_controls
 
-_FOLLOW_UP = re.compile(r"^\s*(et|mais|alors|aussi|puis|ensuite|et pour|et en|qu'en est-il|quid)\b|"
-                        r"\b(il|elle|ils|elles|ce|cet|cette|ces|cela|ça|celui|celle|ceux|leur|leurs|y|en)\b\s*\??\s*$",
-                        re.I)
+_FOLLOW_UP = re.compile(
+    r"^\s*(et|mais|alors|aussi|puis|ensuite|et pour|et en|qu'en est-il|quid)\b|"
+    r"\b(il|elle|ils|elles|ce|cet|cette|ces|cela|ça|celui|celle|ceux|leur|leurs|y|en)\b\s*\??\s*$",
+    re.I,
+)
 # « En tant que délégué du préfet, … » says who asks, not what is asked.
 _PERSONA = re.compile(r"^\s*en (tant que|qualité de)\s[^,:;?]{2,60}[,:]", re.I)
 
 # Terms every document of the corpus shares: they say nothing about what a question asks.
-GENERIC = set(tokenize(
-    "contrat contrats ville villes politique quartier quartiers prioritaire prioritaires nouveau nouvelle nouveaux "
-    "document documents dossier cadre quel quelle quels quelles année dans selon comment pourquoi combien date "
-    "donne donner croise croiser compare comparer présente présenté prévu prévue chef projet je mon ma mes nous "
-    "notre veux dois peut peux"))
+GENERIC = set(
+    tokenize(
+        "contrat contrats ville villes politique quartier quartiers prioritaire prioritaires nouveau nouvelle nouveaux "
+        "document documents dossier cadre quel quelle quels quelles année dans selon comment pourquoi combien date "
+        "donne donner croise croiser compare comparer présente présenté prévu prévue chef projet je mon ma mes nous "
+        "notre veux dois peut peux"
+    )
+)
 
 
 class QuestionError(ValueError):
@@ -52,7 +58,11 @@ def content_terms(question: str) -> list[str]:
 # -- follow-ups ------------------------------------------------------------------------------------
 def trim_history(history: list[dict] | None, max_messages: int) -> list[dict]:
     """Keep the last ``max_messages`` user/assistant messages with text content."""
-    kept = [m for m in (history or []) if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]
+    kept = [
+        m
+        for m in (history or [])
+        if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
+    ]
     return kept[-max_messages:] if max_messages > 0 else []
 
 

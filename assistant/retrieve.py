@@ -3,6 +3,7 @@
 Filters (document kind, year range) apply to both sides. BM25 is derived from
 the chunks in Chroma and rebuilt when the index version changes.
 """
+
 from __future__ import annotations
 
 import threading
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from llama_index.core import Settings as LlamaSettings
-from llama_index.core.llms import MockLLM
 from llama_index.core import VectorStoreIndex
+from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
@@ -76,7 +77,9 @@ class WeightedRRFRetriever(QueryFusionRetriever):
     """
 
     def __init__(self, retrievers, weights, k: float, **kwargs):
-        super().__init__(retrievers, mode="reciprocal_rerank", num_queries=1, use_async=False, llm=MockLLM(), **kwargs)
+        super().__init__(
+            retrievers, mode="reciprocal_rerank", num_queries=1, use_async=False, llm=MockLLM(), **kwargs
+        )
         self._weights, self._k = list(weights), k
 
     def _reciprocal_rerank_fusion(self, results):
@@ -125,7 +128,9 @@ class HybridRetriever:
     def _dense(self, filters: Filters, k: int) -> BaseRetriever:
         return self.index.as_retriever(similarity_top_k=k, filters=filters.to_llama())
 
-    def retrieve(self, query: str, filters: Filters = Filters(), k: int = 10, mode: str = "hybrid") -> list[NodeWithScore]:
+    def retrieve(
+        self, query: str, filters: Filters = Filters(), k: int = 10, mode: str = "hybrid"
+    ) -> list[NodeWithScore]:
         self.refresh()
         if not self.nodes:
             return []
@@ -136,7 +141,9 @@ class HybridRetriever:
         dense = self._dense(filters, n)
         if mode == "dense":
             return dense.retrieve(query)[:k]
-        fusion = WeightedRRFRetriever([dense, bm25], [self.dense_weight, 1.0], k=self.rrf_k, similarity_top_k=k)
+        fusion = WeightedRRFRetriever(
+            [dense, bm25], [self.dense_weight, 1.0], k=self.rrf_k, similarity_top_k=k
+        )
         return fusion.retrieve(query)[:k]
 
     @property

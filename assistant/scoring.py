@@ -5,6 +5,7 @@ those of its context (title, heading, the line that introduces its list, the lin
 and a bonus when it holds the kind of value asked (a date, a name, a place, a definition, a
 dated legal text). The weights are settings (``scoring`` group of docs/settings.md).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,18 +19,27 @@ from core.types import Passage
 from index.bm25 import Vocabulary
 
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\wà-ÿ'-]+(?:\s+[A-ZÀ-Ý][\wà-ÿ'-]+)+")
-Q_DATE = re.compile(r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I)
+Q_DATE = re.compile(
+    r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I
+)
 _Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
 _Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels territoires)\b", re.I)
-_Q_TEXTS = re.compile(r"\b(textes?|références?|cadre (légal|juridique|réglementaire)|quelle loi|quelles lois)\b", re.I)
-_Q_HOW = re.compile(r"^\s*comment\b", re.I)  # « comment mobiliser … » : the texts that frame it are part of the answer
+_Q_TEXTS = re.compile(
+    r"\b(textes?|références?|cadre (légal|juridique|réglementaire)|quelle loi|quelles lois)\b", re.I
+)
+_Q_HOW = re.compile(
+    r"^\s*comment\b", re.I
+)  # « comment mobiliser … » : the texts that frame it are part of the answer
 _LEGAL = re.compile(r"\b(circulaire|loi|décret|instruction|arrêté|ordonnance)\b", re.I)
-_ANAPHOR = re.compile(r"^(?:il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|celles-ci|leurs?|son|sa|ses)\b",
-                      re.I)
-_Q_DEFINE = re.compile(r"qu'est-ce qu|qu['’]appelle|que (signifie|désigne|recouvre)|définition|qu['’]entend|c'est quoi",
-                       re.I)
-_DEFINES = re.compile(r"\b(désigne|désignent|signifie|on appelle|correspond à|recouvre|se définit|est l['’]ensemble)\b",
-                      re.I)
+_ANAPHOR = re.compile(
+    r"^(?:il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|celles-ci|leurs?|son|sa|ses)\b", re.I
+)
+_Q_DEFINE = re.compile(
+    r"qu'est-ce qu|qu['’]appelle|que (signifie|désigne|recouvre)|définition|qu['’]entend|c'est quoi", re.I
+)
+_DEFINES = re.compile(
+    r"\b(désigne|désignent|signifie|on appelle|correspond à|recouvre|se définit|est l['’]ensemble)\b", re.I
+)
 _PLACE = re.compile(r"^(lieu|adresse)\s*:|\b(à|au)\s+[A-ZÀ-Ý][a-zà-ÿ]+", re.I)
 
 Scored = tuple[float, int, int, str]  # (score, passage number from 1, order in the passage, sentence)
@@ -67,8 +77,13 @@ def _skippable(sentence: str) -> bool:
     """Headings, labels and links are not answers."""
     letters = [c for c in sentence if c.isalpha()]
     shouting = len(letters) > 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
-    return (sentence.startswith("#") or is_fragment(sentence) or sentence.rstrip().endswith(":") or "http" in sentence
-            or (shouting and not DATE.search(sentence)))
+    return (
+        sentence.startswith("#")
+        or is_fragment(sentence)
+        or sentence.rstrip().endswith(":")
+        or "http" in sentence
+        or (shouting and not DATE.search(sentence))
+    )
 
 
 def _matcher(weights: dict[str, float], related: float):
@@ -91,7 +106,7 @@ def _matcher(weights: dict[str, float], related: float):
 def _continues_item(text: str, start: int) -> bool:
     """The sentence opens a plain line right under a list item (« Lieu : ... » under « - Journée n°2 »)."""
     line_start = text.rfind("\n", 0, start) + 1
-    if text[line_start:start].strip() or line_start == 0 or LIST_BULLET.match(text[start:start + 4]):
+    if text[line_start:start].strip() or line_start == 0 or LIST_BULLET.match(text[start : start + 4]):
         return False
     prev_start = text.rfind("\n", 0, line_start - 1) + 1
     return bool(LIST_BULLET.match(text[prev_start:line_start]))
@@ -122,7 +137,9 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s
         head = set(tokenize(f"{passage.title} {passage.heading}"))
         spans = sentence_spans(passage.text)
         previous, before = set(), set()
-        for order, ((start, end), intro) in enumerate(zip(spans, _list_intros(passage.text, spans))):
+        for order, ((start, end), intro) in enumerate(
+            zip(spans, _list_intros(passage.text, spans), strict=True)
+        ):
             sentence = " ".join(passage.text[start:end].split())  # a sentence wrapped over lines reads as one
             tokens = set(tokenize(sentence))
             continues = previous if _continues_item(passage.text, start) else set()
@@ -136,19 +153,27 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s
             novelty = len(tokens - asked) / len(tokens) if tokens else 0.0
             echo = s.echo_factor if novelty < s.echo_novelty else 1.0
             introduced = match(set(tokenize(intro)) - tokens) if intro else 0.0
-            score = (lexical * echo + s.context_weight * match(around) + s.list_intro_weight * introduced
-                     + _answer_type_bonus(question, sentence, s) + _legal_bonus(question, sentence, s)
-                     + s.rank_bonus / n)
+            score = (
+                lexical * echo
+                + s.context_weight * match(around)
+                + s.list_intro_weight * introduced
+                + _answer_type_bonus(question, sentence, s)
+                + _legal_bonus(question, sentence, s)
+                + s.rank_bonus / n
+            )
             if sentence not in best or best[sentence][0] < score:
                 best[sentence] = (score, n, order, sentence)
     return sorted(best.values(), key=lambda x: -x[0])
 
 
-def framing_texts(question: str, scored: list[Scored], said: list[str], most: int) -> list[tuple[int, int, str]]:
+def framing_texts(
+    question: str, scored: list[Scored], said: list[str], most: int
+) -> list[tuple[int, int, str]]:
     """For « comment … » and « quels textes » questions, the best legal texts of the passages with
     a full date (« la circulaire du 26 mars 2014 … ») when the text already ``said`` names none:
     the texts that frame the practice are part of the answer even when their wording shares
     little with the question."""
+
     def framing(sentence: str) -> bool:
         return bool(_LEGAL.search(sentence) and full_dates(sentence))
 

@@ -5,6 +5,7 @@ claim (a sentence of the answer) is supported by a passage when the passage hold
 terms and states each of its dates and numbers in a sentence about the same thing. A claim keeps
 the markers of the passages that support it, is re-pointed to the one that does, or is dropped.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,11 @@ def split_claims(text: str) -> list[list[str]]:
             sentence = (parts[i] + (parts[i + 1] if i + 1 < len(parts) else "")).strip()
             if not sentence:
                 continue
-            if sentences and not markers.MARKER.search(sentences[-1]) and (
-                    is_fragment(markers.strip(sentence)) or is_fragment(sentences[-1])):
+            if (
+                sentences
+                and not markers.MARKER.search(sentences[-1])
+                and (is_fragment(markers.strip(sentence)) or is_fragment(sentences[-1]))
+            ):
                 sentences[-1] += " " + sentence  # « ... septembre 2016. 112 p. [1] » is one claim
             else:
                 sentences.append(sentence)
@@ -87,7 +91,7 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
         for i, sentence in enumerate(flat):
             if not _fact_in(fact, sentence):
                 continue
-            window = head | set(tokenize(" ".join(sentences[max(0, i - 1):i + 2])))
+            window = head | set(tokenize(" ".join(sentences[max(0, i - 1) : i + 2])))
             if not claim or len(claim & window) / len(claim) >= least:
                 break
         else:
@@ -111,8 +115,9 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
 
     def supported_by(body: str, n: int, found: set[str]) -> bool:
         passage = passages[n - 1]
-        return (support(body, passage) >= settings.min_support
-                and states_facts(body, found, passage, settings.fact_context_share))
+        return support(body, passage) >= settings.min_support and states_facts(
+            body, found, passage, settings.fact_context_share
+        )
 
     out_lines = []
     for line in split_claims(text):
@@ -137,8 +142,12 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
             out.append(f"{body} {cites}".rstrip() if cites else body)
         if out:
             out_lines.append(" ".join(out))
-    citations = [Citation(id=new, passage=passages[old - 1], spans=supporting_spans(passages[old - 1].text, claims[old]))
-                 for old, new in sorted(numbering.items(), key=lambda x: x[1])]
+    citations = [
+        Citation(
+            id=new, passage=passages[old - 1], spans=supporting_spans(passages[old - 1].text, claims[old])
+        )
+        for old, new in sorted(numbering.items(), key=lambda x: x[1])
+    ]
     return "\n".join(out_lines), citations
 
 
@@ -149,8 +158,9 @@ def supporting_spans(text: str, claims: list[str]) -> list[tuple[int, int]]:
     spans = []
     for start, end in sentence_spans(text or ""):
         tokens = set(tokenize(text[start:end]))
-        if tokens and any(t and len(tokens & t) >= 0.6 * len(t) and len(tokens & t) >= 0.5 * len(tokens)
-                          for t in targets):
+        if tokens and any(
+            t and len(tokens & t) >= 0.6 * len(t) and len(tokens & t) >= 0.5 * len(tokens) for t in targets
+        ):
             spans.append((start, end))
     return spans
 

@@ -2,6 +2,7 @@
 timeline of the dated events they mention, and (with a language model) a cited synthesis and
 discussion questions. Same retrieval, prompting and citation verification as the chat.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,17 @@ from core.text.dates import find_dates
 from core.text.sentences import sentence_spans
 from core.types import Passage
 
-_QUESTIONS_HEAD = re.compile(r"^\s*(?:\d+[.)]\s*)?\**\s*questions?(?: de discussion| pour la (?:discussion|séance))?"
-                             r"\s*\**\s*:?\s*\**\s*$", re.I | re.M)
+_QUESTIONS_HEAD = re.compile(
+    r"^\s*(?:\d+[.)]\s*)?\**\s*questions?(?: de discussion| pour la (?:discussion|séance))?"
+    r"\s*\**\s*:?\s*\**\s*$",
+    re.I | re.M,
+)
 _SYNTHESIS_HEAD = re.compile(r"^\s*(?:\d+[.)]\s*)?\**\s*synth[èe]se\s*\**\s*:?\s*\**", re.I)
 NO_PASSAGE = "Aucun passage trouvé sur ce thème (vérifiez l'orthographe ou les filtres)."
-NO_MODEL = ("Synthèse et questions de discussion indisponibles : aucun modèle de langage n'est configuré "
-            "(moteur extractif). Les passages et la chronologie ci-dessous viennent directement des documents.")
+NO_MODEL = (
+    "Synthèse et questions de discussion indisponibles : aucun modèle de langage n'est configuré "
+    "(moteur extractif). Les passages et la chronologie ci-dessous viennent directement des documents."
+)
 NO_SYNTHESIS = "Le modèle n'a pas produit de synthèse fondée sur les passages ; voir les passages ci-dessous."
 
 
@@ -37,10 +43,10 @@ class TimelineEvent:
 @dataclass
 class Workspace:
     theme: str
-    passages: list[Passage] = field(default_factory=list)   # numbered from 1
-    groups: list = field(default_factory=list)              # [(title, kind, date, source, [(n, passage)])]
+    passages: list[Passage] = field(default_factory=list)  # numbered from 1
+    groups: list = field(default_factory=list)  # [(title, kind, date, source, [(n, passage)])]
     timeline: list[TimelineEvent] = field(default_factory=list)  # in chronological order
-    synthesis: str = ""                                     # with markers [n] pointing into ``passages``
+    synthesis: str = ""  # with markers [n] pointing into ``passages``
     questions: list[str] = field(default_factory=list)
     backend: str = "extractive"
     note: str = ""
@@ -54,11 +60,13 @@ def timeline(passages: list[Passage]) -> list[TimelineEvent]:
         spans = sentence_spans(text) or [(0, len(text))]
         for found in find_dates(text):
             start, end = found.start, found.end
-            s, e = next(((s, e) for s, e in spans if s <= start < e), (max(0, start - 100), min(len(text), end + 100)))
+            s, e = next(
+                ((s, e) for s, e in spans if s <= start < e), (max(0, start - 100), min(len(text), end + 100))
+            )
             sentence = " ".join(text[s:e].split()).strip(" -–•*·▪↳>")
             if len(sentence) > 240:
                 local = start - s
-                sentence = "…" + sentence[max(0, local - 110): local + 130].strip() + "…"
+                sentence = "…" + sentence[max(0, local - 110) : local + 130].strip() + "…"
             ident = (found.key, re.sub(r"\W+", " ", sentence.lower()).strip())
             if ident in seen:
                 continue
@@ -82,8 +90,13 @@ def prepare(assistant, theme: str, filters: Filters | None = None, llm: str | No
     settings = assistant.settings
     theme = assistant.clean(theme)
     passages = assistant.retrieve(theme, filters or Filters(), k=settings.workspace_passages)
-    ws = Workspace(theme=theme, passages=passages, groups=group_by_document(passages),
-                   timeline=timeline(passages), backend=assistant.backend_name(llm))
+    ws = Workspace(
+        theme=theme,
+        passages=passages,
+        groups=group_by_document(passages),
+        timeline=timeline(passages),
+        backend=assistant.backend_name(llm),
+    )
     if not passages:
         ws.note = NO_PASSAGE
         return ws
@@ -99,13 +112,15 @@ def prepare(assistant, theme: str, filters: Filters | None = None, llm: str | No
     return ws
 
 
-def parse_generation(raw: str, context: list[Passage], passages: list[Passage], settings) -> tuple[str, list[str]]:
+def parse_generation(
+    raw: str, context: list[Passage], passages: list[Passage], settings
+) -> tuple[str, list[str]]:
     """Split the model's text into a cited synthesis (claims verified, renumbered to ``passages``) and questions."""
     raw = (raw or "").strip()
     if not raw or is_refusal(raw):
         return "", []
     head = _QUESTIONS_HEAD.search(raw)
-    body, tail = (raw[: head.start()], raw[head.end():]) if head else (raw, "")
+    body, tail = (raw[: head.start()], raw[head.end() :]) if head else (raw, "")
     if not head:  # questions written without the heading: the trailing lines ending with "?"
         lines = body.splitlines()
         while lines and lines[-1].strip().endswith("?"):

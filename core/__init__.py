@@ -4,6 +4,7 @@ Importing it applies the offline environment once (:mod:`core.offline`), before 
 chromadb, gradio, transformers or llama-index is imported by a layer above.
 Nothing here imports another package of the project.
 """
+
 from core.offline import apply_offline_env
 
 apply_offline_env()

@@ -1,4 +1,5 @@
 """What the product knows of documents before reading one: their kinds, and the file formats it reads."""
+
 from __future__ import annotations
 
 # kind -> (label of one document, label of the category in filters and the library)

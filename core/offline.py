@@ -3,6 +3,7 @@
 Called once by ``core`` on import, before chromadb, gradio, transformers or
 llama-index are imported, so that the user never has to set anything.
 """
+
 import os
 
 OFFLINE_ENV = {

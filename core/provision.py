@@ -11,6 +11,7 @@ free-form provenance fields, and a seal (the sha256 of all that) so that a
 hand-edited manifest does not verify. Matching stats show the files are still
 the bytes hashed at build time, so later starts never rehash gigabytes.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,7 +38,7 @@ def file_lock(path: Path) -> Iterator[bool]:
     try:
         import fcntl
 
-        fh = open(path, "a+b")  # noqa: SIM115 - closed below, once the lock is released
+        fh = open(path, "a+b")
     except (ImportError, OSError):  # non-POSIX, or a read-only folder where nothing gets written
         yield False
         return
@@ -102,15 +103,18 @@ def atomic_replace(target: Path) -> Iterator[Path]:
             _remove(tmp)
 
 
-def write_manifest(manifest: Path, names: Iterable[str], *, digests: Mapping[str, str] | None = None,
-                   **provenance: Any) -> dict:
+def write_manifest(
+    manifest: Path, names: Iterable[str], *, digests: Mapping[str, str] | None = None, **provenance: Any
+) -> dict:
     """Record ``names`` (relative to ``manifest.parent``) with sha256 and stats, plus ``provenance``.
 
     ``digests`` gives hashes already known (computed while writing) to spare a rehash.
     """
     root, digests = Path(manifest).parent, digests or {}
-    files = {n: {"sha256": digests.get(n) or sha256_file(root / n), **stat_signature(root / n)}
-             for n in sorted(names)}
+    files = {
+        n: {"sha256": digests.get(n) or sha256_file(root / n), **stat_signature(root / n)}
+        for n in sorted(names)
+    }
     body = {"format": FORMAT, "files": files, "provenance": provenance}
     body["seal"] = _seal(body)
     with atomic_replace(manifest) as tmp:
@@ -130,8 +134,13 @@ def read_manifest(manifest: Path) -> dict | None:
     return body if ok else None
 
 
-def verify(manifest: Path, *, files: Iterable[str] | Mapping[str, str] | None = None,
-           expect: Provenance | None = None, rehash: bool = False) -> bool:
+def verify(
+    manifest: Path,
+    *,
+    files: Iterable[str] | Mapping[str, str] | None = None,
+    expect: Provenance | None = None,
+    rehash: bool = False,
+) -> bool:
     """True when ``manifest`` is sealed and every file it lists still has its recorded stats.
 
     ``files``: the exact names it must cover (a mapping also pins their sha256); ``expect``:
@@ -149,17 +158,26 @@ def verify(manifest: Path, *, files: Iterable[str] | Mapping[str, str] | None = 
     if any(body["provenance"].get(k) != v for k, v in (expect or {}).items()):
         return False
     try:
-        if any(stat_signature(root / n) != {"size": r.get("size"), "mtime_ns": r.get("mtime_ns")}
-               for n, r in recorded.items()):
+        if any(
+            stat_signature(root / n) != {"size": r.get("size"), "mtime_ns": r.get("mtime_ns")}
+            for n, r in recorded.items()
+        ):
             return False
     except OSError:
         return False
     return not rehash or all(sha256_file(root / n) == r.get("sha256") for n, r in recorded.items())
 
 
-def ensure(target: Path, build: Callable[[Path], Provenance | None], *, manifest: Path,
-           files: Iterable[str] | Mapping[str, str] | None = None, expect: Provenance | None = None,
-           adopt: Callable[[Path], Provenance | None] | None = None, force: bool = False) -> Path:
+def ensure(
+    target: Path,
+    build: Callable[[Path], Provenance | None],
+    *,
+    manifest: Path,
+    files: Iterable[str] | Mapping[str, str] | None = None,
+    expect: Provenance | None = None,
+    adopt: Callable[[Path], Provenance | None] | None = None,
+    force: bool = False,
+) -> Path:
     """Return ``target`` once ``verify(manifest, files=files, expect=expect)`` holds, building it if needed.
 
     ``manifest`` is either ``target/<name>`` (a folder target: all its files are recorded, and the

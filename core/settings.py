@@ -5,6 +5,7 @@ Each field is read from the environment variable ``ASSISTANT_<NAME>`` (for examp
 ``docs/settings.md`` is :func:`settings_table` (a test keeps the two equal). The thresholds are
 grouped by the step that uses them.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,23 +27,30 @@ def _f(default, description: str, group: str):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
-    # -- storage -------------------------------------------------------------------------------------------------
+    # -- storage ------------------------------------------------------------------------------------
     data_dir: Path = _f(DEFAULT_DATA_DIR, "Cache of converted models, feedback, uploads.", "storage")
     index_dir: Path | None = _f(None, "Index folder; default <data_dir>/index.", "storage")
     chroma_url: str | None = _f(None, "Chroma server URL (http://host:port); embedded if unset.", "storage")
     collection: str = _f("politique_ville", "Chroma collection name.", "storage")
-    feedback_db: Path | None = _f(None, "SQLite file of UI feedback; default <data_dir>/feedback.sqlite.", "storage")
-    upload_dir: Path | None = _f(None, "Folder of files uploaded in the UI; default <data_dir>/uploads.", "storage")
+    feedback_db: Path | None = _f(
+        None, "SQLite file of UI feedback; default <data_dir>/feedback.sqlite.", "storage"
+    )
+    upload_dir: Path | None = _f(
+        None, "Folder of files uploaded in the UI; default <data_dir>/uploads.", "storage"
+    )
 
-    # -- ingestion -----------------------------------------------------------------------------------------------
+    # -- ingestion ----------------------------------------------------------------------------------
     chunk_size: int = _f(280, "Target chunk size in tokens (200-350).", "ingest")
     chunk_overlap: int = _f(30, "Overlap in tokens between size-split chunks.", "ingest")
-    chunk_min_size: int = _f(90, "A heading or a page break ends a chunk only once it has this many tokens.",
-                             "ingest")
-    max_text_mb: float = _f(20.0, "Text read from one file, in MB (the rest is cut, with a warning).", "ingest")
+    chunk_min_size: int = _f(
+        90, "A heading or a page break ends a chunk only once it has this many tokens.", "ingest"
+    )
+    max_text_mb: float = _f(
+        20.0, "Text read from one file, in MB (the rest is cut, with a warning).", "ingest"
+    )
     max_upload_mb: int = _f(20, "Largest file accepted by the UI upload, in MB.", "ingest")
 
-    # -- embeddings ----------------------------------------------------------------------------------------------
+    # -- embeddings ---------------------------------------------------------------------------------
     embed_model: str = _f(DEFAULT_EMBED_MODEL, "sentence-transformers name or path.", "embeddings")
     embed_batch_size: int = _f(16, "Passages embedded per model call.", "embeddings")
     query_prefix: str = _f("query: ", "Prefix of a query for e5 models.", "embeddings")
@@ -50,78 +58,103 @@ class Settings(BaseSettings):
     query_threads: int = _f(1, "Torch threads for one query embedding (0: torch's setting).", "embeddings")
     query_cache_size: int = _f(1024, "Query embeddings kept in memory (0: no cache).", "embeddings")
 
-    # -- retrieval -----------------------------------------------------------------------------------------------
+    # -- retrieval ----------------------------------------------------------------------------------
     top_k: int = _f(10, "Passages kept after fusion.", "retrieval")
     context_k: int = _f(5, "Passages given to the answer backend.", "retrieval")
-    neighbour_k: int = _f(8, "Passages ranked up to here may extend a passage they follow or precede.",
-                          "retrieval")
-    retrieval_candidates: int = _f(30, "Candidates taken from BM25 and from the dense index before fusion.",
-                                   "retrieval")
+    neighbour_k: int = _f(
+        8, "Passages ranked up to here may extend a passage they follow or precede.", "retrieval"
+    )
+    retrieval_candidates: int = _f(
+        30, "Candidates taken from BM25 and from the dense index before fusion.", "retrieval"
+    )
     dense_weight: float = _f(0.2, "Weight of the dense ranks in the fusion (BM25 weighs 1).", "retrieval")
     rrf_k: float = _f(10.0, "k of reciprocal rank fusion: 1 / (k + rank).", "retrieval")
 
-    # -- the question ----------------------------------------------------------------------------------------------
+    # -- the question -------------------------------------------------------------------------------
     max_question_chars: int = _f(2000, "Longest question accepted.", "question")
     history_turns: int = _f(6, "Messages of history kept for follow-ups.", "question")
 
-    # -- the refusal gate ------------------------------------------------------------------------------------------
-    min_coverage: float = _f(0.35, "Below this coverage of the question's terms by the passages: refusal.",
-                             "gate")
+    # -- the refusal gate ---------------------------------------------------------------------------
+    min_coverage: float = _f(
+        0.35, "Below this coverage of the question's terms by the passages: refusal.", "gate"
+    )
     strong_coverage: float = _f(0.5, "From this coverage on, a model's refusal is not believed.", "gate")
-    related_stem: float = _f(0.7, "What a related stem (same first 6 letters, or a prefix) counts for.", "gate")
-    focus_share: float = _f(0.3, "Share of the asking clause's terms around a value asked for (amount, count).",
-                            "gate")
+    related_stem: float = _f(
+        0.7, "What a related stem (same first 6 letters, or a prefix) counts for.", "gate"
+    )
+    focus_share: float = _f(
+        0.3, "Share of the asking clause's terms around a value asked for (amount, count).", "gate"
+    )
 
-    # -- sentence scoring ------------------------------------------------------------------------------------------
-    date_bonus: float = _f(0.35, "Bonus of a dated sentence for a « quand / calendrier » question.", "scoring")
+    # -- sentence scoring ---------------------------------------------------------------------------
+    date_bonus: float = _f(
+        0.35, "Bonus of a dated sentence for a « quand / calendrier » question.", "scoring"
+    )
     name_bonus: float = _f(0.2, "Bonus of a sentence naming someone for a « qui / où » question.", "scoring")
     place_bonus: float = _f(0.2, "Bonus of a sentence naming a place for a « où » question.", "scoring")
-    definition_bonus: float = _f(0.3, "Bonus of a defining sentence for a « qu'est-ce que » question.", "scoring")
-    legal_text_bonus: float = _f(0.6, "Bonus of a dated legal text for a « comment / quels textes » question.",
-                                 "scoring")
-    context_weight: float = _f(0.4, "Weight of the terms around a sentence (title, heading, list).", "scoring")
+    definition_bonus: float = _f(
+        0.3, "Bonus of a defining sentence for a « qu'est-ce que » question.", "scoring"
+    )
+    legal_text_bonus: float = _f(
+        0.6, "Bonus of a dated legal text for a « comment / quels textes » question.", "scoring"
+    )
+    context_weight: float = _f(
+        0.4, "Weight of the terms around a sentence (title, heading, list).", "scoring"
+    )
     list_intro_weight: float = _f(0.6, "Weight of the terms of the line introducing a list item.", "scoring")
-    echo_novelty: float = _f(0.35, "Below this share of new terms a sentence only echoes the question.",
-                             "scoring")
+    echo_novelty: float = _f(
+        0.35, "Below this share of new terms a sentence only echoes the question.", "scoring"
+    )
     echo_factor: float = _f(0.6, "Factor on the lexical score of an echoing sentence.", "scoring")
     rank_bonus: float = _f(0.1, "Bonus of a sentence of passage n: rank_bonus / n.", "scoring")
 
-    # -- the extractive answer -------------------------------------------------------------------------------------
+    # -- the extractive answer ----------------------------------------------------------------------
     answer_max_sentences: int = _f(8, "Sentences in an extractive answer.", "extractive")
     answer_max_chars: int = _f(1200, "Characters of an extractive answer (x1.5 for a list).", "extractive")
-    answer_score_floor: float = _f(0.3, "A sentence below this share of the best score is left out.", "extractive")
+    answer_score_floor: float = _f(
+        0.3, "A sentence below this share of the best score is left out.", "extractive"
+    )
     list_extra_sentences: int = _f(2, "Extra sentences for a question asking for a list.", "extractive")
-    framing_texts_max: int = _f(2, "Framing legal texts added to a « comment / quels textes » answer.",
-                                "extractive")
+    framing_texts_max: int = _f(
+        2, "Framing legal texts added to a « comment / quels textes » answer.", "extractive"
+    )
 
-    # -- generation ------------------------------------------------------------------------------------------------
-    llm: str = _f("auto", "Answer backend: auto, or a name registered in assistant/llm/registry.py.",
-                  "generation")
+    # -- generation ---------------------------------------------------------------------------------
+    llm: str = _f(
+        "auto", "Answer backend: auto, or a name registered in assistant/llm/registry.py.", "generation"
+    )
     llm_model_path: Path | None = _f(None, "GGUF file for the local backend.", "generation")
     llm_threads: int = _f(2, "Threads of the local model.", "generation")
     llm_ctx: int = _f(4096, "Context window of the model, in tokens.", "generation")
     llm_max_tokens: int = _f(200, "Tokens generated for an answer.", "generation")
-    llm_context_chars: int = _f(1400, "Characters of passages sent to the model (their best sentences).",
-                                "generation")
+    llm_context_chars: int = _f(
+        1400, "Characters of passages sent to the model (their best sentences).", "generation"
+    )
     llm_passage_chars: int = _f(700, "Characters of one passage sent to the model.", "generation")
-    key_covered: float = _f(0.8, "The best sentence is added under a generated answer unless it holds this "
-                                 "share of its terms.", "generation")
+    key_covered: float = _f(
+        0.8,
+        "The best sentence is added under a generated answer unless it holds this share of its terms.",
+        "generation",
+    )
     key_dates_max: int = _f(3, "Dated sentences added under a generated « quand » answer.", "generation")
     workspace_passages: int = _f(12, "Passages gathered for a training-session theme.", "generation")
-    workspace_max_tokens: int = _f(400, "Tokens generated for a session synthesis and its questions.",
-                                   "generation")
+    workspace_max_tokens: int = _f(
+        400, "Tokens generated for a session synthesis and its questions.", "generation"
+    )
     openai_base_url: str | None = _f(None, "OpenAI-compatible server (http://host:port/v1).", "generation")
     openai_model: str | None = _f(None, "Model name on that server.", "generation")
     openai_api_key: str | None = _f(None, "API key of that server.", "generation")
 
-    # -- citation verification -------------------------------------------------------------------------------------
+    # -- citation verification ----------------------------------------------------------------------
     min_support: float = _f(0.5, "Share of a claim's terms its passage must hold.", "verification")
-    min_claim_tokens: int = _f(5, "A phrase shorter than this, with no fact, may stay without a citation.",
-                               "verification")
-    fact_context_share: float = _f(0.4, "Share of a claim's other terms around each date or number it states.",
-                                   "verification")
+    min_claim_tokens: int = _f(
+        5, "A phrase shorter than this, with no fact, may stay without a citation.", "verification"
+    )
+    fact_context_share: float = _f(
+        0.4, "Share of a claim's other terms around each date or number it states.", "verification"
+    )
 
-    # -- the web app -----------------------------------------------------------------------------------------------
+    # -- the web app --------------------------------------------------------------------------------
     auth: str | None = _f(None, "user:password or a file of such lines.", "ui")
 
     @property
@@ -142,8 +175,9 @@ def get_settings(**overrides) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        problems = "; ".join(f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()} : {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()} : {e['msg']}" for e in exc.errors()
+        )
         raise SettingsError(f"Réglage invalide — {problems}") from None
 
 

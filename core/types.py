@@ -3,6 +3,7 @@
 ``to_dict`` is each type's one serialisation; ``Answer.to_dict()`` is the stable JSON of the CLI,
 the Python API and the web app (keys are only ever added).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,17 +46,36 @@ class Passage:
     def from_node(cls, node_with_score) -> Passage:
         """From a stored node with its score (anything with ``.node.metadata``, ``.node.get_content()``)."""
         node, meta = node_with_score.node, node_with_score.node.metadata
-        return cls(node_id=node.node_id, source=meta.get("source", ""), title=meta.get("title", ""),
-                   kind=meta.get("kind", ""), date=meta.get("date", ""),
-                   page=int(meta.get("page") or 0) or None, heading=meta.get("heading", ""),
-                   text=node.get_content(), start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
-                   score=float(node_with_score.score or 0.0), path=meta.get("path", ""),
-                   doc_id=meta.get("doc_id", ""), chunk_index=int(meta.get("chunk_index", 0)))
+        return cls(
+            node_id=node.node_id,
+            source=meta.get("source", ""),
+            title=meta.get("title", ""),
+            kind=meta.get("kind", ""),
+            date=meta.get("date", ""),
+            page=int(meta.get("page") or 0) or None,
+            heading=meta.get("heading", ""),
+            text=node.get_content(),
+            start=int(meta.get("start", 0)),
+            end=int(meta.get("end", 0)),
+            score=float(node_with_score.score or 0.0),
+            path=meta.get("path", ""),
+            doc_id=meta.get("doc_id", ""),
+            chunk_index=int(meta.get("chunk_index", 0)),
+        )
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "title": self.title, "kind": self.kind, "date": self.date,
-                "page": self.page, "heading": self.heading, "text": self.text, "start": self.start,
-                "end": self.end, "score": round(self.score, 6)}
+        return {
+            "source": self.source,
+            "title": self.title,
+            "kind": self.kind,
+            "date": self.date,
+            "page": self.page,
+            "heading": self.heading,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 6),
+        }
 
 
 @dataclass

@@ -8,4 +8,5 @@
   :mod:`evals.stats` (percentiles of timings) and :mod:`evals.provenance` (the git state of a run);
 * ``sample_gold.jsonl``: the project's own gold set over ``sample_corpus/`` (package data).
 """
+
 import core  # noqa: F401  (the offline environment, before any library is imported)

@@ -19,6 +19,7 @@ embedding model as the assistant:
 
 ``llama_index.core.Settings.llm`` is set to None so nothing resolves OpenAI.
 """
+
 from __future__ import annotations
 
 import time
@@ -50,8 +51,9 @@ def read_documents(files: list[Path]):
 
     reader = _loader_reader()
     extractors = {s: reader for s in {p.suffix.lower() for p in files} if s not in TEXT_SUFFIXES}
-    return SimpleDirectoryReader(input_files=[str(p) for p in files], file_extractor=extractors,
-                                 raise_on_error=True).load_data(show_progress=False)
+    return SimpleDirectoryReader(
+        input_files=[str(p) for p in files], file_extractor=extractors, raise_on_error=True
+    ).load_data(show_progress=False)
 
 
 class LlamaIndexDefaultRetriever:
@@ -75,8 +77,9 @@ class LlamaIndexDefaultRetriever:
         started = time.perf_counter()
         documents = read_documents(files)
         splitter = SentenceSplitter()  # the default transformation, built explicitly
-        self.index = VectorStoreIndex.from_documents(documents, embed_model=embed_model,
-                                                     transformations=[splitter])
+        self.index = VectorStoreIndex.from_documents(
+            documents, embed_model=embed_model, transformations=[splitter]
+        )
         self.build_seconds = time.perf_counter() - started
         self.chunk_size, self.chunk_overlap = splitter.chunk_size, splitter.chunk_overlap
         self.nodes = [self._named(n) for n in self.index.docstore.docs.values()]

@@ -1,4 +1,5 @@
 """The code a result comes from: commit and uncommitted files of the project's git checkout."""
+
 from __future__ import annotations
 
 import subprocess

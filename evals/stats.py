@@ -1,4 +1,5 @@
 """Percentiles of timings, for the evaluation's time columns and every bench measurement."""
+
 from __future__ import annotations
 
 
@@ -18,6 +19,10 @@ def summary(values: list[float]) -> dict:
     values = [v for v in values if v is not None]
     if not values:
         return {"n": 0, "p50": None, "p95": None, "mean": None, "max": None}
-    return {"n": len(values), "p50": round(percentile(values, 50), 2),
-            "p95": round(percentile(values, 95), 2), "mean": round(sum(values) / len(values), 2),
-            "max": round(max(values), 2)}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 2),
+        "p95": round(percentile(values, 95), 2),
+        "mean": round(sum(values) / len(values), 2),
+        "max": round(max(values), 2),
+    }

@@ -6,6 +6,7 @@ tokeniser is code, not data, so nothing is lost between runs; llama-index's own
 BM25 retriever tokenises queries with English stopwords and forgets the stemmer
 on persist, hence this small class over ``bm25s``.
 """
+
 from __future__ import annotations
 
 import math
@@ -49,8 +50,11 @@ class FrenchBM25Retriever(BaseRetriever):
         if self.nodes:
             self._bm25.index([tokenize(text_of(n)) or ["_"] for n in self.nodes], show_progress=False)
             indptr = self._bm25.scores["indptr"]  # column i of the score matrix: the documents holding term i
-            df = {term: int(indptr[i + 1] - indptr[i]) for term, i in self._bm25.vocab_dict.items()
-                  if i + 1 < len(indptr)}
+            df = {
+                term: int(indptr[i + 1] - indptr[i])
+                for term, i in self._bm25.vocab_dict.items()
+                if i + 1 < len(indptr)
+            }
         self.vocabulary = Vocabulary(df, len(self.nodes))
 
     def scores(self, query: str) -> np.ndarray:

@@ -22,14 +22,16 @@ machine where anything else runs (the LLM, the browser, another request), two
 threads wait on each other and a query takes ~0.5 s instead of ~0.05 s
 (docs/performance.md). Batches of passages keep torch's setting (all cores).
 """
+
 from __future__ import annotations
 
 import functools
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -38,8 +40,16 @@ from core.settings import DEFAULT_EMBED_MODEL, Settings, get_settings
 if TYPE_CHECKING:  # pragma: no cover
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-__all__ = ["resolve_embed_model", "is_e5", "make_embed_model", "embed_texts", "query_cache_info",
-           "clear_query_cache", "QueryCache", "models_loaded"]
+__all__ = [
+    "resolve_embed_model",
+    "is_e5",
+    "make_embed_model",
+    "embed_texts",
+    "query_cache_info",
+    "clear_query_cache",
+    "QueryCache",
+    "models_loaded",
+]
 
 
 def resolve_embed_model(settings: Settings | None = None) -> str:
@@ -100,7 +110,12 @@ class QueryCache:
 
     def info(self) -> dict:
         with self._lock:
-            return {"size": len(self._data), "maxsize": self.maxsize, "hits": self.hits, "misses": self.misses}
+            return {
+                "size": len(self._data),
+                "maxsize": self.maxsize,
+                "hits": self.hits,
+                "misses": self.misses,
+            }
 
 
 @functools.cache
@@ -159,9 +174,15 @@ class _torch_threads:
         return False
 
 
-@functools.lru_cache(maxsize=None)
-def _load(model_name: str, query_instruction: str | None, text_instruction: str | None,
-          embed_batch_size: int, query_threads: int, query_cache_size: int) -> "HuggingFaceEmbedding":
+@functools.cache
+def _load(
+    model_name: str,
+    query_instruction: str | None,
+    text_instruction: str | None,
+    embed_batch_size: int,
+    query_threads: int,
+    query_cache_size: int,
+) -> HuggingFaceEmbedding:
     model = _cached_class()(
         model_name=model_name,
         query_instruction=query_instruction,
@@ -175,7 +196,7 @@ def _load(model_name: str, query_instruction: str | None, text_instruction: str 
     return model
 
 
-def make_embed_model(settings: Settings | None = None) -> "HuggingFaceEmbedding":
+def make_embed_model(settings: Settings | None = None) -> HuggingFaceEmbedding:
     """llama-index ``HuggingFaceEmbedding`` for the configured model, loaded once per process."""
     settings = settings or get_settings()
     name = resolve_embed_model(settings)
@@ -190,8 +211,9 @@ def make_embed_model(settings: Settings | None = None) -> "HuggingFaceEmbedding"
     )
 
 
-def embed_texts(texts: Iterable[str], kind: Literal["passage", "query"] = "passage",
-                settings: Settings | None = None) -> np.ndarray:
+def embed_texts(
+    texts: Iterable[str], kind: Literal["passage", "query"] = "passage", settings: Settings | None = None
+) -> np.ndarray:
     """L2-normalised float32 embeddings ``(n, dim)``, with the query or passage prefix."""
     texts = list(texts)
     model = make_embed_model(settings)

@@ -10,17 +10,26 @@ One ingest runs at a time per process (:data:`INGEST_LOCK`); queries keep runnin
 A bad file never stops a run: it is reported once, with its reason, and what
 the index already holds for it is kept. See docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.settings import Settings
 from ingest.loaders import LoadError
-from ingest.pipeline import FileResult, IngestReport, collect_files, display_path, doc_id_for, document_hash, read_chunks
+from ingest.pipeline import (
+    FileResult,
+    IngestReport,
+    collect_files,
+    display_path,
+    doc_id_for,
+    document_hash,
+    read_chunks,
+)
 
 # One ingest at a time per process (re-entrant: the upload view holds it around its own work too).
 INGEST_LOCK = threading.RLock()
@@ -40,8 +49,9 @@ class _Prepared:
     warning: str = ""
 
     def result(self) -> FileResult:
-        return FileResult(self.key, "updated" if self.existed else "added", chunks=len(self.nodes),
-                          warning=self.warning)
+        return FileResult(
+            self.key, "updated" if self.existed else "added", chunks=len(self.nodes), warning=self.warning
+        )
 
 
 def _unexpected(path, exc: Exception) -> FileResult:
@@ -100,7 +110,7 @@ class Ingestor:
                     group.append((index, prepared))
                     if sum(len(p.nodes) for _, p in group) >= EMBED_GROUP_CHUNKS:
                         flush()
-            except Exception as exc:  # noqa: BLE001 - one file never stops the run; the reason is reported
+            except Exception as exc:
                 results[index] = _unexpected(path, exc)
         flush()
         report.files.extend(r for r in results if r is not None)
@@ -115,13 +125,17 @@ class Ingestor:
         prepared = self.prepare_file(path, timings)
         return prepared if isinstance(prepared, FileResult) else self._write(prepared, timings)
 
-    def prepare_file(self, path: Path, timings: dict) -> "FileResult | _Prepared":
+    def prepare_file(self, path: Path, timings: dict) -> FileResult | _Prepared:
         """Hash, skip when current, load and split: a final ``FileResult`` or the nodes to write."""
         key = str(path)
         try:
             content_hash = document_hash(path)
         except OSError as exc:
-            reason = "permission refusée à la lecture" if isinstance(exc, PermissionError) else f"fichier illisible ({exc})"
+            reason = (
+                "permission refusée à la lecture"
+                if isinstance(exc, PermissionError)
+                else f"fichier illisible ({exc})"
+            )
             return FileResult(key, "failed", reason=reason)
         t0 = time.perf_counter()
         if self.store.is_current(key, content_hash):
@@ -137,13 +151,14 @@ class Ingestor:
         timings["load_split"] += time.perf_counter() - t0
         return _Prepared(key, nodes, existed, "; ".join(warnings))
 
-    def _write(self, prepared: "_Prepared", timings: dict) -> FileResult:
+    def _write(self, prepared: _Prepared, timings: dict) -> FileResult:
         """Embed and store one document in batches: memory does not grow with its size."""
-        self.store.replace_document(prepared.key, prepared.nodes, embed=self.embed_model.get_text_embedding_batch,
-                                    timings=timings)
+        self.store.replace_document(
+            prepared.key, prepared.nodes, embed=self.embed_model.get_text_embedding_batch, timings=timings
+        )
         return prepared.result()
 
-    def _write_group(self, group: list[tuple[int, "_Prepared"]], timings: dict):
+    def _write_group(self, group: list[tuple[int, _Prepared]], timings: dict):
         """Embed the chunks of several small documents in one call, then store each document.
 
         One call lets sentence-transformers sort all the texts by length and fill
@@ -162,9 +177,9 @@ class Ingestor:
         try:
             ordered = self.embed_model.get_text_embedding_batch([texts[i] for i in order])
             vectors = [None] * len(texts)
-            for position, vector in zip(order, ordered):
+            for position, vector in zip(order, ordered, strict=True):
                 vectors[position] = vector
-        except Exception:  # noqa: BLE001 - retried per document below, where the error is reported
+        except Exception:
             vectors = None
         timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
         out = []
@@ -172,7 +187,7 @@ class Ingestor:
             for index, prepared in group:
                 try:
                     out.append((index, self._write(prepared, timings)))
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     out.append((index, _unexpected(prepared.key, exc)))
             return out
         position = 0
@@ -183,7 +198,7 @@ class Ingestor:
             try:
                 self.store.replace_document(prepared.key, prepared.nodes, embed=None, timings=timings)
                 out.append((index, prepared.result()))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 out.append((index, _unexpected(prepared.key, exc)))
             for node in prepared.nodes:
                 node.embedding = None
@@ -200,17 +215,29 @@ class Ingestor:
         from llama_index.core.schema import TextNode
 
         doc_id = doc_id_for(path)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         nodes = []
         for chunk in chunks:
             metadata = {
-                **meta, "doc_id": doc_id, "content_hash": content_hash, "n_chunks": len(chunks),
-                "ingested_at": now, "chunk_index": chunk.index, "page": chunk.page or 0,
-                "heading": chunk.heading, "start": chunk.start, "end": chunk.end,
+                **meta,
+                "doc_id": doc_id,
+                "content_hash": content_hash,
+                "n_chunks": len(chunks),
+                "ingested_at": now,
+                "chunk_index": chunk.index,
+                "page": chunk.page or 0,
+                "heading": chunk.heading,
+                "start": chunk.start,
+                "end": chunk.end,
                 "page_end": chunk.page_end or chunk.page or 0,
             }
-            node = TextNode(id_=f"{doc_id}-{content_hash[:12]}-{chunk.index:04d}", text=chunk.text,
-                            metadata=metadata, start_char_idx=chunk.start, end_char_idx=chunk.end)
+            node = TextNode(
+                id_=f"{doc_id}-{content_hash[:12]}-{chunk.index:04d}",
+                text=chunk.text,
+                metadata=metadata,
+                start_char_idx=chunk.start,
+                end_char_idx=chunk.end,
+            )
             node.excluded_embed_metadata_keys = list(metadata)
             node.excluded_llm_metadata_keys = list(metadata)
             nodes.append(node)
@@ -225,4 +252,3 @@ class Ingestor:
                 self.store.delete_path(str(path))
                 gone.append(str(path))
         return gone
-

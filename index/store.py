@@ -13,9 +13,11 @@ through a document is redone by the next run. New chunks are written before
 the old ones are deleted, so a document is never absent. Readers in other
 processes learn of every change through :class:`IndexVersion`.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC
 from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -30,7 +32,18 @@ if TYPE_CHECKING:  # pragma: no cover
 # no-change re-ingest or a document listing never needs it, and importing it
 # costs seconds on a small machine (docs/performance.md).
 
-DOC_FIELDS = ("doc_id", "title", "kind", "date", "year", "source", "path", "content_hash", "n_chunks", "ingested_at")
+DOC_FIELDS = (
+    "doc_id",
+    "title",
+    "kind",
+    "date",
+    "year",
+    "source",
+    "path",
+    "content_hash",
+    "n_chunks",
+    "ingested_at",
+)
 
 
 def open_client(settings: Settings):
@@ -39,9 +52,15 @@ def open_client(settings: Settings):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
-        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                   ssl=url.scheme == "https", settings=chroma_settings)
+        url = urlparse(
+            settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}"
+        )
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
     path = settings.resolved_index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -54,14 +73,15 @@ class ChunkStore:
         self.settings = settings
         self.client = client or open_client(settings)
         self.collection = self.client.get_or_create_collection(
-            settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+            settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
 
     @cached_property
-    def version(self) -> "IndexVersion":
+    def version(self) -> IndexVersion:
         return IndexVersion(self.client, self.settings.collection)
 
     @cached_property
-    def vector_store(self) -> "ChromaVectorStore":
+    def vector_store(self) -> ChromaVectorStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self.collection)
@@ -84,14 +104,15 @@ class ChunkStore:
     def add(self, nodes: list[TextNode], batch_size: int = 256) -> None:
         """Write embedded nodes, ``batch_size`` per Chroma call (the version is not bumped here)."""
         for i in range(0, len(nodes), batch_size):
-            self.vector_store.add(nodes[i:i + batch_size])
+            self.vector_store.add(nodes[i : i + batch_size])
 
     def delete_ids(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 1000):
-            self.collection.delete(ids=ids[i:i + 1000])
+            self.collection.delete(ids=ids[i : i + 1000])
 
-    def replace_document(self, path: str, nodes: list[TextNode], embed=None, batch_size: int = 256,
-                         timings: dict | None = None) -> None:
+    def replace_document(
+        self, path: str, nodes: list[TextNode], embed=None, batch_size: int = 256, timings: dict | None = None
+    ) -> None:
         """Write the new chunks first, then drop the old ones: the document is never absent.
 
         With ``embed`` (texts -> vectors), nodes are embedded and written ``batch_size`` at a
@@ -105,12 +126,12 @@ class ChunkStore:
         old_ids, _ = self.chunks_of(path)
         self.version.mark_pending()
         for i in range(0, len(nodes), batch_size):
-            batch = nodes[i:i + batch_size]
+            batch = nodes[i : i + batch_size]
             if embed is not None:
                 t0 = time.perf_counter()
                 vectors = embed([node.get_content() for node in batch])
                 timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
-                for node, vector in zip(batch, vectors):
+                for node, vector in zip(batch, vectors, strict=True):
                     node.embedding = vector
             t0 = time.perf_counter()
             self.add(batch)
@@ -141,12 +162,12 @@ class ChunkStore:
             yield got
             offset += len(got["ids"])
 
-    def all_nodes(self) -> list["TextNode"]:
+    def all_nodes(self) -> list[TextNode]:
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
         nodes = []
         for got in self.iter_records():
-            for text, meta in zip(got["documents"], got["metadatas"]):
+            for text, meta in zip(got["documents"], got["metadatas"], strict=True):
                 nodes.append(metadata_dict_to_node(meta, text=text))
         return nodes
 
@@ -189,9 +210,9 @@ class IndexVersion:
         return token
 
     def mark_pending(self) -> None:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        since = datetime.now(UTC).isoformat(timespec="seconds")
         self._meta.upsert(ids=["pending"], metadatas=[{"since": since}], embeddings=[[0.0]], documents=[""])
 
     def pending(self) -> bool:

@@ -1,2 +1,3 @@
 """ingest package."""
+
 import core  # noqa: F401  (the offline environment, before any library is imported)

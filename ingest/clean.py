@@ -1,4 +1,5 @@
 """Text cleaning: markdown links, hyphenation, page furniture, whitespace."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A loaded document: its clean text and its pages (chunks are :class:`core.types.Chunk`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ class Document:
     text: str
     pages: list[Page]
     metadata: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)  # usable, but not entirely (text cut at the cap, pages lost)
+    warnings: list[str] = field(
+        default_factory=list
+    )  # usable, but not entirely (text cut at the cap, pages lost)
 
     def page_at(self, offset: int) -> int | None:
         for page in self.pages:

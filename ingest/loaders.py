@@ -9,6 +9,7 @@ Memory stays bounded whatever the file size: at most ``max_text_bytes()`` of a
 text or HTML file is read (20 MB by default, ``ASSISTANT_MAX_TEXT_MB`` to change
 it), and PDF pages stop being extracted once that much text is gathered.
 """
+
 from __future__ import annotations
 
 import logging
@@ -69,15 +70,22 @@ def load(path: Path) -> Document:
         import zipfile
 
         if suffix == ".docx" and not zipfile.is_zipfile(path):
-            raise LoadError("document Word corrompu ou d'un autre type (ce n'est pas une archive .docx)") from exc
+            raise LoadError(
+                "document Word corrompu ou d'un autre type (ce n'est pas une archive .docx)"
+            ) from exc
         raise LoadError(f"fichier corrompu ou illisible ({type(exc).__name__}: {exc})"[:300]) from exc
     if len(doc.text.strip()) < 20:
         raise LoadError("aucun texte exploitable (document vide, image sans couche texte ?)")
     return doc
 
 
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 
 
 def _read_text(path: Path) -> tuple[str, list[str]]:
@@ -97,8 +105,10 @@ def _read_text(path: Path) -> tuple[str, list[str]]:
         if cut <= 0:
             cut = raw.rfind(b" ", cap // 2, cap)
         raw = raw[: cut if cut > 0 else cap]
-        notes.append(f"texte tronqué : {_megabytes(len(raw))} indexés sur {_megabytes(size)} "
-                     f"(plafond de {_megabytes(cap)} par fichier)")
+        notes.append(
+            f"texte tronqué : {_megabytes(len(raw))} indexés sur {_megabytes(size)} "
+            f"(plafond de {_megabytes(cap)} par fichier)"
+        )
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             if encoding != "utf-8-sig" and len(raw) % (4 if encoding == "utf-32" else 2):
@@ -156,7 +166,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError:
         return {}, text
-    return (meta if isinstance(meta, dict) else {}), text[match.end():]
+    return (meta if isinstance(meta, dict) else {}), text[match.end() :]
 
 
 def _load_text(path: Path) -> Document:
@@ -204,16 +214,20 @@ def _load_pdf(path: Path) -> Document:
             except LoadError:
                 raise
             except DependencyError as exc:
-                raise LoadError("PDF chiffré (chiffrement AES : protégé par mot de passe ou module "
-                                "« cryptography » absent)") from exc
+                raise LoadError(
+                    "PDF chiffré (chiffrement AES : protégé par mot de passe ou module "
+                    "« cryptography » absent)"
+                ) from exc
             except Exception as exc:
                 raise LoadError("PDF chiffré (protégé par mot de passe)") from exc
         pages_in = reader.pages
         raw_pages, lost, total = [], [], 0
         for number in range(1, len(pages_in) + 1):
             if total > cap:
-                notes.append(f"texte tronqué : {number - 1} pages sur {len(pages_in)} indexées "
-                             f"(plafond de {_megabytes(cap)} de texte)")
+                notes.append(
+                    f"texte tronqué : {number - 1} pages sur {len(pages_in)} indexées "
+                    f"(plafond de {_megabytes(cap)} de texte)"
+                )
                 break
             try:
                 text = pages_in[number - 1].extract_text() or ""
@@ -252,8 +266,20 @@ def _load_pdf(path: Path) -> Document:
 
 
 # Page furniture and code: never text of the document.
-HTML_DROP_TAGS = ["script", "style", "nav", "header", "footer", "aside", "noscript", "form", "iframe", "svg",
-                  "button", "template"]
+HTML_DROP_TAGS = [
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "noscript",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "template",
+]
 
 
 def _html_to_markdown(html: str) -> str:

@@ -1,4 +1,5 @@
 """Document metadata: title, kind, main date; from a sidecar, front matter or inference."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,29 @@ SIDECAR_NAMES = ("metadata.yaml", "metadata.yml")
 
 # Signals for the kind, searched in the title and the opening of the text.
 _KIND_SIGNALS = {
-    "circulaire": [r"\bcirculaire\b", r"\binstruction\b", r"\bdécret\b", r"\bpremier ministre\b", r"\bnor\s*:"],
-    "cycle": [r"\bcycle\b", r"\bséance\b", r"\bjournée n°", r"\bwebinaire", r"\bformation\b", r"\binscription"],
-    "guide": [r"\bguide\b", r"\bdossier\b", r"\bméthodolog", r"\bfiche\b", r"\bboîte à outils\b", r"\bressources?\b"],
+    "circulaire": [
+        r"\bcirculaire\b",
+        r"\binstruction\b",
+        r"\bdécret\b",
+        r"\bpremier ministre\b",
+        r"\bnor\s*:",
+    ],
+    "cycle": [
+        r"\bcycle\b",
+        r"\bséance\b",
+        r"\bjournée n°",
+        r"\bwebinaire",
+        r"\bformation\b",
+        r"\binscription",
+    ],
+    "guide": [
+        r"\bguide\b",
+        r"\bdossier\b",
+        r"\bméthodolog",
+        r"\bfiche\b",
+        r"\bboîte à outils\b",
+        r"\bressources?\b",
+    ],
 }
 
 
@@ -50,8 +71,8 @@ def _folded(text: str) -> str:
 def infer_kind(title: str, text: str) -> str:
     head = _folded(title + "\n" + text[:3000])
     scores = {
-        kind: sum(len(re.findall(_folded(p), head)) for p in patterns) + 3 * sum(
-            bool(re.search(_folded(p), _folded(title))) for p in patterns)
+        kind: sum(len(re.findall(_folded(p), head)) for p in patterns)
+        + 3 * sum(bool(re.search(_folded(p), _folded(title))) for p in patterns)
         for kind, patterns in _KIND_SIGNALS.items()
     }
     kind, score = max(scores.items(), key=lambda kv: kv[1])

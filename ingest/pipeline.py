@@ -5,6 +5,7 @@ skip an unchanged file; :func:`read_chunks` loads, describes and splits one file
 chunks is :mod:`index.ingestor`'s job. A bad file never stops a run: it is reported once, with
 its reason (:class:`IngestReport`). See docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,9 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # problems that are not one file's (a broken metadata.yaml)
+    notes: list[str] = field(
+        default_factory=list
+    )  # problems that are not one file's (a broken metadata.yaml)
     seconds: float = 0.0
     timings: dict = field(default_factory=lambda: {"load_split": 0.0, "embed": 0.0, "store": 0.0})
 
@@ -106,7 +109,7 @@ def document_hash(path: Path) -> str:
     if not entry:
         return content
     extra = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(f"{content}\0{extra}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{content}\0{extra}".encode()).hexdigest()
 
 
 def display_path(path) -> str:
@@ -132,8 +135,13 @@ def collect_files(paths: list[Path], report: IngestReport) -> list[Path]:
     for root in paths:
         root = Path(root)
         if root.is_dir():
-            for folder, dirs, names in os.walk(root, followlinks=False, onerror=lambda e: report.files.append(
-                    FileResult(display_path(e.filename), "failed", reason=f"dossier illisible ({e.strerror})"))):
+            for folder, dirs, names in os.walk(
+                root,
+                followlinks=False,
+                onerror=lambda e: report.files.append(
+                    FileResult(display_path(e.filename), "failed", reason=f"dossier illisible ({e.strerror})")
+                ),
+            ):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 _check_sidecar(Path(folder), names, report)
                 for name in sorted(names):
@@ -141,7 +149,9 @@ def collect_files(paths: list[Path], report: IngestReport) -> list[Path]:
         elif root.exists() or root.is_symlink():
             _consider(root, found, report, explicit=True)
         else:
-            report.files.append(FileResult(display_path(root), "failed", reason="fichier ou dossier introuvable"))
+            report.files.append(
+                FileResult(display_path(root), "failed", reason="fichier ou dossier introuvable")
+            )
     return list(found.values())
 
 
@@ -151,16 +161,23 @@ def _check_sidecar(folder: Path, names: list[str], report: IngestReport) -> None
     try:
         read_sidecar(folder)
     except SidecarError as exc:
-        report.notes.append(f"{display_path(folder)}/metadata.yaml ignoré ({exc}) : titres, types et dates "
-                            "des fichiers de ce dossier sont déduits de leur texte")
+        report.notes.append(
+            f"{display_path(folder)}/metadata.yaml ignoré ({exc}) : titres, types et dates "
+            "des fichiers de ce dossier sont déduits de leur texte"
+        )
 
 
 def _consider(path: Path, found: dict, report: IngestReport, explicit: bool) -> None:
     if path.name.startswith(".") or path.name in SIDECAR_NAMES:
         return
     if not _name_is_utf8(path):
-        report.files.append(FileResult(display_path(path), "failed",
-                                       reason="nom de fichier illisible (caractères non UTF-8) : renommez le fichier"))
+        report.files.append(
+            FileResult(
+                display_path(path),
+                "failed",
+                reason="nom de fichier illisible (caractères non UTF-8) : renommez le fichier",
+            )
+        )
         return
     if not explicit and path.stem.upper() == "README":  # a folder's own description, not a document
         report.ignored.append(str(path))
@@ -168,8 +185,11 @@ def _consider(path: Path, found: dict, report: IngestReport, explicit: bool) -> 
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:  # broken link, symlink loop
-        reason = "lien symbolique en boucle" if "loop" in str(exc).lower() or isinstance(exc, RuntimeError) \
+        reason = (
+            "lien symbolique en boucle"
+            if "loop" in str(exc).lower() or isinstance(exc, RuntimeError)
             else "lien symbolique cassé ou fichier inaccessible"
+        )
         report.files.append(FileResult(str(path), "failed", reason=reason))
         return
     if not resolved.is_file():
@@ -177,12 +197,19 @@ def _consider(path: Path, found: dict, report: IngestReport, explicit: bool) -> 
             report.files.append(FileResult(str(path), "failed", reason="ni un fichier ni un dossier"))
         return
     if not _name_is_utf8(resolved):
-        report.files.append(FileResult(display_path(path), "failed",
-                                       reason="nom de fichier illisible (caractères non UTF-8) : renommez le fichier"))
+        report.files.append(
+            FileResult(
+                display_path(path),
+                "failed",
+                reason="nom de fichier illisible (caractères non UTF-8) : renommez le fichier",
+            )
+        )
         return
     if resolved.suffix.lower() not in SUPPORTED_EXTENSIONS:
         if explicit:
-            report.files.append(FileResult(str(path), "failed", reason=f"format non pris en charge ({resolved.suffix})"))
+            report.files.append(
+                FileResult(str(path), "failed", reason=f"format non pris en charge ({resolved.suffix})")
+            )
         else:
             report.ignored.append(str(path))
         return

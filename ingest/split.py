@@ -5,6 +5,7 @@ the path of headings above it ("Titre > Section > Sous-section"). A page break
 (PDF) ends a chunk like a heading does, unless the chunk is still very small, so
 that the page cited for a passage is the page its text is on.
 """
+
 from __future__ import annotations
 
 import re
@@ -114,7 +115,7 @@ def split_document(doc: Document, settings: Settings | None = None) -> list[Chun
     carried = 0  # how many units at the head of ``current`` repeat the end of the previous chunk
     size = 0
     for unit in _explode_long(_units(doc), text, chunk_size):
-        tokens = count_tokens(text[unit.start:unit.end])
+        tokens = count_tokens(text[unit.start : unit.end])
         new_page = bool(current) and unit.page != current[-1].page
         if new_page and size < min_size and carried and len(current) > carried:
             # the small end of a page, after a chunk cut for size, joins that chunk rather than
@@ -128,7 +129,7 @@ def split_document(doc: Document, settings: Settings | None = None) -> list[Chun
             groups.append(current)
             current = [] if boundary else _overlap_tail(current, text, overlap)
             carried = len(current)
-            size = sum(count_tokens(text[u.start:u.end]) for u in current)
+            size = sum(count_tokens(text[u.start : u.end]) for u in current)
         current.append(unit)
         size += tokens
     if current:
@@ -137,15 +138,24 @@ def split_document(doc: Document, settings: Settings | None = None) -> list[Chun
     for group in groups:
         start, end = group[0].start, group[-1].end
         heading = next((u.heading for u in group if u.new_section), group[0].heading)
-        chunks.append(Chunk(text=text[start:end], start=start, end=end, page=group[0].page,
-                            heading=heading, index=len(chunks), page_end=group[-1].page))
+        chunks.append(
+            Chunk(
+                text=text[start:end],
+                start=start,
+                end=end,
+                page=group[0].page,
+                heading=heading,
+                index=len(chunks),
+                page_end=group[-1].page,
+            )
+        )
     return chunks
 
 
 def _overlap_tail(units: list[_Unit], text: str, overlap: int) -> list[_Unit]:
     tail, size = [], 0
     for unit in reversed(units):
-        tokens = count_tokens(text[unit.start:unit.end])
+        tokens = count_tokens(text[unit.start : unit.end])
         if size + tokens > overlap:
             break
         tail.insert(0, _Unit(unit.start, unit.end, unit.heading, False, unit.block, unit.page))

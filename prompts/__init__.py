@@ -1,4 +1,5 @@
 """Prompt files (French). Load them with :func:`load_prompt`."""
+
 from functools import cache
 from importlib.resources import files
 

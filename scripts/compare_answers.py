@@ -13,6 +13,7 @@ Each row keeps what a user sees (answer, refusal, citations with their passage a
 suggestions, fallback, standalone question) and the retrieved ranking; timings are left out.
 ``diff`` prints every difference and exits 1 when there is one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,13 +55,30 @@ def dump(out: Path, llm: str, only: list[str]) -> None:
         if only and name not in only:
             continue
         with tempfile.TemporaryDirectory(prefix=f"cmp-{name}-") as index:
-            subprocess.run([_assistant(), "ingest", str(corpus), "--index-dir", index, "--quiet"], check=True,
-                           stdout=subprocess.DEVNULL)
-            done = subprocess.run([_assistant(), "ask", "--questions", str(questions), "--json", "--llm", llm,
-                                   "--index-dir", index], capture_output=True, text=True)
+            subprocess.run(
+                [_assistant(), "ingest", str(corpus), "--index-dir", index, "--quiet"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            done = subprocess.run(
+                [
+                    _assistant(),
+                    "ask",
+                    "--questions",
+                    str(questions),
+                    "--json",
+                    "--llm",
+                    llm,
+                    "--index-dir",
+                    index,
+                ],
+                capture_output=True,
+                text=True,
+            )
         rows = [_row(json.loads(line)) for line in done.stdout.splitlines() if line.strip()]
-        (out / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
-                                                   for r in rows), encoding="utf-8")
+        (out / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows), encoding="utf-8"
+        )
         print(f"{name}: {len(rows)} answers -> {out / (name + '.jsonl')}")
 
 
@@ -77,8 +95,15 @@ def diff(before: Path, after: Path) -> int:
             differences += 1
             continue
         a, b = _load(a_path), _load(b_path)
-        added = sorted({k for key in a for c in (b.get(key) or {}).get("citations") or []
-                        for k in c if any(k not in old for old in (a[key].get("citations") or []))})
+        added = sorted(
+            {
+                k
+                for key in a
+                for c in (b.get(key) or {}).get("citations") or []
+                for k in c
+                if any(k not in old for old in (a[key].get("citations") or []))
+            }
+        )
         if added:
             print(f"{name}: citations gained {', '.join(added)} (new fields, not compared)")
         for key in set(a) & set(b):
@@ -105,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("dump", help="answer every gold question, write one JSONL per set")
     p.add_argument("out", type=Path)
     p.add_argument("--llm", default="extractive")
-    p.add_argument("--set", action="append", default=[], choices=list(SETS), help="only this set (repeatable)")
+    p.add_argument(
+        "--set", action="append", default=[], choices=list(SETS), help="only this set (repeatable)"
+    )
     p = sub.add_parser("diff", help="compare two dumps; exit 1 on any difference")
     p.add_argument("before", type=Path)
     p.add_argument("after", type=Path)

@@ -22,6 +22,7 @@ per round), cosine to the float32 vectors, and evidence@5 / doc hit@5 of the den
 and hybrid retrieval on ``../shared/evals/seeds_dev.jsonl`` through ``evals.quality.run.run_eval``
 (the same harness as ``assistant eval``), with the back-end plugged in as the embedding model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,10 +54,10 @@ def make_backends(work: Path, names: list[str]):
     """name -> callable(texts, kind) -> np.ndarray (normalised)."""
     import numpy as np
     import torch
+    from sentence_transformers import SentenceTransformer
 
     from core.settings import get_settings
     from index.embeddings import resolve_embed_model
-    from sentence_transformers import SentenceTransformer
 
     path = resolve_embed_model(get_settings())
     st = SentenceTransformer(path, device="cpu")
@@ -66,6 +67,7 @@ def make_backends(work: Path, names: list[str]):
     def torch_fn(model):
         def encode(texts, kind):
             return model.encode([prefix[kind] + t for t in texts], batch_size=16, normalize_embeddings=True)
+
         return encode
 
     if "torch-fp32" in names:
@@ -91,15 +93,28 @@ def make_backends(work: Path, names: list[str]):
 
         sample = tok(["passage: a", "passage: b c"], padding=True, return_tensors="pt")
         t = time.perf_counter()
-        torch.onnx.export(Encoder(bert), (sample["input_ids"], sample["attention_mask"]), str(fp32),
-                          input_names=["input_ids", "attention_mask"], output_names=["hidden"],
-                          dynamic_axes={"input_ids": {0: "b", 1: "s"}, "attention_mask": {0: "b", 1: "s"},
-                                        "hidden": {0: "b", 1: "s"}}, opset_version=17, dynamo=False)
+        torch.onnx.export(
+            Encoder(bert),
+            (sample["input_ids"], sample["attention_mask"]),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["hidden"],
+            dynamic_axes={
+                "input_ids": {0: "b", 1: "s"},
+                "attention_mask": {0: "b", 1: "s"},
+                "hidden": {0: "b", 1: "s"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-        print(f"export + quantisation: {time.perf_counter() - t:.1f} s; sizes {fp32.stat().st_size / 1e6:.0f} MB, "
-              f"{int8.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
+        print(
+            f"export + quantisation: {time.perf_counter() - t:.1f} s; sizes {fp32.stat().st_size / 1e6:.0f} MB, "
+            f"{int8.stat().st_size / 1e6:.0f} MB",
+            file=sys.stderr,
+        )
 
         def ort_fn(file):
             so = ort.SessionOptions()
@@ -112,17 +127,28 @@ def make_backends(work: Path, names: list[str]):
                 order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
                 result = [None] * len(texts)
                 for i in range(0, len(order), batch):
-                    idx = order[i:i + batch]
-                    enc = tok([texts[j] for j in idx], padding=True, truncation=True, max_length=512,
-                              return_tensors="np")
-                    hidden = sess.run(None, {"input_ids": enc["input_ids"].astype(np.int64),
-                                             "attention_mask": enc["attention_mask"].astype(np.int64)})[0]
+                    idx = order[i : i + batch]
+                    enc = tok(
+                        [texts[j] for j in idx],
+                        padding=True,
+                        truncation=True,
+                        max_length=512,
+                        return_tensors="np",
+                    )
+                    hidden = sess.run(
+                        None,
+                        {
+                            "input_ids": enc["input_ids"].astype(np.int64),
+                            "attention_mask": enc["attention_mask"].astype(np.int64),
+                        },
+                    )[0]
                     mask = enc["attention_mask"][..., None].astype(np.float32)
                     vec = (hidden * mask).sum(1) / mask.sum(1)
                     vec /= np.linalg.norm(vec, axis=1, keepdims=True)
                     for k, j in enumerate(idx):
                         result[j] = vec[k]
                 return np.asarray(result, dtype=np.float32)
+
             return encode
 
         if "onnx-fp32" in names:
@@ -168,11 +194,15 @@ def quality(encode) -> dict:
     emb.make_embed_model = lambda settings=None: model
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            res = run_eval(DEV, SEEDS, "dense,hybrid", out_dir=None, index_dir=Path(tmp), progress=False, threads=None)
+            res = run_eval(
+                DEV, SEEDS, "dense,hybrid", out_dir=None, index_dir=Path(tmp), progress=False, threads=None
+            )
     finally:
         emb.make_embed_model = original
-    return {name: {k: round(c["overall"][k], 3) for k in ("evidence@5", "doc_hit@5", "doc_hit@1")}
-            for name, c in res["configs"].items()}
+    return {
+        name: {k: round(c["overall"][k], 3) for k in ("evidence@5", "doc_hit@5", "doc_hit@1")}
+        for name, c in res["configs"].items()
+    }
 
 
 def main() -> int:
@@ -184,25 +214,41 @@ def main() -> int:
     parser.add_argument("--backends", default="torch-fp32,torch-int8,onnx-fp32,onnx-int8")
     parser.add_argument("--out", type=Path, default=ROOT / "eval_out" / "embedding_backends.json")
     parser.add_argument("--no-quality", action="store_true", help="speed only")
-    parser.add_argument("--quality-backends", help="back-ends whose retrieval quality is measured (default: all)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="speed rounds; the back-ends take turns in each round and the best round counts, "
-                             "so that a machine shared with other work favours none of them")
-    parser.add_argument("--speed-chunks", type=int, help="chunks timed per round (default: all the seed chunks)")
+    parser.add_argument(
+        "--quality-backends", help="back-ends whose retrieval quality is measured (default: all)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="speed rounds; the back-ends take turns in each round and the best round counts, "
+        "so that a machine shared with other work favours none of them",
+    )
+    parser.add_argument(
+        "--speed-chunks", type=int, help="chunks timed per round (default: all the seed chunks)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     chunks = _chunks()
     timed = chunks[: args.speed_chunks] if args.speed_chunks else chunks
-    questions = [json.loads(line)["question"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    results = {"threads": args.threads, "chunks": len(chunks), "timed_chunks": len(timed), "rounds": args.rounds,
-               "questions": len(questions), "backends": {}}
+    questions = [
+        json.loads(line)["question"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    results = {
+        "threads": args.threads,
+        "chunks": len(chunks),
+        "timed_chunks": len(timed),
+        "rounds": args.rounds,
+        "questions": len(questions),
+        "backends": {},
+    }
     names = args.backends.split(",")
     quality_names = set(names if not args.quality_backends else args.quality_backends.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         backends = make_backends(Path(tmp), names)
         speed = {name: [] for name in backends}
         query = {name: [] for name in backends}
-        for name, encode in backends.items():
+        for encode in backends.values():
             encode(chunks[:4], "passage")  # warm-up
         for _ in range(args.rounds):
             for name, encode in backends.items():
@@ -219,11 +265,13 @@ def main() -> int:
             if reference is None:
                 reference = vectors
             cos = (vectors * reference).sum(1)
-            row = {"passages_per_s_best": round(max(speed[name]), 2),
-                   "passages_per_s_rounds": [round(v, 2) for v in speed[name]],
-                   "query_ms_median": round(float(np.median(query[name])), 1),
-                   "cosine_to_fp32_mean": round(float(cos.mean()), 4),
-                   "cosine_to_fp32_min": round(float(cos.min()), 4)}
+            row = {
+                "passages_per_s_best": round(max(speed[name]), 2),
+                "passages_per_s_rounds": [round(v, 2) for v in speed[name]],
+                "query_ms_median": round(float(np.median(query[name])), 1),
+                "cosine_to_fp32_mean": round(float(cos.mean()), 4),
+                "cosine_to_fp32_min": round(float(cos.min()), 4),
+            }
             if not args.no_quality and name in quality_names:
                 row["quality"] = quality(encode)
             results["backends"][name] = row

@@ -4,6 +4,7 @@ Exit status 0 when both are there (already, or after installing them); non-zero,
 when they are missing and cannot be installed here (not root, no apt-get, apt failing), so that
 `make test` stops before the browser tests instead of failing them one by one.
 """
+
 import os
 import shutil
 import subprocess
@@ -22,24 +23,35 @@ def main() -> int:
         return 0
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         why = "apt-get introuvable" if not shutil.which("apt-get") else "il faut être root"
-        print(f"{', '.join(absent)} absent(s) et impossible à installer ici ({why}) : installez les paquets "
-              f"Debian « {' '.join(PACKAGES)} » (sudo apt-get install {' '.join(PACKAGES)}) puis relancez "
-              "`make test` ; les tests du navigateur (tests/test_ui_browser.py) en ont besoin.",
-              file=sys.stderr)
+        print(
+            f"{', '.join(absent)} absent(s) et impossible à installer ici ({why}) : installez les paquets "
+            f"Debian « {' '.join(PACKAGES)} » (sudo apt-get install {' '.join(PACKAGES)}) puis relancez "
+            "`make test` ; les tests du navigateur (tests/test_ui_browser.py) en ont besoin.",
+            file=sys.stderr,
+        )
         return 1
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
-                       check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
     except subprocess.CalledProcessError as exc:
-        print(f"installation de {' '.join(PACKAGES)} échouée ({exc}) : installez-les à la main puis relancez "
-              "`make test`.", file=sys.stderr)
+        print(
+            f"installation de {' '.join(PACKAGES)} échouée ({exc}) : installez-les à la main puis relancez "
+            "`make test`.",
+            file=sys.stderr,
+        )
         return exc.returncode or 1
     absent = missing()
     if absent:
-        print(f"{', '.join(absent)} toujours absent(s) après apt-get install {' '.join(PACKAGES)}.",
-              file=sys.stderr)
+        print(
+            f"{', '.join(absent)} toujours absent(s) après apt-get install {' '.join(PACKAGES)}.",
+            file=sys.stderr,
+        )
         return 1
     print("Chromium installé :", shutil.which("chromium"), "/", shutil.which("chromedriver"))
     return 0

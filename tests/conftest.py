@@ -10,6 +10,7 @@ The shared material (``../shared`` or ``$SHARED_DIR``: seeds and gold questions)
 start-up: without it the run stops with a usage error naming what is missing.
 Tests against the server use ``gradio_client(url)``: timeouts derived from SERVER_TIMEOUT_S.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -32,7 +33,8 @@ _is_loopback = _netguard.is_loopback
 
 # every subprocess started by a test inherits the guard and reports to the same log
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(NETGUARD_DIR), os.environ.get("PYTHONPATH", "")) if p)
+    p for p in (str(NETGUARD_DIR), os.environ.get("PYTHONPATH", "")) if p
+)
 if not os.environ.get(_netguard.LOG_ENV):
     _fd, _log = tempfile.mkstemp(prefix="netguard-", suffix=".log")
     os.close(_fd)
@@ -101,8 +103,9 @@ def gradio_client(url: str, timeout: float = SERVER_TIMEOUT_S, **kwargs):
                 endpoint = kw.get("api_name")
                 raise TimeoutError(f"pas de réponse de {url} en {timeout:g} s ({endpoint})") from None
 
-    return BoundedClient(url, analytics_enabled=False, verbose=False, httpx_kwargs={"timeout": timeout},
-                         **kwargs)
+    return BoundedClient(
+        url, analytics_enabled=False, verbose=False, httpx_kwargs={"timeout": timeout}, **kwargs
+    )
 
 
 class _Expected:
@@ -138,8 +141,9 @@ def _no_network_violation():
     # a refusal in this process is both in memory and in the shared log: list it once
     new = list(dict.fromkeys(_netguard.VIOLATIONS[before_mem:] + _netguard.read_log()[before_log:]))
     if new:
-        pytest.fail("accès réseau hors de la machine pendant le test :\n" + "\n".join(new[:10]),
-                    pytrace=False)
+        pytest.fail(
+            "accès réseau hors de la machine pendant le test :\n" + "\n".join(new[:10]), pytrace=False
+        )
 
 
 @pytest.fixture(scope="session")
@@ -173,8 +177,10 @@ def seeds_assistant(seeds_dir, settings_factory):
 def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(path):  # a failure, never a skip: the README's `make test` installs it
-        pytest.fail("chromium absent : `make test` l'installe (scripts/install_browser.py, paquet Debian "
-                    "chromium)", pytrace=False)
+        pytest.fail(
+            "chromium absent : `make test` l'installe (scripts/install_browser.py, paquet Debian chromium)",
+            pytrace=False,
+        )
     return path
 
 
@@ -228,7 +234,12 @@ def openai_assistant(seeds_assistant, openai_server):
     from assistant.pipeline import Assistant
 
     address, key = openai_server
-    settings = seeds_assistant.settings.model_copy(update={
-        "llm": "openai", "openai_base_url": f"{address}/v1", "openai_model": "qwen2.5-coder-1.5b-instruct",
-        "openai_api_key": key})
+    settings = seeds_assistant.settings.model_copy(
+        update={
+            "llm": "openai",
+            "openai_base_url": f"{address}/v1",
+            "openai_model": "qwen2.5-coder-1.5b-instruct",
+            "openai_api_key": key,
+        }
+    )
     return Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)

@@ -4,6 +4,7 @@ Nothing here is a mock: ``run_assistant`` starts the installed ``assistant`` com
 in a subprocess (which inherits the loopback-only network guard of the conftest),
 and ``index_records`` opens the Chroma index the way the program does.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,10 @@ def run_assistant(*args, env: dict | None = None, timeout: float = 600, cwd: Pat
     full_env = {k: v for k, v in full_env.items() if v is not None}
     out_dir = Path(os.environ.get("TMPDIR", "/tmp"))
     started = time.perf_counter()
-    with open(out_dir / f"assistant-{os.getpid()}-{time.monotonic_ns()}.out", "w+", encoding="utf-8") as out, \
-            open(out_dir / f"assistant-{os.getpid()}-{time.monotonic_ns()}.err", "w+", encoding="utf-8") as err:
+    with (
+        open(out_dir / f"assistant-{os.getpid()}-{time.monotonic_ns()}.out", "w+", encoding="utf-8") as out,
+        open(out_dir / f"assistant-{os.getpid()}-{time.monotonic_ns()}.err", "w+", encoding="utf-8") as err,
+    ):
         proc = subprocess.Popen(assistant_command(*args), stdout=out, stderr=err, env=full_env, cwd=cwd)
         deadline = time.monotonic() + timeout
         peak_kb = 0
@@ -79,8 +82,14 @@ def _vm_hwm_kb(pid: int) -> int:
     return 0
 
 
-def ingest(*paths, index_dir: Path, report: Path | None = None, prune: bool = False,
-           env: dict | None = None, timeout: float = 600) -> tuple[Run, dict | None]:
+def ingest(
+    *paths,
+    index_dir: Path,
+    report: Path | None = None,
+    prune: bool = False,
+    env: dict | None = None,
+    timeout: float = 600,
+) -> tuple[Run, dict | None]:
     args = ["ingest", *paths, "--index-dir", index_dir, "--quiet"]
     if report is not None:
         args += ["--report", report]
@@ -91,7 +100,9 @@ def ingest(*paths, index_dir: Path, report: Path | None = None, prune: bool = Fa
     return run, data
 
 
-def ask_json(question: str, index_dir: Path | None = None, env: dict | None = None, llm: str = "extractive") -> dict:
+def ask_json(
+    question: str, index_dir: Path | None = None, env: dict | None = None, llm: str = "extractive"
+) -> dict:
     """``assistant ask --json``: the answer object (the last JSON line of stdout)."""
     args = ["ask", question, "--json", "--llm", llm]
     if index_dir is not None:
@@ -126,7 +137,7 @@ def index_records(store) -> list[dict]:
     """Every chunk: ``{"id", "text", **metadata}``."""
     records = []
     for got in store.iter_records(include=("documents", "metadatas")):
-        for id_, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+        for id_, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             records.append({"id": id_, "text": text, **meta})
     return records
 

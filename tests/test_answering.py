@@ -3,6 +3,7 @@
 Real parts only: the seeds are ingested into a real Chroma index with the real e5 model
 (conftest ``seeds_assistant``). The local-LLM path has its own file (test_local_llm.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -49,11 +50,17 @@ def test_every_marker_maps_to_a_citation_with_its_exact_passage(calendar, seeds_
         p = citation.passage
         assert p.title and p.source and p.kind
         # the offsets name the passage exactly in the document's text as loaded (cleaned)
-        assert load(seeds_dir / p.source).text[p.start:p.end] == p.text
+        assert load(seeds_dir / p.source).text[p.start : p.end] == p.text
 
 
-@pytest.mark.parametrize("question", ["Comment mobiliser le droit commun ?", DROIT_COMMUN,
-                                      DROIT_COMMUN + " Sur quels textes et quels outils m'appuyer ?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Comment mobiliser le droit commun ?",
+        DROIT_COMMUN,
+        DROIT_COMMUN + " Sur quels textes et quels outils m'appuyer ?",
+    ],
+)
 def test_droit_commun_answer_cites_the_guide_page(seeds_assistant, question):
     answer = seeds_assistant.ask(question)
     assert not answer.abstained
@@ -63,11 +70,14 @@ def test_droit_commun_answer_cites_the_guide_page(seeds_assistant, question):
     assert all(answer.citations[n - 1].passage.source == GUIDE for n in _markers(line))
 
 
-@pytest.mark.parametrize("question", [
-    "Quel est le montant du programme 147 consacré aux contrats de ville en 2024 ?",
-    "Quel est le taux de pauvreté moyen dans les quartiers prioritaires ?",
-    "Quelle est la recette de la tarte tatin ?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quel est le montant du programme 147 consacré aux contrats de ville en 2024 ?",
+        "Quel est le taux de pauvreté moyen dans les quartiers prioritaires ?",
+        "Quelle est la recette de la tarte tatin ?",
+    ],
+)
 def test_unanswerable_questions_get_the_fixed_refusal_and_suggestions(seeds_assistant, question):
     answer = seeds_assistant.ask(question)
     assert answer.abstained
@@ -78,8 +88,11 @@ def test_unanswerable_questions_get_the_fixed_refusal_and_suggestions(seeds_assi
         assert answer.suggestions and all({"title", "source"} <= set(s) for s in answer.suggestions)
 
 
-UNANSWERABLE = [json.loads(line) for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines()
-                if line.strip() and not json.loads(line)["answerable"]]
+UNANSWERABLE = [
+    json.loads(line)
+    for line in SEEDS_DEV.read_text(encoding="utf-8").splitlines()
+    if line.strip() and not json.loads(line)["answerable"]
+]
 assert UNANSWERABLE, f"no unanswerable question in {SEEDS_DEV}"  # an empty parametrize would skip
 
 
@@ -92,8 +105,10 @@ def test_every_unanswerable_dev_question_is_refused(seeds_assistant, item):
 def test_a_reference_keeps_its_short_pieces_with_it(seeds_assistant):
     # « Villes et Territoires LR, septembre 2016. 112 p. »: the page count is a fragment of the
     # reference, not a sentence of its own, so the answer holds both with the guide's marker
-    answer = seeds_assistant.ask("De quand date le document de capitalisation de Villes et Territoires LR sur les "
-                                 "conseils citoyens, et combien de pages compte-t-il ?")
+    answer = seeds_assistant.ask(
+        "De quand date le document de capitalisation de Villes et Territoires LR sur les "
+        "conseils citoyens, et combien de pages compte-t-il ?"
+    )
     line = next(s for s in re.split(r"(?<=\])\s+", answer.answer) if "septembre 2016" in s)
     assert "112 p." in line
     assert {answer.citations[n - 1].passage.source for n in _markers(line)} == {GUIDE}
@@ -114,8 +129,10 @@ def test_year_filter_excludes_older_documents(seeds_assistant):
 
 
 def test_follow_up_is_rewritten_with_the_history(seeds_assistant):
-    history = [{"role": "user", "content": CALENDAR},
-               {"role": "assistant", "content": seeds_assistant.ask(CALENDAR).answer}]
+    history = [
+        {"role": "user", "content": CALENDAR},
+        {"role": "assistant", "content": seeds_assistant.ask(CALENDAR).answer},
+    ]
     answer = seeds_assistant.ask("et pour la gouvernance ?", history=history)
     assert "gouvernance" in answer.standalone_question
     assert "contrats de ville" in answer.standalone_question
@@ -124,8 +141,10 @@ def test_follow_up_is_rewritten_with_the_history(seeds_assistant):
 
 
 def test_history_is_bounded(seeds_assistant):
-    long_history = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} sur le sport"}
-                    for i in range(200)]
+    long_history = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} sur le sport"}
+        for i in range(200)
+    ]
     answer = seeds_assistant.ask(CALENDAR, history=long_history)  # a full question: no rewrite
     assert answer.standalone_question == CALENDAR
     assert "31 mars 2024" in answer.answer
@@ -134,8 +153,10 @@ def test_history_is_bounded(seeds_assistant):
 def test_verification_drops_unknown_and_unsupported_markers(seeds_assistant):
     passages = seeds_assistant.retrieve(CALENDAR)[:3]
     supported = max(passages[0].text.splitlines(), key=len).rstrip(".")
-    text = (f"{supported}. [1] Les contrats sont signés par les astronautes de la station lunaire [2]. "
-            f"Une phrase inventée sans source qui parle de pingouins et de volcans. [7]")
+    text = (
+        f"{supported}. [1] Les contrats sont signés par les astronautes de la station lunaire [2]. "
+        f"Une phrase inventée sans source qui parle de pingouins et de volcans. [7]"
+    )
     out, citations = verify(text, passages, seeds_assistant.settings)
     assert "pingouins" not in out  # marker to nothing, supported by nothing: dropped
     assert "astronautes" not in out  # cited, but its passage does not say it: dropped, never shown as cited
@@ -148,8 +169,31 @@ def test_verification_drops_unknown_and_unsupported_markers(seeds_assistant):
 def test_answer_json_is_stable(calendar):
     data = calendar.to_dict()
     # keys are only ever added, at the end
-    assert list(data) == ["question", "answer", "abstained", "citations", "retrieved", "timings_ms",
-                          "standalone_question", "backend", "suggestions", "fallback", "refusal_reason"]
+    assert list(data) == [
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "retrieved",
+        "timings_ms",
+        "standalone_question",
+        "backend",
+        "suggestions",
+        "fallback",
+        "refusal_reason",
+    ]
     assert data["backend"] == "extractive" and data["refusal_reason"] == ""
-    assert set(data["citations"][0]) == {"id", "source", "title", "kind", "date", "page", "heading", "text",
-                                         "start", "end", "score", "spans"}
+    assert set(data["citations"][0]) == {
+        "id",
+        "source",
+        "title",
+        "kind",
+        "date",
+        "page",
+        "heading",
+        "text",
+        "start",
+        "end",
+        "score",
+        "spans",
+    }

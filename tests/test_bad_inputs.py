@@ -9,6 +9,7 @@ The text cap (20 MB by default, ``ASSISTANT_MAX_TEXT_MB``) is lowered to 20 KB f
 the CLI run, otherwise the 50 MB file would give 20 MB of text to embed (hours on
 this CPU). The default cap is exercised separately, without embedding.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,16 +21,18 @@ import time
 from pathlib import Path
 
 import pytest
+from ingest_helpers import by_source, index_records, ingest, open_store, release_store
 
 from ingest.loaders import load
 from ingest.split import split_document
-from ingest_helpers import by_source, index_records, ingest, open_store, release_store
 
 IS_ROOT = os.geteuid() == 0
 TEST_CAP_MB = "0.02"
 BIG_MB = 50
-PARA = ("Le contrat de ville « Engagements Quartiers 2030 » mobilise d'abord le droit commun de l'État et des "
-        "collectivités ; les crédits spécifiques du programme 147 viennent en complément, jamais en substitution. ")
+PARA = (
+    "Le contrat de ville « Engagements Quartiers 2030 » mobilise d'abord le droit commun de l'État et des "
+    "collectivités ; les crédits spécifiques du programme 147 viennent en complément, jamais en substitution. "
+)
 GOOD_MD = """# Compte rendu du comité technique
 
 ## Ordre du jour
@@ -42,10 +45,14 @@ Les partenaires ont validé le calendrier : signature au plus tard le 31 mars 20
 - Le tableau des engagements de droit commun sera présenté au comité de pilotage de juin.
 - Les conseils citoyens seront associés à l'évaluation à mi-parcours prévue en 2027.
 """
-LATIN1 = ("Note de l'équipe projet : le comité s'est réuni à Évry pour préparer la programmation. "
-          "Les associations déjà financées ont reçu une réponse « favorable » à la fin de l'été.\n") * 3
-CP1252 = ("Synthèse : l’appel à projets 2025 est ouvert ; les dossiers “complets” sont à déposer avant le "
-          "15 janvier — œuvre collective de l’équipe projet et des délégués du préfet.\n") * 3
+LATIN1 = (
+    "Note de l'équipe projet : le comité s'est réuni à Évry pour préparer la programmation. "
+    "Les associations déjà financées ont reçu une réponse « favorable » à la fin de l'été.\n"
+) * 3
+CP1252 = (
+    "Synthèse : l’appel à projets 2025 est ouvert ; les dossiers “complets” sont à déposer avant le "
+    "15 janvier — œuvre collective de l’équipe projet et des délégués du préfet.\n"
+) * 3
 UTF16 = "Fiche écrite sous Windows : le délégué du préfet anime le comité des financeurs à Créteil.\n" * 3
 HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Agenda des quartiers</title>
 <style>{style}</style><script>{script}</script><script src="tracker.js"></script></head>
@@ -71,8 +78,16 @@ EXPECTED_FAILED = {
 }
 if not IS_ROOT:  # root reads a chmod 000 file: it is then simply a good file
     EXPECTED_FAILED["interdit.txt"] = "permission"
-EXPECTED_ADDED = {"bon_document.md", "note_latin1.txt", "note_cp1252.txt", "note_utf16.txt", "page_scripts.html",
-                  EMOJI_NAME, "ligne_longue.txt", "gros_50mo.txt"} | ({"interdit.txt"} if IS_ROOT else set())
+EXPECTED_ADDED = {
+    "bon_document.md",
+    "note_latin1.txt",
+    "note_cp1252.txt",
+    "note_utf16.txt",
+    "page_scripts.html",
+    EMOJI_NAME,
+    "ligne_longue.txt",
+    "gros_50mo.txt",
+} | ({"interdit.txt"} if IS_ROOT else set())
 EXPECTED_WARNED = {"gros_50mo.txt": "tronqué"}
 
 
@@ -95,7 +110,9 @@ def build_bad_corpus(folder: Path) -> None:
     rng = random.Random(7)
     folder.mkdir(parents=True)
     (folder / "bon_document.md").write_text(GOOD_MD, encoding="utf-8")
-    (folder / EMOJI_NAME).write_text(GOOD_MD.replace("comité technique", "comité de quartier"), encoding="utf-8")
+    (folder / EMOJI_NAME).write_text(
+        GOOD_MD.replace("comité technique", "comité de quartier"), encoding="utf-8"
+    )
     _pdf(folder / "complet.pdf")
     whole = (folder / "complet.pdf").read_bytes()
     (folder / "complet.pdf").unlink()
@@ -143,13 +160,19 @@ def bad_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("bad_inputs")
     corpus = work / "corpus"
     build_bad_corpus(corpus)
-    run, report = ingest(corpus, index_dir=work / "index", report=work / "report.json",
-                         env={"ASSISTANT_MAX_TEXT_MB": TEST_CAP_MB})
+    run, report = ingest(
+        corpus,
+        index_dir=work / "index",
+        report=work / "report.json",
+        env={"ASSISTANT_MAX_TEXT_MB": TEST_CAP_MB},
+    )
     store = open_store(work / "index")
     records = index_records(store)
     release_store(store)
-    print(f"\nbad corpus: {len(report['files'])} files tried, {len(report['failed'])} failed, "
-          f"{report['added']} added, rc={run.returncode}, {run.seconds:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB")
+    print(
+        f"\nbad corpus: {len(report['files'])} files tried, {len(report['failed'])} failed, "
+        f"{report['added']} added, rc={run.returncode}, {run.seconds:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB"
+    )
     yield {"work": work, "corpus": corpus, "run": run, "report": report, "records": records}
     os.chmod(corpus / "interdit.txt", 0o644)
 
@@ -202,7 +225,14 @@ def test_good_files_of_the_folder_are_indexed(bad_run):
         assert "Ã" not in body and "\ufffd" not in body  # no mojibake
     # HTML: content kept, scripts and styles gone
     assert "maison de quartier le 4 juin 2024" in text["page_scripts.html"]
-    for junk in ("SCRIPT_EXECUTE", "PUBLICITE", "font-family", "tracker", "Activez JavaScript", "Plan du site"):
+    for junk in (
+        "SCRIPT_EXECUTE",
+        "PUBLICITE",
+        "font-family",
+        "tracker",
+        "Activez JavaScript",
+        "Plan du site",
+    ):
         assert junk not in text["page_scripts.html"]
     # a name with spaces, accents and an emoji is kept as it is
     assert docs[EMOJI_NAME][0]["path"].endswith("/" + EMOJI_NAME)
@@ -234,8 +264,13 @@ def test_default_cap_reads_at_most_20_mb_of_a_50_mb_file(bad_run):
         "  'rss_mb': int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024}))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_MAX_TEXT_MB"}
-    out = subprocess.run([sys.executable, "-c", code, str(bad_run["corpus"] / "gros_50mo.txt")],
-                         capture_output=True, text=True, env=env, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(bad_run["corpus"] / "gros_50mo.txt")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"\n50 MB file, default cap: {result}")
@@ -258,14 +293,15 @@ def test_a_very_long_line_is_split_in_linear_time():
     seconds = time.perf_counter() - started
     assert seconds < 15, seconds
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
-    assert all(text[c.start:c.end] == c.text for c in chunks[:50])
+    assert all(text[c.start : c.end] == c.text for c in chunks[:50])
 
 
 def test_encodings_decode_without_the_cli(tmp_path, monkeypatch):
     """The decoder alone: UTF-8 with a stray byte stays UTF-8; a cap that cuts a character does not
     turn the whole file into cp1252 mojibake."""
-    (tmp_path / "presque_utf8.txt").write_bytes(("Quartier prioritaire, été 2024 : réunion. " * 20).encode()
-                                                  + b"caf\xe9\n")
+    (tmp_path / "presque_utf8.txt").write_bytes(
+        ("Quartier prioritaire, été 2024 : réunion. " * 20).encode() + b"caf\xe9\n"
+    )
     text = load(tmp_path / "presque_utf8.txt").text
     assert "été 2024" in text and "Ã" not in text
     (tmp_path / "accents.txt").write_bytes(("é" * 30000).encode())

@@ -4,6 +4,7 @@ Plus fast checks of the pieces the bench relies on: the synthetic corpus
 generator (deterministic, varied, no repeated chunk), the composed embeddings
 of the scale indexes, and the query-embedding cache of ``index.embeddings``.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,9 @@ def quick_bench(tmp_path_factory):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "ui.cli", "bench", "--quick", "--out", str(out), "--llm-questions", "1"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, f"bench failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    assert proc.returncode == 0, (
+        f"bench failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    )
     return out, proc
 
 
@@ -61,14 +64,24 @@ def test_quick_bench_writes_json_with_every_section(quick_bench):
     assert q["questions"] >= 10 and q["chunks"] == ing["chunks"]
     for mode in ("bm25", "dense", "hybrid"):
         row = q["retrieval"][mode]
-        assert row["n"] == q["questions"] and _number(row["p50"]) and _number(row["p95"]) and row["p95"] >= row["p50"]
+        assert (
+            row["n"] == q["questions"]
+            and _number(row["p50"])
+            and _number(row["p95"])
+            and row["p95"] >= row["p50"]
+        )
         assert 0 <= row["evidence@5"] <= 1
     assert q["retrieval"]["hybrid_cached_query"]["cache"]["hits"] >= q["questions"]
     ext = q["answers"]["extractive"]
-    assert ext["n"] == q["questions"] and _number(ext["total_ms"]["p95"]) and _number(ext["first_text_ms"]["p50"])
+    assert (
+        ext["n"] == q["questions"]
+        and _number(ext["total_ms"]["p95"])
+        and _number(ext["first_text_ms"]["p50"])
+    )
     local = q["answers"]["local"]
-    assert local.get("skipped") or (local["n"] >= 1 and _number(local["first_token_ms"]["p50"])
-                                    and _number(local["total_ms"]["p50"]))
+    assert local.get("skipped") or (
+        local["n"] >= 1 and _number(local["first_token_ms"]["p50"]) and _number(local["total_ms"]["p50"])
+    )
     for key in ("idle_rss_mb", "peak_rss_answering_mb", "startup_s"):
         assert _number(q[key]) and q[key] > 0, key
 
@@ -78,7 +91,9 @@ def test_quick_bench_writes_json_with_every_section(quick_bench):
 
     scale = data["scale"]
     assert len(scale) >= 2
-    assert [p["chunks"] for p in scale] == sorted(p["chunks"] for p in scale) and scale[-1]["chunks"] > scale[0]["chunks"]
+    assert [p["chunks"] for p in scale] == sorted(p["chunks"] for p in scale) and scale[-1]["chunks"] > scale[
+        0
+    ]["chunks"]
     synthetic = scale[-1]
     assert synthetic["synthetic"] and synthetic["build"]["increment"]["duplicate_chunks"] == 0
     assert synthetic["build"]["increment"]["embedding"]["composed"] > 0

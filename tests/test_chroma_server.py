@@ -6,6 +6,7 @@ same index; a document ingested by one of them is cited by the other on its next
 question, without a restart; a third, short-lived process (`assistant ask --json`)
 sees it too. The local index folder stays untouched.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,13 +20,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from ingest_helpers import ROOT, ask_json, index_records, ingest, open_store
 
 FIRST = ["faq_contrats_de_ville.md", "gouvernance_circulaire_4_janvier_2024.txt"]
 LATER = "loi_2014_reperes.txt"
 Q_FIRST = "Qui signe le contrat de ville ?"
-Q_LATER = "Quel est l'objet de la loi du 21 février 2014 de programmation pour la ville et la cohésion urbaine ?"
+Q_LATER = (
+    "Quel est l'objet de la loi du 21 février 2014 de programmation pour la ville et la cohésion urbaine ?"
+)
 
 WORKER = r"""
 import json, sys
@@ -61,8 +63,11 @@ def chroma_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("chroma_server")
     port = free_port()
     log = open(data / "server.log", "w")
-    proc = subprocess.Popen([chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -95,13 +100,27 @@ def shared(chroma_server, tmp_path_factory):
     local_index = work / "local_index"  # must stay unused: the server holds the index
     env = {"ASSISTANT_CHROMA_URL": chroma_server["url"], "ASSISTANT_INDEX_DIR": str(local_index)}
     run, report = ingest(*(corpus / n for n in FIRST), index_dir=local_index, report=work / "r.json", env=env)
-    return {"work": work, "corpus": corpus, "env": env, "local_index": local_index, "run": run, "report": report}
+    return {
+        "work": work,
+        "corpus": corpus,
+        "env": env,
+        "local_index": local_index,
+        "run": run,
+        "report": report,
+    }
 
 
 class Worker:
     def __init__(self, env: dict):
-        self.proc = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env={**os.environ, **env}, cwd=ROOT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **env},
+            cwd=ROOT,
+        )
 
     def _read(self) -> dict:
         while True:
@@ -178,7 +197,11 @@ def test_an_ingest_by_one_process_is_visible_to_the_other(shared, workers):
 
 
 def test_a_second_ingest_through_the_server_adds_nothing(shared):
-    run, report = ingest(shared["corpus"], index_dir=shared["local_index"], report=shared["work"] / "r2.json",
-                         env=shared["env"])
+    run, report = ingest(
+        shared["corpus"],
+        index_dir=shared["local_index"],
+        report=shared["work"] / "r2.json",
+        env=shared["env"],
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert report["chunks_written"] == 0 and report["skipped"] == 3

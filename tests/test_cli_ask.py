@@ -1,10 +1,10 @@
 """`assistant ask` as evaluation scripts use it: the real console script over a real index."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from ingest_helpers import run_assistant
 
 CALENDAR = "Quel est le calendrier de signature des contrats de ville 2024-2030 ?"
@@ -22,8 +22,19 @@ def test_ask_json_has_the_stable_fields(index_dir):
     run = run_assistant("ask", CALENDAR, "--json", "--llm", "extractive", "--index-dir", index_dir)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout.strip().splitlines()[-1])
-    assert list(data) == ["question", "answer", "abstained", "citations", "retrieved", "timings_ms",
-                          "standalone_question", "backend", "suggestions", "fallback", "refusal_reason"]
+    assert list(data) == [
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "retrieved",
+        "timings_ms",
+        "standalone_question",
+        "backend",
+        "suggestions",
+        "fallback",
+        "refusal_reason",
+    ]
     assert "31 mars 2024" in data["answer"] and not data["abstained"]
     assert "002_ade2664f57edfe95.txt" in {c["source"] for c in data["citations"]}
     assert all(f"[{c['id']}]" in data["answer"] for c in data["citations"])
@@ -38,17 +49,29 @@ def test_ask_text_output_is_french_with_numbered_sources(index_dir):
 
 def test_batch_questions_give_one_json_line_each_and_report_bad_lines(index_dir, tmp_path):
     questions = tmp_path / "q.jsonl"
-    questions.write_text("\n".join([
-        json.dumps({"id": "cal", "question": CALENDAR}, ensure_ascii=False),
-        json.dumps({"id": "none", "question": "Quelle est la recette de la tarte tatin ?"}, ensure_ascii=False),
-        "{pas du json",
-    ]) + "\n", encoding="utf-8")
+    questions.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "cal", "question": CALENDAR}, ensure_ascii=False),
+                json.dumps(
+                    {"id": "none", "question": "Quelle est la recette de la tarte tatin ?"},
+                    ensure_ascii=False,
+                ),
+                "{pas du json",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     run = run_assistant("ask", "--questions", questions, "--llm", "extractive", "--index-dir", index_dir)
     assert run.returncode == 1  # one bad line
     rows = [json.loads(line) for line in run.stdout.strip().splitlines()]
     assert [r["id"] for r in rows] == ["cal", "none", "3"]
     assert "31 mars 2024" in rows[0]["answer"]
-    assert rows[1]["abstained"] and rows[1]["answer"] == "Je ne trouve pas cette information dans les documents indexés."
+    assert (
+        rows[1]["abstained"]
+        and rows[1]["answer"] == "Je ne trouve pas cette information dans les documents indexés."
+    )
     assert "ligne 3" in rows[2]["error"]
 
 

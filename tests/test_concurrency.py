@@ -18,6 +18,7 @@ latency the product promises under this load), never by gradio_client's or httpx
 
 Real server on 127.0.0.1 (``ui.server.serve_in_background``), real Chroma, real e5 model, no mocks.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,10 @@ STANDALONE = 8  # + the pair (question, follow-up) = 10 requests per session
 LABO = "Quand avait lieu la dernière journée du cycle lyonnais de Labo Cités en 2023 ?"
 CALENDAR = "Quel est le calendrier de signature des contrats de ville ?"
 FOLLOW_UP = "Et qui l'animait ?"
-NEW_DOC = ("# Fiche du conseil citoyen des Glycines\n\nLe conseil citoyen du quartier des Glycines se "
-           "réunit le 9 mai 2024 en mairie annexe pour suivre la programmation du contrat de ville.\n")
+NEW_DOC = (
+    "# Fiche du conseil citoyen des Glycines\n\nLe conseil citoyen du quartier des Glycines se "
+    "réunit le 9 mai 2024 en mairie annexe pour suivre la programmation du contrat de ville.\n"
+)
 NEW_QUESTION = "Quand se réunit le conseil citoyen du quartier des Glycines ?"
 INGEST_AFTER = 40  # requests completed before the ingest starts
 
@@ -52,8 +55,10 @@ def percentile(values: list[float], p: float) -> float:
 def chat(answer_text: str) -> tuple[str, dict[int, str]]:
     """A /chat reply -> (answer with markers, {n: source file})."""
     body, _, block = answer_text.partition("\n\nSources :\n")
-    sources = {int(m.group(1)): m.group(2)
-               for m in re.finditer(r"^\[(\d+)\] .*\(([^(),]+?)(?:, page \d+)?\)$", block, re.M)}
+    sources = {
+        int(m.group(1)): m.group(2)
+        for m in re.finditer(r"^\[(\d+)\] .*\(([^(),]+?)(?:, page \d+)?\)$", block, re.M)
+    }
     return body, sources
 
 
@@ -64,8 +69,9 @@ def load_setup(seeds_dir, seeds_assistant, settings_factory, tmp_path_factory):
     from assistant.question import needs_rewrite
     from ui.server import serve_in_background
 
-    settings = settings_factory("concurrency_index", llm="extractive",
-                                upload_dir=tmp_path_factory.mktemp("concurrency_uploads"))
+    settings = settings_factory(
+        "concurrency_index", llm="extractive", upload_dir=tmp_path_factory.mktemp("concurrency_uploads")
+    )
     bot = Assistant(settings, embed_model=seeds_assistant.embed_model)
     assert bot.ingest([seeds_dir]).usable == 5
 
@@ -74,8 +80,11 @@ def load_setup(seeds_dir, seeds_assistant, settings_factory, tmp_path_factory):
     history = [{"role": "user", "content": CALENDAR}, {"role": "assistant", "content": "…"}]
     questions = {}
     for row in gold:
-        if (not row.get("answerable") or needs_rewrite(row["question"], history)
-                or len(questions) == STANDALONE):
+        if (
+            not row.get("answerable")
+            or needs_rewrite(row["question"], history)
+            or len(questions) == STANDALONE
+        ):
             continue
         answer = bot.ask(row["question"])
         if not answer.abstained and answer.citations and all(m in answer.answer for m in row["must_contain"]):
@@ -84,14 +93,27 @@ def load_setup(seeds_dir, seeds_assistant, settings_factory, tmp_path_factory):
     pairs = {}
     for first, expect_name in ((LABO, True), (CALENDAR, False)):
         first_answer = bot.ask(first)
-        follow = bot.ask(FOLLOW_UP, history=[{"role": "user", "content": first},
-                                             {"role": "assistant", "content": first_answer.answer}])
+        follow = bot.ask(
+            FOLLOW_UP,
+            history=[
+                {"role": "user", "content": first},
+                {"role": "assistant", "content": first_answer.answer},
+            ],
+        )
         assert ("desjonqu" in follow.answer.lower()) is expect_name, follow.answer
-        pairs[first] = {"reference": first_answer.answer, "follow_up": follow.answer,
-                        "names_him": expect_name}
+        pairs[first] = {
+            "reference": first_answer.answer,
+            "follow_up": follow.answer,
+            "names_him": expect_name,
+        }
     demo, url = serve_in_background(bot, feedback_path=tmp_path_factory.mktemp("conc_fb") / "fb.sqlite")
-    yield {"bot": bot, "url": url, "questions": questions, "pairs": pairs,
-           "folder": tmp_path_factory.mktemp("new_doc")}
+    yield {
+        "bot": bot,
+        "url": url,
+        "questions": questions,
+        "pairs": pairs,
+        "folder": tmp_path_factory.mktemp("new_doc"),
+    }
     demo.close()
 
 
@@ -110,13 +132,22 @@ def load_run(load_setup):
         except Exception as exc:  # counted, the test fails on any
             with lock:
                 connects.append(time.perf_counter() - t0)
-                results.append({"session": i, "step": None, "question": None, "after": None, "reply": None,
-                                "error": f"Client({url}): {type(exc).__name__}: {exc}", "start": t0,
-                                "end": time.perf_counter()})
+                results.append(
+                    {
+                        "session": i,
+                        "step": None,
+                        "question": None,
+                        "after": None,
+                        "reply": None,
+                        "error": f"Client({url}): {type(exc).__name__}: {exc}",
+                        "start": t0,
+                        "end": time.perf_counter(),
+                    }
+                )
             return
         with lock:
             connects.append(time.perf_counter() - t0)
-        order = questions[i % STANDALONE:] + questions[:i % STANDALONE]
+        order = questions[i % STANDALONE :] + questions[: i % STANDALONE]
         first = LABO if i % 2 == 0 else CALENDAR
         at = i % (STANDALONE + 1)
         plan = order[:at] + [first, FOLLOW_UP] + order[at:]
@@ -129,8 +160,18 @@ def load_run(load_setup):
                 reply, error = None, f"{type(exc).__name__}: {exc}"
             t1 = time.perf_counter()
             with lock:
-                results.append({"session": i, "step": step, "question": question, "after": previous,
-                                "reply": reply, "error": error, "start": t0, "end": t1})
+                results.append(
+                    {
+                        "session": i,
+                        "step": step,
+                        "question": question,
+                        "after": previous,
+                        "reply": reply,
+                        "error": error,
+                        "start": t0,
+                        "end": t1,
+                    }
+                )
                 done["count"] += 1
                 if done["count"] >= INGEST_AFTER:
                     start_ingest.set()
@@ -159,24 +200,31 @@ def load_run(load_setup):
 
     latencies = [r["end"] - r["start"] for r in results if r["step"] is not None]
     figures = {
-        "sessions": SESSIONS, "requests": len(latencies),
+        "sessions": SESSIONS,
+        "requests": len(latencies),
         "errors": sum(r["error"] is not None for r in results),
-        "wall_s": round(wall, 1), "throughput_rps": round(len(latencies) / wall, 2),
+        "wall_s": round(wall, 1),
+        "throughput_rps": round(len(latencies) / wall, 2),
         "latency_p50_s": round(statistics.median(latencies), 2) if latencies else None,
         "latency_p95_s": round(percentile(latencies, 95), 2) if latencies else None,
         "latency_max_s": round(max(latencies), 2) if latencies else None,
-        "over_promise": sum(t > ANSWER_UNDER_LOAD_S for t in latencies), "promise_s": ANSWER_UNDER_LOAD_S,
-        "timeout_s": SERVER_TIMEOUT_S, "connect_max_s": round(max(connects), 2) if connects else None,
-        "cpus": os.cpu_count(), "load_average": [round(x, 1) for x in os.getloadavg()],
+        "over_promise": sum(t > ANSWER_UNDER_LOAD_S for t in latencies),
+        "promise_s": ANSWER_UNDER_LOAD_S,
+        "timeout_s": SERVER_TIMEOUT_S,
+        "connect_max_s": round(max(connects), 2) if connects else None,
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
         "ingest_s": round(ingest_info.get("end", 0) - ingest_info.get("start", 0), 1),
-        "requests_during_ingest": sum(r["start"] < ingest_info.get("end", 0)
-                                      and r["end"] > ingest_info.get("start", 0) for r in results),
+        "requests_during_ingest": sum(
+            r["start"] < ingest_info.get("end", 0) and r["end"] > ingest_info.get("start", 0) for r in results
+        ),
     }
     print("\nconcurrency:", json.dumps(figures))
     if os.environ.get("CONCURRENCY_DUMP"):
         dump = {"results": results, "ingest": ingest_info}
-        Path(os.environ["CONCURRENCY_DUMP"]).write_text(json.dumps(dump, ensure_ascii=False, indent=1),
-                                                        encoding="utf-8")
+        Path(os.environ["CONCURRENCY_DUMP"]).write_text(
+            json.dumps(dump, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     if os.environ.get("CONCURRENCY_REPORT"):
         Path(os.environ["CONCURRENCY_REPORT"]).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return {"results": results, "figures": figures, "ingest": ingest_info}

@@ -16,10 +16,10 @@ path and content hash, so this is the content of a clean reference ingest, compu
 without re-embedding), every stored vector must be findable, and no write may be left
 pending.
 """
+
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -30,13 +30,17 @@ import time
 from pathlib import Path
 
 import pytest
-
 from ingest_helpers import ROOT, ask_json, assistant_command, index_records, ingest, open_store, release_store
 
 SEED = 20240331
 KILLS = 5
-SAMPLE_FILES = ["circulaire_31_aout_2023_synthese.md", "cycle_engagements_quartiers_2030.html",
-                "gouvernance_circulaire_4_janvier_2024.txt", "guide_droit_commun.pdf", "loi_2014_reperes.txt"]
+SAMPLE_FILES = [
+    "circulaire_31_aout_2023_synthese.md",
+    "cycle_engagements_quartiers_2030.html",
+    "gouvernance_circulaire_4_janvier_2024.txt",
+    "guide_droit_commun.pdf",
+    "loi_2014_reperes.txt",
+]
 GENERATED = {
     "z_note_comite_pilotage.md": "# Relevé de décisions du comité de pilotage\n\n## Présents\n\n"
     "Le préfet, le président de l'intercommunalité, les maires des communes concernées et deux "
@@ -80,7 +84,9 @@ def complete_docs(state: dict) -> set[str]:
 
 
 def inspect(index_dir: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHECK, str(index_dir)], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK, str(index_dir)], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, f"l'index ne s'ouvre pas après l'arrêt brutal :\n{out.stderr[-3000:]}"
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -96,8 +102,10 @@ def log_position(index_dir: Path) -> int:
         return -1
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as con:
-            row = con.execute("SELECT max(m) FROM (SELECT max(seq_id) AS m FROM embeddings_queue "
-                              "UNION ALL SELECT max(seq_id) FROM max_seq_id)").fetchone()
+            row = con.execute(
+                "SELECT max(m) FROM (SELECT max(seq_id) AS m FROM embeddings_queue "
+                "UNION ALL SELECT max(seq_id) FROM max_seq_id)"
+            ).fetchone()
         return int(row[0] or 0)
     except sqlite3.Error:
         return -1
@@ -105,12 +113,17 @@ def log_position(index_dir: Path) -> int:
 
 def start_ingest(corpus: Path, index_dir: Path, log: Path) -> subprocess.Popen:
     handle = open(log, "w", encoding="utf-8")
-    return subprocess.Popen(assistant_command("ingest", corpus, "--index-dir", index_dir, "--quiet"),
-                            stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+    return subprocess.Popen(
+        assistant_command("ingest", corpus, "--index-dir", index_dir, "--quiet"),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
 
 
-def kill_after_records(proc: subprocess.Popen, index_dir: Path, records: int, delay: float,
-                       limit: float = 300) -> str:
+def kill_after_records(
+    proc: subprocess.Popen, index_dir: Path, records: int, delay: float, limit: float = 300
+) -> str:
     """SIGKILL ``proc`` ``delay`` s after it has written ``records`` records (chunks, version marks)."""
     deadline = time.monotonic() + limit
     start = log_position(index_dir)
@@ -147,12 +160,18 @@ def crash_runs(tmp_path_factory):
         before = inspect(index_dir) if index_dir.exists() else {"count": 0, "docs": {}, "pending": False}
         if attempt == 4:
             path = corpus / EDITED
-            path.write_text(path.read_text(encoding="utf-8") + "\n\nAjout : la loi a été complétée en 2024 "
-                            "par la circulaire sur la gouvernance des contrats.\n", encoding="utf-8")
+            path.write_text(
+                path.read_text(encoding="utf-8") + "\n\nAjout : la loi a été complétée en 2024 "
+                "par la circulaire sur la gouvernance des contrats.\n",
+                encoding="utf-8",
+            )
         if attempt in (3, 5):  # give the run work to do, so that the kill lands inside it
             path = corpus / sorted(GENERATED)[attempt == 5]
-            path.write_text(path.read_text(encoding="utf-8") + f"\n\nMise à jour n°{attempt} : le comité de "
-                            "pilotage a validé la programmation.\n", encoding="utf-8")
+            path.write_text(
+                path.read_text(encoding="utf-8") + f"\n\nMise à jour n°{attempt} : le comité de "
+                "pilotage a validé la programmation.\n",
+                encoding="utf-8",
+            )
         proc = start_ingest(corpus, index_dir, work / f"run{attempt}.log")
         if attempt == 1:
             delay = rng.uniform(0.5, 3.0)
@@ -168,16 +187,34 @@ def crash_runs(tmp_path_factory):
             records = rng.randint(1, 30) if attempt == 2 else rng.randint(1, 2)
             what = kill_after_records(proc, index_dir, records=records, delay=rng.uniform(0.0, 0.02))
         after = inspect(index_dir)
-        history.append({"attempt": attempt, "what": what, "returncode": proc.returncode, "before": before,
-                        "after": after})
+        history.append(
+            {
+                "attempt": attempt,
+                "what": what,
+                "returncode": proc.returncode,
+                "before": before,
+                "after": after,
+            }
+        )
     answer = ask_json(QUESTION, index_dir)  # the index answers before any repair run
     state_before_rerun = inspect(index_dir)
     final, report = ingest(corpus, index_dir=index_dir, report=work / "final.json")
-    summary = [f"{h['attempt']}: {h['what']} -> {h['after']['count']} chunks, "
-               f"{len(complete_docs(h['after']))} complete docs, pending={h['after']['pending']}" for h in history]
+    summary = [
+        f"{h['attempt']}: {h['what']} -> {h['after']['count']} chunks, "
+        f"{len(complete_docs(h['after']))} complete docs, pending={h['after']['pending']}"
+        for h in history
+    ]
     print("\n" + "\n".join(summary))
-    return {"work": work, "corpus": corpus, "index_dir": index_dir, "history": history, "answer": answer,
-            "state_before_rerun": state_before_rerun, "final": final, "report": report}
+    return {
+        "work": work,
+        "corpus": corpus,
+        "index_dir": index_dir,
+        "history": history,
+        "answer": answer,
+        "state_before_rerun": state_before_rerun,
+        "final": final,
+        "report": report,
+    }
 
 
 def test_kills_really_happened(crash_runs):
@@ -211,7 +248,8 @@ def test_index_answers_after_the_kills(crash_runs):
     if first in complete_docs(crash_runs["state_before_rerun"]):
         assert not answer["abstained"] and answer["citations"], answer["answer"]
         assert {c["source"] for c in answer["citations"]} <= {
-            Path(p).name for p in complete_docs(crash_runs["state_before_rerun"])}
+            Path(p).name for p in complete_docs(crash_runs["state_before_rerun"])
+        }
     else:  # pragma: no cover - depends on where the kills fell
         assert "answer" in answer
 
@@ -235,8 +273,10 @@ def test_rerun_holds_exactly_the_expected_chunks(crash_runs):
         records = index_records(store)
         stored = {r["id"]: r["text"] for r in records}
         assert len(records) == len(stored) == store.count()  # no id twice
-        assert set(stored) == set(expected), {"orphans": sorted(set(stored) - set(expected)),
-                                              "missing": sorted(set(expected) - set(stored))}
+        assert set(stored) == set(expected), {
+            "orphans": sorted(set(stored) - set(expected)),
+            "missing": sorted(set(expected) - set(stored)),
+        }
         assert stored == expected
         assert not store.version.pending()
         # every vector is in the vector index: each chunk's own embedding finds that chunk first
@@ -246,7 +286,9 @@ def test_rerun_holds_exactly_the_expected_chunks(crash_runs):
         assert [ids[0] for ids in found["ids"]] == list(got["ids"])
     finally:
         release_store(store)
-    print(f"\nafter {KILLS} kills and one re-run: {len(expected)} chunks, all present, no orphan, no duplicate")
+    print(
+        f"\nafter {KILLS} kills and one re-run: {len(expected)} chunks, all present, no orphan, no duplicate"
+    )
 
 
 def test_partial_and_mixed_documents_are_reconciled_on_the_next_run(tmp_path):
@@ -270,15 +312,20 @@ def test_partial_and_mixed_documents_are_reconciled_on_the_next_run(tmp_path):
     def write_first(path: Path, n: int) -> list[str]:
         nodes = ingestor.nodes_for(path)
         texts = [node.get_content() for node in nodes]
-        for node, vector in zip(nodes[:n], ingestor.embed_model.get_text_embedding_batch(texts[:n])):
+        for node, vector in zip(
+            nodes[:n], ingestor.embed_model.get_text_embedding_batch(texts[:n]), strict=True
+        ):
             node.embedding = vector
         store.add(nodes[:n])
         return [node.node_id for node in nodes]
 
     partial_ids = write_first(partial, 2)  # killed while adding its chunks
     old_mixed = set(store.chunks_of(str(mixed))[0])
-    mixed.write_text(mixed.read_text(encoding="utf-8") + "\n\n### Nouvelle question\n\nLe comité se réunit "
-                     "désormais chaque trimestre, avec les représentants des conseils citoyens.\n", encoding="utf-8")
+    mixed.write_text(
+        mixed.read_text(encoding="utf-8") + "\n\n### Nouvelle question\n\nLe comité se réunit "
+        "désormais chaque trimestre, avec les représentants des conseils citoyens.\n",
+        encoding="utf-8",
+    )
     new_mixed = write_first(mixed, 2)  # killed between the new chunks and the deletion of the old ones
     store.version.mark_pending()  # ... and before telling the readers
     token = store.version.get()

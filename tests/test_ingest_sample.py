@@ -3,6 +3,7 @@
 
 The corpus is copied to a temporary folder (the test edits and deletes files).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -10,9 +11,9 @@ from datetime import date
 
 import pytest
 import yaml
+from ingest_helpers import ROOT, by_source, index_records, ingest, open_store, release_store
 
 from ingest.loaders import load
-from ingest_helpers import ROOT, by_source, index_records, ingest, open_store, release_store
 
 PDF = "guide_droit_commun.pdf"
 HTML = "cycle_engagements_quartiers_2030.html"
@@ -25,11 +26,20 @@ PDF_PAGES = {
     5: "Le tableau des engagements",
 }
 # in the HTML page but outside its content: style, script, navigation menu, footer
-HTML_FURNITURE = ["font-family", "dataLayer", "trackVisit", "Agenda des formations", "Nous contacter",
-                  "Mentions légales", "cookies"]
-NEW_FAQ = ("\n\n### Où trouver le tableau de bord du contrat ?\n\n"
-           "Le tableau de bord trimestriel du contrat est publié sur l'intranet de l'intercommunalité "
-           "par le chef de projet, après validation par le comité technique.\n")
+HTML_FURNITURE = [
+    "font-family",
+    "dataLayer",
+    "trackVisit",
+    "Agenda des formations",
+    "Nous contacter",
+    "Mentions légales",
+    "cookies",
+]
+NEW_FAQ = (
+    "\n\n### Où trouver le tableau de bord du contrat ?\n\n"
+    "Le tableau de bord trimestriel du contrat est publié sur l'intranet de l'intercommunalité "
+    "par le chef de projet, après validation par le comité technique.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +49,13 @@ def sample(tmp_path_factory):
     shutil.copytree(ROOT / "sample_corpus", corpus)
     run, report = ingest(corpus, index_dir=work / "index", report=work / "r1.json")
     store = open_store(work / "index")
-    state = {"work": work, "corpus": corpus.resolve(), "run": run, "report": report,
-             "records": index_records(store)}
+    state = {
+        "work": work,
+        "corpus": corpus.resolve(),
+        "run": run,
+        "report": report,
+        "records": index_records(store),
+    }
     release_store(store)
     return state
 
@@ -68,8 +83,9 @@ def test_sample_ingest_succeeds(sample):
     assert run.returncode == 0, run.stderr[-3000:]
     assert report["failed"] == [] and report["warnings"] == [] and report["notes"] == []
     assert report["added"] == 8 and report["files_read"] == 8
-    assert set(by_source(sample["records"])) == {p.name for p in sample["corpus"].iterdir()
-                                                  if p.name != "metadata.yaml"}
+    assert set(by_source(sample["records"])) == {
+        p.name for p in sample["corpus"].iterdir() if p.name != "metadata.yaml"
+    }
 
 
 def test_pdf_chunks_have_the_right_pages(sample):
@@ -87,7 +103,7 @@ def test_pdf_chunks_have_the_right_pages(sample):
     # offsets index the loader's text, page by page
     doc = load(sample["corpus"] / PDF)
     for c in chunks:
-        assert doc.text[c["start"]:c["end"]] == c["text"]
+        assert doc.text[c["start"] : c["end"]] == c["text"]
         assert doc.page_at(c["start"]) == c["page"]
 
 
@@ -102,7 +118,7 @@ def test_html_keeps_content_and_drops_scripts_navigation_and_styles(sample):
 
 
 def test_sidecar_and_front_matter_metadata_are_used(sample):
-    docs = {source: chunks for source, chunks in by_source(sample["records"]).items()}
+    docs = dict(by_source(sample["records"]))
     sidecar = yaml.safe_load((sample["corpus"] / "metadata.yaml").read_text(encoding="utf-8"))
     for name, meta in sidecar.items():
         for chunk in docs[name]:
@@ -112,8 +128,9 @@ def test_sidecar_and_front_matter_metadata_are_used(sample):
             assert chunk["date"] == expected.isoformat() and chunk["year"] == expected.year, name
     # front matter (no sidecar entry): its values are used and its text is not indexed
     circ = docs["circulaire_31_aout_2023_synthese.md"]
-    assert {c["title"] for c in circ} == {"Synthèse de la circulaire du 31 août 2023 : élaborer les contrats "
-                                          "de ville 2024-2030"}
+    assert {c["title"] for c in circ} == {
+        "Synthèse de la circulaire du 31 août 2023 : élaborer les contrats de ville 2024-2030"
+    }
     assert {(c["kind"], c["date"]) for c in circ} == {("circulaire", "2023-08-31")}
     assert not any("kind: circulaire" in c["text"] for c in circ)
     # neither: inferred from the text
@@ -126,11 +143,15 @@ def test_changed_file_replaces_its_chunks(sample, changed):
     report = changed["report"]
     assert changed["run"].returncode == 0, changed["run"].stderr[-3000:]
     assert sorted(f["path"].rsplit("/", 1)[-1] for f in report["files"] if f["status"] == "updated") == [
-        "faq_contrats_de_ville.md", "loi_2014_reperes.txt"]
+        "faq_contrats_de_ville.md",
+        "loi_2014_reperes.txt",
+    ]
     assert report["skipped"] == 5 and report["added"] == 0
     before = by_source(sample["records"])["faq_contrats_de_ville.md"]
     after = by_source(changed["records"])["faq_contrats_de_ville.md"]
-    assert len({c["content_hash"] for c in after}) == 1 and after[0]["content_hash"] != before[0]["content_hash"]
+    assert (
+        len({c["content_hash"] for c in after}) == 1 and after[0]["content_hash"] != before[0]["content_hash"]
+    )
     assert len(after) == after[0]["n_chunks"]
     assert not {c["id"] for c in before} & {c["id"] for c in after}  # no old chunk left behind
     assert any("tableau de bord trimestriel" in c["text"] for c in after)
@@ -152,7 +173,12 @@ def test_prune_removes_the_deleted_file(sample, changed):
     before, after = by_source(sample["records"]), by_source(changed["records"])
     for name in untouched:
         assert [c["id"] for c in after[name]] == [c["id"] for c in before[name]]
-    expected = sum(len(c) for c in before.values()) - len(before["participation_citoyenne.md"]) \
-        - len(before["faq_contrats_de_ville.md"]) + len(after["faq_contrats_de_ville.md"]) \
-        - len(before["loi_2014_reperes.txt"]) + len(after["loi_2014_reperes.txt"])
+    expected = (
+        sum(len(c) for c in before.values())
+        - len(before["participation_citoyenne.md"])
+        - len(before["faq_contrats_de_ville.md"])
+        + len(after["faq_contrats_de_ville.md"])
+        - len(before["loi_2014_reperes.txt"])
+        + len(after["loi_2014_reperes.txt"])
+    )
     assert len(changed["records"]) == expected

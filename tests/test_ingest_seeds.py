@@ -3,16 +3,17 @@
 One ingest of the seeds (about 40 s on a 2-core machine, nearly all of it embedding),
 then a second identical run that must add nothing and cost a small fraction of the first.
 """
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import pytest
-
-from ingest.loaders import load
-from core.documents import KINDS
 from ingest_helpers import by_source, index_records, ingest, open_store
+
+from core.documents import KINDS
+from ingest.loaders import load
 
 SEED_FILES = 5  # the README of the folder is a description, not a document
 
@@ -50,8 +51,10 @@ def test_second_identical_run_adds_nothing_and_is_cheap(seeds_runs):
     assert second["timings"]["embed"] == 0
     # the run itself (the report's clock, not the interpreter start-up): a small fraction of the first
     assert second["seconds"] <= 0.1 * first["seconds"], (second["seconds"], first["seconds"])
-    print(f"\nseeds: first run {first['seconds']:.1f} s ({first['chunks_written']} passages), "
-          f"second run {second['seconds']:.2f} s")
+    print(
+        f"\nseeds: first run {first['seconds']:.1f} s ({first['chunks_written']} passages), "
+        f"second run {second['seconds']:.2f} s"
+    )
 
 
 def test_second_run_keeps_exactly_the_same_chunks(seeds_runs, records):

@@ -2,6 +2,7 @@
 name is imported across packages, ruff passes. ``make test`` runs ``lint-imports`` and ``ruff``
 first; these tests show the contract really catches an upward import.
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,8 +19,13 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(LINT_IMPORTS), "--config", "pyproject.toml", "--no-cache"], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", "pyproject.toml", "--no-cache"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -37,9 +43,14 @@ def test_the_layer_contract_holds():
     assert "0 broken" in done.stdout
 
 
-@pytest.mark.parametrize("module, upward", [("core/probe.py", "from assistant.pipeline import Assistant"),
-                                            ("index/probe.py", "import ui.render"),
-                                            ("ingest/probe.py", "from index.store import ChunkStore")])
+@pytest.mark.parametrize(
+    "module, upward",
+    [
+        ("core/probe.py", "from assistant.pipeline import Assistant"),
+        ("index/probe.py", "import ui.render"),
+        ("ingest/probe.py", "from index.store import ChunkStore"),
+    ],
+)
 def test_an_upward_import_breaks_the_contract(tree_copy, module, upward):
     (tree_copy / module).write_text(f"{upward}\n", encoding="utf-8")
     done = _lint_imports(tree_copy)
@@ -59,8 +70,12 @@ def _private_imports(source: str, package: str, label: str) -> list[str]:
 
 
 def test_no_private_name_is_imported_across_packages():
-    found = [hit for name in PACKAGES for path in sorted((ROOT / name).rglob("*.py"))
-             for hit in _private_imports(path.read_text(encoding="utf-8"), name, str(path.relative_to(ROOT)))]
+    found = [
+        hit
+        for name in PACKAGES
+        for path in sorted((ROOT / name).rglob("*.py"))
+        for hit in _private_imports(path.read_text(encoding="utf-8"), name, str(path.relative_to(ROOT)))
+    ]
     assert found == []
 
 
@@ -70,7 +85,11 @@ def test_the_private_name_check_catches_one():
 
 
 def test_ruff_passes():
-    done = subprocess.run([str(Path(sys.executable).with_name("ruff")), "check", "."], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("ruff")), "check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
-

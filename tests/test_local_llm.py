@@ -7,6 +7,7 @@ own HTTP server, bound to 127.0.0.1, queried through OpenAIBackend (llama-index
 OpenAILike). Skipped as a whole when the local-model extra is not installed and
 no assembled GGUF is present.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,6 +67,7 @@ def backend(gguf):
 
 # -- assembling -------------------------------------------------------------------
 
+
 def test_parts_are_found_in_order():
     assert local_model.parts_installed(), "the 22 parts are the `local-model` extra of the README's install"
     parts = local_model.find_parts()
@@ -103,6 +105,7 @@ def test_missing_gguf_elsewhere_is_not_available(tmp_path):
 
 
 # -- assembling, on three small stand-in parts ------------------------------------
+
 
 @pytest.fixture
 def small_parts(tmp_path, monkeypatch):
@@ -229,6 +232,7 @@ def test_parts_that_do_not_match_the_pin_are_refused(small_parts, monkeypatch):
 
 # -- generation -------------------------------------------------------------------
 
+
 def test_french_question_gets_the_date_from_the_context(backend):
     answer = backend.complete(chat(), max_tokens=60, temperature=0.0)
     assert DATE.search(answer), answer
@@ -244,7 +248,9 @@ def test_streaming_yields_pieces_and_is_deterministic(backend):
 
 def test_prompt_cache_reuses_the_system_prefix(backend):
     list(backend.stream(chat(), max_tokens=8))
-    other = chat("Combien de quartiers prioritaires le contrat concerne-t-il ?", CONTEXT.replace("[1]", "[2]"))
+    other = chat(
+        "Combien de quartiers prioritaires le contrat concerne-t-il ?", CONTEXT.replace("[1]", "[2]")
+    )
     answer = "".join(backend.stream(other, max_tokens=40))
     assert "37" in answer, answer
     assert backend.last_timings["cache_n"] >= 30, backend.last_timings  # the system prompt was not recomputed
@@ -276,6 +282,7 @@ def test_local_backend_refuses_a_missing_file(tmp_path):
 
 # -- the OpenAI-compatible path, for real ------------------------------------------
 
+
 def test_openai_backend_needs_base_url_and_model():
     from assistant.llm.openai_backend import OpenAIBackend
 
@@ -287,8 +294,12 @@ def test_openai_backend_streams_from_xllamacpp_http_server(openai_server):
     from assistant.llm.openai_backend import OpenAIBackend
 
     address, key = openai_server
-    settings = Settings(openai_base_url=f"{address}/v1", openai_model="qwen2.5-coder-1.5b-instruct",
-                        openai_api_key=key, llm_ctx=2048)
+    settings = Settings(
+        openai_base_url=f"{address}/v1",
+        openai_model="qwen2.5-coder-1.5b-instruct",
+        openai_api_key=key,
+        llm_ctx=2048,
+    )
     backend = OpenAIBackend(settings)
     assert backend.name == "openai"
     pieces = list(backend.stream(chat(), max_tokens=60, temperature=0.0))

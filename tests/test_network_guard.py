@@ -15,6 +15,7 @@
 No address used here is contacted: 192.0.2.0/24 and 2001:db8::/32 are documentation
 ranges, and the guard refuses before the system call.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import NETGUARD_DIR, NetworkGuardError
+
 from core.offline import OFFLINE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +106,8 @@ def test_the_guard_is_active_in_subprocesses(netguard, tmp_path):
 def test_a_test_that_swallows_a_refused_connection_still_fails(tmp_path):
     """The project's conftest, loaded as a plugin in a child pytest: the test that reached
     outside fails with the guard's message, the loopback-only test passes."""
-    (tmp_path / "test_child.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "test_child.py").write_text(
+        textwrap.dedent(f"""
         import socket, subprocess, sys
 
         def test_swallowed_in_process():
@@ -121,12 +123,33 @@ def test_a_test_that_swallows_a_refused_connection_still_fails(tmp_path):
         def test_loopback_only():
             with socket.socket() as s:
                 s.bind(("127.0.0.1", 0))
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if k != "TESTS_NETGUARD_LOG"}  # the child keeps its own log
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider",
-                           "-o", "addopts=", "--rootdir", str(tmp_path), str(tmp_path / "test_child.py")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "conftest",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "test_child.py"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = done.stdout + done.stderr
     # the guard's fixture fails them at teardown: pytest counts that as an error (exit status 1)
     assert done.returncode == 1, out
@@ -138,7 +161,10 @@ def test_a_test_that_swallows_a_refused_connection_still_fails(tmp_path):
     # depending on the terminal width, so it is left out of the count)
     errors_section = out.split("short test summary info")[0]
     assert errors_section.count("accès réseau hors de la machine pendant le test") == 2, out
-    assert "adresse hors de la machine : '192.0.2.1'" in out and "résolution DNS interdite : 'huggingface.co'" in out
+    assert (
+        "adresse hors de la machine : '192.0.2.1'" in out
+        and "résolution DNS interdite : 'huggingface.co'" in out
+    )
 
 
 OFFLINE_PROBE = r"""
@@ -168,8 +194,14 @@ def test_the_program_sets_the_offline_and_telemetry_environment_itself(entry, tm
     keys = list(OFFLINE_ENV)
     assert {"HF_HUB_OFFLINE", "GRADIO_ANALYTICS_ENABLED", "ANONYMIZED_TELEMETRY"} <= set(keys)
     env = {k: v for k, v in os.environ.items() if k not in OFFLINE_ENV and k != "DISABLE_TELEMETRY"}
-    done = subprocess.run([sys.executable, "-c", OFFLINE_PROBE, entry, ",".join(keys), str(tmp_path / "index")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE_PROBE, entry, ",".join(keys), str(tmp_path / "index")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert all(v is None for v in got["before"].values()), got["before"]  # nothing set by the caller

@@ -6,6 +6,7 @@ OpenAILike. The answering issue's checks, in this backend: the calendar question
 question (every unanswerable dev question: test_local_answering.py, parametrized over both model
 backends). Fixtures ``openai_server`` and ``openai_assistant``: conftest.py.
 """
+
 from __future__ import annotations
 
 import re

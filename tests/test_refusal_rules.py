@@ -3,6 +3,7 @@
 Pure functions over hand-written French passages: each case is one a user met in the gold sets
 (evals/sample_gold.jsonl sample-042/043/046/049-052, seeds dev seed-016 and seed-018).
 """
+
 from __future__ import annotations
 
 from assistant.gate import missing_answer_type
@@ -11,20 +12,37 @@ from core.settings import get_settings
 from core.text.tokens import tokenize
 from index.bm25 import Vocabulary
 
-GEOGRAPHY = ("Géographie prioritaire\n\nLa liste des quartiers prioritaires n'avait pas été revue depuis 2014. "
-             "Elle est intervenue avec le décret du 28 décembre 2023. Ce texte arrête une liste de 1 362 quartiers "
-             "prioritaires dans l'Hexagone. Les départements et régions d'outre-mer font l'objet d'un calendrier "
-             "et de textes distincts.")
-CITIZENS = ("Participation\n2. Les conseils citoyens\nL'article 7 de la loi prévoit qu'un conseil citoyen soit mis "
-            "en place dans chaque quartier prioritaire. Ses principales caractéristiques : deux collèges.")
-CYCLE = ("Labo Cités\nProgramme\nCe cycle s'organise autour de quatre séances de travail, du 17 mars au 16 juin 2023.")
-CIRCULAR = ("Éléments principaux de la circulaire\n- Conception d'un appel à projet « anticipée » pour l'année 2024.\n"
-            "- Calendrier :\n- Décembre 2023 : publication du décret fixant la liste des quartiers.\n"
-            "- Au plus tard le 31 mars 2024 : élaboration des contrats de ville 2024-2030.")
-CAPITALISATION = ("Ressources\nConseils citoyens\nDocument de capitalisation. Villes et Territoires LR, septembre 2016. "
-                  "112 p.")
-VOCAB = Vocabulary.from_texts([GEOGRAPHY, CITIZENS, CIRCULAR, CYCLE, CAPITALISATION, "Le contrat de ville est signé par le préfet.",
-                    "Les crédits spécifiques sont inscrits au programme 147."])
+GEOGRAPHY = (
+    "Géographie prioritaire\n\nLa liste des quartiers prioritaires n'avait pas été revue depuis 2014. "
+    "Elle est intervenue avec le décret du 28 décembre 2023. Ce texte arrête une liste de 1 362 quartiers "
+    "prioritaires dans l'Hexagone. Les départements et régions d'outre-mer font l'objet d'un calendrier "
+    "et de textes distincts."
+)
+CITIZENS = (
+    "Participation\n2. Les conseils citoyens\nL'article 7 de la loi prévoit qu'un conseil citoyen soit mis "
+    "en place dans chaque quartier prioritaire. Ses principales caractéristiques : deux collèges."
+)
+CYCLE = "Labo Cités\nProgramme\nCe cycle s'organise autour de quatre séances de travail, du 17 mars au 16 juin 2023."
+CIRCULAR = (
+    "Éléments principaux de la circulaire\n- Conception d'un appel à projet « anticipée » pour l'année 2024.\n"
+    "- Calendrier :\n- Décembre 2023 : publication du décret fixant la liste des quartiers.\n"
+    "- Au plus tard le 31 mars 2024 : élaboration des contrats de ville 2024-2030."
+)
+CAPITALISATION = (
+    "Ressources\nConseils citoyens\nDocument de capitalisation. Villes et Territoires LR, septembre 2016. "
+    "112 p."
+)
+VOCAB = Vocabulary.from_texts(
+    [
+        GEOGRAPHY,
+        CITIZENS,
+        CIRCULAR,
+        CYCLE,
+        CAPITALISATION,
+        "Le contrat de ville est signé par le préfet.",
+        "Les crédits spécifiques sont inscrits au programme 147.",
+    ]
+)
 
 
 def refuses(question: str, *texts: str) -> bool:
@@ -32,10 +50,13 @@ def refuses(question: str, *texts: str) -> bool:
 
 
 def test_a_count_about_something_else_is_not_an_answer():
-    assert refuses("Combien de quartiers prioritaires compte la nouvelle géographie dans les départements "
-                   "d'outre-mer ?", GEOGRAPHY)
-    assert not refuses("Combien de quartiers prioritaires la nouvelle géographie compte-t-elle dans "
-                       "l'Hexagone ?", GEOGRAPHY)
+    assert refuses(
+        "Combien de quartiers prioritaires compte la nouvelle géographie dans les départements d'outre-mer ?",
+        GEOGRAPHY,
+    )
+    assert not refuses(
+        "Combien de quartiers prioritaires la nouvelle géographie compte-t-elle dans l'Hexagone ?", GEOGRAPHY
+    )
 
 
 def test_an_enumeration_is_not_a_count():
@@ -43,46 +64,65 @@ def test_an_enumeration_is_not_a_count():
 
 
 def test_sessions_answer_a_question_about_days():
-    assert not refuses("Labo Cités a monté un cycle en 2023 : combien de journées, et quand se terminait-il ?", CYCLE)
+    assert not refuses(
+        "Labo Cités a monté un cycle en 2023 : combien de journées, et quand se terminait-il ?", CYCLE
+    )
 
 
 def test_an_abbreviated_count_reads_with_the_sentence_before():
-    assert not refuses("De quand date le document de capitalisation, et combien de pages compte-t-il ?", CAPITALISATION)
+    assert not refuses(
+        "De quand date le document de capitalisation, et combien de pages compte-t-il ?", CAPITALISATION
+    )
 
 
 def test_credits_without_an_amount_asked_need_no_amount():
-    assert not refuses("Que sont les crédits spécifiques et dans quel programme sont-ils inscrits ?",
-                       "Les crédits spécifiques sont inscrits au programme 147.")
-    assert refuses("Quel montant de crédits du programme 147 a été consacré aux contrats de ville en 2024 ?",
-                   "Les crédits spécifiques sont inscrits au programme 147.")
+    assert not refuses(
+        "Que sont les crédits spécifiques et dans quel programme sont-ils inscrits ?",
+        "Les crédits spécifiques sont inscrits au programme 147.",
+    )
+    assert refuses(
+        "Quel montant de crédits du programme 147 a été consacré aux contrats de ville en 2024 ?",
+        "Les crédits spécifiques sont inscrits au programme 147.",
+    )
 
 
 def test_an_amount_about_something_else_is_not_an_answer():
     programme = "Modalités pratiques\n\nParticipation gratuite, inscription obligatoire pour chaque journée."
-    assert refuses("Quel montant de crédits le programme 147 a-t-il consacré aux contrats de ville en 2025 ?",
-                   programme)
+    assert refuses(
+        "Quel montant de crédits le programme 147 a-t-il consacré aux contrats de ville en 2025 ?", programme
+    )
     assert not refuses("Combien coûte la participation à une journée du cycle ?", programme)
 
 
 def test_a_date_printed_near_the_subject_but_about_other_steps_is_not_an_answer():
     # the passage names the subject (« appel à projet anticipé ») without a date; the dates below
     # it are the calendar of the contracts
-    assert refuses("Jusqu'à quelle date pouvait-on déposer un dossier dans le cadre de l'appel à projets "
-                   "anticipé 2024 ?", CIRCULAR)
-    assert not refuses("L'appel à projets anticipé était ouvert jusqu'à quelle date ?",
-                       CIRCULAR.replace("pour l'année 2024.", "pour l'année 2024, ouvert jusqu'au 15 janvier 2024."))
+    assert refuses(
+        "Jusqu'à quelle date pouvait-on déposer un dossier dans le cadre de l'appel à projets "
+        "anticipé 2024 ?",
+        CIRCULAR,
+    )
+    assert not refuses(
+        "L'appel à projets anticipé était ouvert jusqu'à quelle date ?",
+        CIRCULAR.replace("pour l'année 2024.", "pour l'année 2024, ouvert jusqu'au 15 janvier 2024."),
+    )
     # a subject the passage names with its date, or does not name closely: coverage decides
     assert not refuses("Quand a été publié le décret fixant la liste des quartiers ?", CIRCULAR)
-    assert not refuses("Jusqu'à quand les contrats de ville 2024-2030 pouvaient-ils être élaborés ?", CIRCULAR)
+    assert not refuses(
+        "Jusqu'à quand les contrats de ville 2024-2030 pouvaient-ils être élaborés ?", CIRCULAR
+    )
 
 
 def test_when_inside_a_definition_question_asks_no_date():
-    assert not refuses("Qu'est-ce qu'on appelle l'appel à projet anticipé 2024 quand on parle de contrats de ville ?",
-                       CIRCULAR)
+    assert not refuses(
+        "Qu'est-ce qu'on appelle l'appel à projet anticipé 2024 quand on parle de contrats de ville ?",
+        CIRCULAR,
+    )
 
 
 def test_the_askers_role_is_not_what_is_asked():
     delegate = tokenize("délégué")[0]
-    assert delegate not in content_terms("En tant que délégué du préfet, à quelles priorités de l'État dois-je "
-                                         "veiller d'après la circulaire ?")
+    assert delegate not in content_terms(
+        "En tant que délégué du préfet, à quelles priorités de l'État dois-je veiller d'après la circulaire ?"
+    )
     assert delegate in content_terms("Quel est le rôle du délégué du préfet dans le contrat de ville ?")

@@ -4,6 +4,7 @@ skipping the ~70 tests (and the evaluation gate) that need the seeds and their g
 Each case runs pytest in a subprocess on a one-test file, with this project's tests/conftest.py
 loaded as a plugin (``-p conftest``) and SHARED_DIR pointing where the case says.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,9 +35,28 @@ def run_child(tmp_path: Path, shared: Path) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if k != "TESTS_NETGUARD_LOG"}  # the child keeps its own log
     env[SHARED_ENV] = str(shared)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider",
-                           "-o", "addopts=", "--rootdir", str(tmp_path), str(test)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "conftest",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "--rootdir",
+            str(tmp_path),
+            str(test),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.returncode, done.stdout + done.stderr
 
 

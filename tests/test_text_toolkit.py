@@ -1,5 +1,6 @@
 """The French text toolkit of core/text on sentences written for the purpose: dates, markers,
 numbers, sentences, words. Every layer reads text through these functions."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,12 +14,21 @@ from core.text.unicode import without_controls
 
 
 def test_french_dates_are_found_and_ordered():
-    found = find_dates("Le 1er avril 2023, puis fin octobre 2023, la circulaire du 31 08 2023, "
-                       "mi-mars 2024, décembre 2023, le 31/03/2024 et début 2025 ; 2 3 2024 n'est pas "
-                       "une date.")
+    found = find_dates(
+        "Le 1er avril 2023, puis fin octobre 2023, la circulaire du 31 08 2023, "
+        "mi-mars 2024, décembre 2023, le 31/03/2024 et début 2025 ; 2 3 2024 n'est pas "
+        "une date."
+    )
     labels = [f.label for f in sorted(found, key=lambda f: f.key)]
-    assert labels == ["1er avril 2023", "31 août 2023", "fin octobre 2023", "décembre 2023", "mi-mars 2024",
-                      "31 mars 2024", "début 2025"]
+    assert labels == [
+        "1er avril 2023",
+        "31 août 2023",
+        "fin octobre 2023",
+        "décembre 2023",
+        "mi-mars 2024",
+        "31 mars 2024",
+        "début 2025",
+    ]
 
 
 def test_a_documents_date_is_its_first_full_date_else_its_first_month():
@@ -33,8 +43,10 @@ def test_a_sentence_mentions_a_date_loosely():
     assert DATE.search("La séance du 12 mars se tiendra en mairie.")
     assert DATE.search("Échéance : 31/03/24.")
     assert not DATE.search("Le programme 147 finance les actions.")
-    assert full_dates("Signés en 2024, au plus tard le 31 mars 2024 ou en septembre 2024") == ["31 mars 2024",
-                                                                                            "septembre 2024"]
+    assert full_dates("Signés en 2024, au plus tard le 31 mars 2024 ou en septembre 2024") == [
+        "31 mars 2024",
+        "septembre 2024",
+    ]
 
 
 def test_markers_parse_strip_renumber_and_neutralise():
@@ -43,7 +55,9 @@ def test_markers_parse_strip_renumber_and_neutralise():
     assert markers.strip(answer) == "Le préfet signe . Les communes aussi ."
     assert markers.renumber(answer, {2: 1, 1: 2}) == "Le préfet signe [1]. Les communes aussi [2][3]."
     assert markers.neutralise("Voir [4] et [5; 6]") == "Voir (4) et (5; 6)"
-    assert markers.move_before_stop("Le contrat est signé en 2024 [1].") == "Le contrat est signé en 2024. [1]"
+    assert (
+        markers.move_before_stop("Le contrat est signé en 2024 [1].") == "Le contrat est signé en 2024. [1]"
+    )
 
 
 def test_numbers_in_digits_or_words():
@@ -53,10 +67,15 @@ def test_numbers_in_digits_or_words():
 
 
 def test_sentences_keep_abbreviations_wrapped_lines_and_fragments():
-    text = "Voir l'art. 6 de la loi. Le contrat est\nsigné par le préfet.\nVilles et Territoires, 2016. 112 p."
+    text = (
+        "Voir l'art. 6 de la loi. Le contrat est\nsigné par le préfet.\nVilles et Territoires, 2016. 112 p."
+    )
     sentences = [text[s:e] for s, e in sentence_spans(text)]
-    assert sentences == ["Voir l'art. 6 de la loi.", "Le contrat est\nsigné par le préfet.",
-                         "Villes et Territoires, 2016. 112 p."]
+    assert sentences == [
+        "Voir l'art. 6 de la loi.",
+        "Le contrat est\nsigné par le préfet.",
+        "Villes et Territoires, 2016. 112 p.",
+    ]
     assert is_fragment("112 p.") and not is_fragment("Le préfet signe le contrat.")
 
 

@@ -4,6 +4,7 @@ The server is started on 127.0.0.1 (free port) with ``ui.server.serve_in_backgro
 and queried with ``gradio_client`` (analytics off; HF_HUB_OFFLINE=1 is set by
 ``import assistant`` in conftest).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,19 +17,45 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 CALENDAR = "Quel est le calendrier de signature des contrats de ville ?"
-SLIDE_DECK = "002_ade2664f57edfe95.txt"  # slides of session 2 of the qualification cycle (../shared/seeds/README.md)
+SLIDE_DECK = (
+    "002_ade2664f57edfe95.txt"  # slides of session 2 of the qualification cycle (../shared/seeds/README.md)
+)
 UNANSWERABLE = "Quel montant de crédits du programme 147 a été consacré aux contrats de ville en 2024 ?"
 REFUSAL = "Je ne trouve pas cette information dans les documents indexés."
-ANSWER_FIELDS = {"question", "answer", "abstained", "citations", "retrieved", "timings_ms", "standalone_question",
-                 "backend", "suggestions"}
-CITATION_FIELDS = {"id", "source", "title", "kind", "date", "page", "heading", "text", "start", "end", "score", "spans"}
+ANSWER_FIELDS = {
+    "question",
+    "answer",
+    "abstained",
+    "citations",
+    "retrieved",
+    "timings_ms",
+    "standalone_question",
+    "backend",
+    "suggestions",
+}
+CITATION_FIELDS = {
+    "id",
+    "source",
+    "title",
+    "kind",
+    "date",
+    "page",
+    "heading",
+    "text",
+    "start",
+    "end",
+    "score",
+    "spans",
+}
 
 
 @pytest.fixture(scope="module")
 def server(seeds_assistant, tmp_path_factory):
     from ui.server import serve_in_background
 
-    demo, url = serve_in_background(seeds_assistant, feedback_path=tmp_path_factory.mktemp("api_fb") / "fb.sqlite")
+    demo, url = serve_in_background(
+        seeds_assistant, feedback_path=tmp_path_factory.mktemp("api_fb") / "fb.sqlite"
+    )
     assert url.startswith("http://127.0.0.1:")
     yield url
     demo.close()
@@ -45,7 +72,10 @@ def sources_of(reply: str) -> dict[int, str]:
     if "\nSources :\n" not in reply:
         return {}
     block = reply.split("\nSources :\n", 1)[1]
-    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^\[(\d+)\] .*\(([^(),]+?)(?:, page \d+)?\)$", block, re.M)}
+    return {
+        int(m.group(1)): m.group(2)
+        for m in re.finditer(r"^\[(\d+)\] .*\(([^(),]+?)(?:, page \d+)?\)$", block, re.M)
+    }
 
 
 def test_api_lists_exactly_chat_and_ask(server):
@@ -73,7 +103,9 @@ def test_ask_returns_the_cli_json_object(server, seeds_assistant):
     assert all(set(c) == CITATION_FIELDS for c in result["citations"])
     deadline = [c for c in result["citations"] if "31 mars 2024" in c["text"]]
     assert deadline and all(c["source"] == SLIDE_DECK for c in deadline)
-    assert {int(n) for n in re.findall(r"\[(\d+)\]", result["answer"])} == {c["id"] for c in result["citations"]}
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", result["answer"])} == {
+        c["id"] for c in result["citations"]
+    }
     # the same object as `assistant ask --json` (Answer.to_dict) apart from the timings
     expected = json.loads(json.dumps(seeds_assistant.ask(CALENDAR).to_dict(), ensure_ascii=False))
     assert set(result) == set(expected)
@@ -112,11 +144,14 @@ def test_filters_apply_to_retrieval(server):
     assert all(c["date"] >= "2024" for c in recent["citations"])
 
 
-@pytest.mark.parametrize("question, message", [
-    ("x" * 100_000, "trop longue"),
-    ("\x00\x01\x02\x7f", "vide"),
-    ("   ", "vide"),
-])
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("x" * 100_000, "trop longue"),
+        ("\x00\x01\x02\x7f", "vide"),
+        ("   ", "vide"),
+    ],
+)
 def test_bad_questions_get_a_clear_french_message(server, question, message):
     c = client(server)
     for endpoint in ("/chat", "/ask"):
@@ -125,8 +160,9 @@ def test_bad_questions_get_a_clear_french_message(server, question, message):
 
 
 def test_control_characters_inside_a_question_are_ignored(server):
-    result = client(server).predict("Quel est le calendrier\x00 de signature\x07 des contrats\x1b de ville ?",
-                                    api_name="/ask")
+    result = client(server).predict(
+        "Quel est le calendrier\x00 de signature\x07 des contrats\x1b de ville ?", api_name="/ask"
+    )
     assert "31 mars 2024" in result["answer"]
 
 

@@ -7,6 +7,7 @@
 * a document full of HTML/JS (``<script>``, ``<img onerror>``, ``javascript:`` link) and a
   question with tags are displayed as text: nothing runs, no dialog opens.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,11 @@ TIMEOUT = 90
 def chromedriver_path() -> str:
     path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     if not os.path.exists(path):  # a failure, never a skip: the README's `make test` installs it
-        pytest.fail("chromedriver absent : `make test` l'installe (scripts/install_browser.py, paquet Debian "
-                    "chromium-driver)", pytrace=False)
+        pytest.fail(
+            "chromedriver absent : `make test` l'installe (scripts/install_browser.py, paquet Debian "
+            "chromium-driver)",
+            pytrace=False,
+        )
     return path
 
 
@@ -53,10 +57,19 @@ def chromedriver_path() -> str:
 def browser(chromium_path):
     options = webdriver.ChromeOptions()
     options.binary_location = chromium_path
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=en-US"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--lang=en-US",
+    ):
         options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # to list every request the page makes
+    options.set_capability(
+        "goog:loggingPrefs", {"performance": "ALL"}
+    )  # to list every request the page makes
     driver = webdriver.Chrome(service=Service(chromedriver_path()), options=options)
     driver.set_page_load_timeout(TIMEOUT)
     yield driver
@@ -80,12 +93,15 @@ def xss_server(seeds_assistant, settings_factory, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("xss_docs")
     (folder / "note_piegee.txt").write_text(XSS_DOC, encoding="utf-8")
-    settings = settings_factory("xss_index", llm="extractive", upload_dir=tmp_path_factory.mktemp("xss_uploads"))
+    settings = settings_factory(
+        "xss_index", llm="extractive", upload_dir=tmp_path_factory.mktemp("xss_uploads")
+    )
     shared = Assistant(settings, embed_model=seeds_assistant.embed_model)
     report = shared.ingest([folder])
     assert report.usable == 1, report.summary()
-    demo, url = serve_in_background(shared, allow_upload=True,
-                                    feedback_path=tmp_path_factory.mktemp("xss_fb") / "fb.sqlite")
+    demo, url = serve_in_background(
+        shared, allow_upload=True, feedback_path=tmp_path_factory.mktemp("xss_fb") / "fb.sqlite"
+    )
     yield url
     demo.close()
 
@@ -131,8 +147,9 @@ def assert_nothing_ran(driver):
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018
     injected = driver.execute_script(
-        "return document.querySelectorAll('#chatbot img[src=\"x\"], #sources img, #sources script, "
-        "#chatbot script, #sources button, #documents img, svg[onload]').length")
+        'return document.querySelectorAll(\'#chatbot img[src="x"], #sources img, #sources script, '
+        "#chatbot script, #sources button, #documents img, svg[onload]').length"
+    )
     assert injected == 0
 
 
@@ -140,7 +157,10 @@ def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_se
     url, feedback = seeds_server
     box = open_app(browser, url)
     ask(browser, box, CALENDAR)
-    wait(browser, lambda d: "31 mars 2024" in chat_text(d) and d.find_elements(By.CSS_SELECTOR, "#chatbot a.cite"))
+    wait(
+        browser,
+        lambda d: "31 mars 2024" in chat_text(d) and d.find_elements(By.CSS_SELECTOR, "#chatbot a.cite"),
+    )
     cards = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#sources .src-card[id^='src-1-']"))
     deadline = [c for c in cards if "31 mars 2024" in c.text]
     assert deadline, [c.text[:200] for c in cards]
@@ -157,7 +177,9 @@ def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_se
     time.sleep(0.8)  # smooth scrolling
     assert browser.execute_script(
         "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
-        "return r.bottom > 0 && r.top < window.innerHeight;", target)
+        "return r.bottom > 0 && r.top < window.innerHeight;",
+        target,
+    )
     assert len(browser.window_handles) == 1 and browser.current_url.rstrip("/") == url.rstrip("/")
     # inside the source, the sentence the answer relies on is marked and scrolled into view
     cited = [e.text for e in deadline[0].find_elements(By.CSS_SELECTOR, ".src-text .cited")]
@@ -167,7 +189,9 @@ def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_se
         "const box = card.querySelector('.src-text').getBoundingClientRect();"
         "const line = [...card.querySelectorAll('.cited')].find(e => e.textContent.includes('31 mars 2024'))"
         ".getBoundingClientRect();"
-        "return line.top >= box.top - 1 && line.top < box.bottom;", target)
+        "return line.top >= box.top - 1 && line.top < box.bottom;",
+        target,
+    )
 
     # 👍 on the answer: a row in the SQLite file, with question, answer, citations and settings
     browser.find_element(By.CSS_SELECTOR, "#feedback-comment textarea").send_keys("Très clair pour ma séance")
@@ -178,7 +202,9 @@ def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_se
         rows = [dict(r) for r in db.execute("SELECT * FROM feedback")]
     assert len(rows) == 1
     row = rows[0]
-    assert row["vote"] == "up" and row["question"] == CALENDAR and row["comment"] == "Très clair pour ma séance"
+    assert (
+        row["vote"] == "up" and row["question"] == CALENDAR and row["comment"] == "Très clair pour ma séance"
+    )
     assert "31 mars 2024" in row["answer"]
     assert SLIDE_DECK in {c["source"] for c in json.loads(row["citations"])}
     assert json.loads(row["settings"])["backend"] == "extractive"
@@ -202,8 +228,9 @@ def test_landing_view_is_french_with_examples_and_reset(browser, seeds_server):
     for english in ("Use via API", "Built with Gradio", "Submit", "Clear"):
         assert english not in page
     # an example question runs when clicked
-    example = next(b for b in browser.find_elements(By.CSS_SELECTOR, "#chatbot button")
-                   if "droit commun" in b.text)
+    example = next(
+        b for b in browser.find_elements(By.CSS_SELECTOR, "#chatbot button") if "droit commun" in b.text
+    )
     example.click()
     wait(browser, lambda d: "[1]" in chat_text(d) and "droit commun" in chat_text(d).lower())
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#sources .src-card"))
@@ -223,11 +250,20 @@ def test_html_and_scripts_in_documents_and_questions_are_shown_as_text(browser, 
     assert "<img src=x onerror=" in sources  # the title and the passage, as text
     assert_nothing_ran(browser)
 
-    ask(browser, box, "<img src=x onerror=alert(1)> <script>window.__pwned=2</script> Quand se réunit le "
-                      "comité de pilotage ?")
+    ask(
+        browser,
+        box,
+        "<img src=x onerror=alert(1)> <script>window.__pwned=2</script> Quand se réunit le "
+        "comité de pilotage ?",
+    )
     wait(browser, lambda d: "window.__pwned=2" in chat_text(d))
-    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chatbot a.cite")) >= 2
-         or "Je ne trouve pas" in chat_text(d).split("window.__pwned=2", 1)[1])
+    wait(
+        browser,
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, "#chatbot a.cite")) >= 2
+            or "Je ne trouve pas" in chat_text(d).split("window.__pwned=2", 1)[1]
+        ),
+    )
     assert "<img src=x onerror=alert(1)>" in chat_text(browser)
     urls = requested_urls(browser)
     assert_loopback_only(urls)
@@ -274,8 +310,11 @@ def test_upload_in_the_library_tab_indexes_the_file(browser, xss_server, tmp_pat
     open_app(browser, xss_server)
     open_tab(browser, "Bibliothèque")
     doc = tmp_path / "Fiche conseil citoyen.md"
-    doc.write_text("# Fiche conseil citoyen\n\nLe conseil citoyen des Glycines se réunit le 9 mai 2024 en mairie "
-                   "annexe pour suivre le contrat de ville.\n", encoding="utf-8")
+    doc.write_text(
+        "# Fiche conseil citoyen\n\nLe conseil citoyen des Glycines se réunit le 9 mai 2024 en mairie "
+        "annexe pour suivre le contrat de ville.\n",
+        encoding="utf-8",
+    )
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#upload input[type='file']")).send_keys(str(doc))
     wait(browser, lambda d: "Fiche conseil citoyen" in d.find_element(By.ID, "upload").text)
     browser.find_element(By.ID, "upload-ingest").click()
@@ -291,9 +330,14 @@ def test_a_100000_character_question_gets_a_clear_message(browser, seeds_server)
     browser.execute_script(  # pasting 100,000 characters: set the value as the browser would, then send
         "const box = arguments[0];"
         "Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(box, arguments[1]);"
-        "box.dispatchEvent(new Event('input', {bubbles: true}));", box, "Que dit la circulaire ? " * 4200)
+        "box.dispatchEvent(new Event('input', {bubbles: true}));",
+        box,
+        "Que dit la circulaire ? " * 4200,
+    )
     browser.find_element(By.ID, "send").click()
     wait(browser, lambda d: "La question est trop longue" in chat_text(d))
     assert "maximum 2000" in chat_text(browser) and len(chat_text(browser)) < 5000
-    ask(browser, box, "\x01\x02 Comment mobiliser le droit commun ? \x7f")  # the chat goes on; control characters dropped
+    ask(
+        browser, box, "\x01\x02 Comment mobiliser le droit commun ? \x7f"
+    )  # the chat goes on; control characters dropped
     wait(browser, lambda d: "[1]" in chat_text(d))

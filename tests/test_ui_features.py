@@ -6,6 +6,7 @@ the trainer's workspace (timeline order on the seeds), uploads (type, size, cont
 path traversal, replacement), login on every route (gradio_client and plain HTTP),
 and ``assistant serve`` itself.
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,10 +68,13 @@ def test_sources_are_shown_before_the_answer_is_written(chat_app):
     assert len(state["turns"]) == 1 and state["turns"][0]["answer"]["citations"]
 
 
-@pytest.mark.parametrize("question, message", [
-    ("Que dit la circulaire ? " * 5000, "trop longue"),            # ~120,000 characters
-    ("\x00\x01\x02\x03\x1b\x7f", "La question est vide"),
-])
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("Que dit la circulaire ? " * 5000, "trop longue"),  # ~120,000 characters
+        ("\x00\x01\x02\x03\x1b\x7f", "La question est vide"),
+    ],
+)
 def test_bad_questions_get_a_message_in_the_chat(chat_app, question, message):
     steps, state = run_turn(chat_app, question)
     assert len(steps) == 1
@@ -120,8 +124,14 @@ def test_feedback_is_stored_and_exported_as_csv_and_jsonl_by_the_cli(chat_app, t
     env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(db)}
     for fmt in ("csv", "jsonl"):
         out = tmp_path / f"avis.{fmt}"
-        done = subprocess.run([sys.executable, "-m", "ui.cli", "feedback", "export", "--format", fmt,
-                               "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "ui.cli", "feedback", "export", "--format", fmt, "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert "2 avis exportés" in done.stderr
     table = list(csv.DictReader(io.StringIO((tmp_path / "avis.csv").read_text(encoding="utf-8-sig"))))
@@ -133,8 +143,13 @@ def test_feedback_is_stored_and_exported_as_csv_and_jsonl_by_the_cli(chat_app, t
     assert lines[1]["citations"][0]["id"] == 1 and lines[1]["settings"]["backend"] == "extractive"
     assert {"created_at", "question", "answer", "citations", "settings", "comment"} <= set(lines[0])
     # --db and stdout
-    done = subprocess.run([sys.executable, "-m", "ui.cli", "feedback", "export", "--format", "jsonl",
-                           "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "feedback", "export", "--format", "jsonl", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 2
 
 
@@ -147,8 +162,11 @@ def test_vote_without_an_answer_is_explained(chat_app):
 # -- Markdown export -------------------------------------------------------------------------
 def test_conversation_exports_as_markdown_with_numbered_sources(chat_app):
     _, state = run_turn(chat_app, CALENDAR)
-    _, state = run_turn(chat_app, "Quel montant de crédits du programme 147 a été consacré aux contrats de ville "
-                                  "en 2024 ?", state)
+    _, state = run_turn(
+        chat_app,
+        "Quel montant de crédits du programme 147 a été consacré aux contrats de ville en 2024 ?",
+        state,
+    )
     update, text = chat_app.export(state)
     path = Path(update["value"])
     assert path.suffix == ".md" and path.read_text(encoding="utf-8") == text
@@ -160,10 +178,26 @@ def test_conversation_exports_as_markdown_with_numbered_sources(chat_app):
     assert "Je ne trouve pas cette information dans les documents indexés." in text
     assert "Documents les plus proches" in text
     # nothing in the export can run as HTML
-    turn = {"number": 1, "question": "<script>x</script>", "answer": {
-        "answer": "Texte <img src=x onerror=alert(1)> [1]", "abstained": False, "suggestions": [],
-        "citations": [{"id": 1, "title": "<b>T</b>", "kind": "guide", "date": "", "page": None, "source": "a.txt",
-                       "text": "<script>alert(1)</script>"}]}}
+    turn = {
+        "number": 1,
+        "question": "<script>x</script>",
+        "answer": {
+            "answer": "Texte <img src=x onerror=alert(1)> [1]",
+            "abstained": False,
+            "suggestions": [],
+            "citations": [
+                {
+                    "id": 1,
+                    "title": "<b>T</b>",
+                    "kind": "guide",
+                    "date": "",
+                    "page": None,
+                    "source": "a.txt",
+                    "text": "<script>alert(1)</script>",
+                }
+            ],
+        },
+    }
     unsafe = conversation_markdown([turn])
     assert "<script>" not in unsafe and "<img" not in unsafe and "&lt;script&gt;" in unsafe
 
@@ -201,7 +235,9 @@ def test_workspace_timeline_on_the_seeds_is_chronological(seeds_assistant):
 def test_workspace_from_the_app_gives_html_markdown_and_a_file(chat_app):
     html, text, update = chat_app.prepare("participation des habitants", [], None, None)
     assert "Chronologie" in html and "Passages par document" in html
-    assert Path(update["value"]).read_text(encoding="utf-8") == text and text.startswith("# Préparer une séance")
+    assert Path(update["value"]).read_text(encoding="utf-8") == text and text.startswith(
+        "# Préparer une séance"
+    )
     html, text, update = chat_app.prepare("", [], None, None)
     assert "vide" in html and update["visible"] is False
 
@@ -212,18 +248,33 @@ def test_generated_synthesis_keeps_only_supported_markers():
     from core.types import Passage
 
     def passage(text):
-        return Passage(node_id=text[:8], source="s.txt", title="T", kind="cycle", date="", page=None, heading="",
-                       text=text, start=0, end=len(text))
+        return Passage(
+            node_id=text[:8],
+            source="s.txt",
+            title="T",
+            kind="cycle",
+            date="",
+            page=None,
+            heading="",
+            text=text,
+            start=0,
+            end=len(text),
+        )
 
-    passages = [passage("Autre document sans rapport avec le sujet traité ici."),
-                passage("Les contrats de ville sont élaborés au plus tard le 31 mars 2024.")]
-    raw = ("Synthèse : Les contrats de ville sont élaborés au plus tard le 31 mars 2024 [1].\n\n"
-           "Questions :\n- Comment tenir ce calendrier ?\n- Qui signe le contrat ?\n- Pourquoi ?")
+    passages = [
+        passage("Autre document sans rapport avec le sujet traité ici."),
+        passage("Les contrats de ville sont élaborés au plus tard le 31 mars 2024."),
+    ]
+    raw = (
+        "Synthèse : Les contrats de ville sont élaborés au plus tard le 31 mars 2024 [1].\n\n"
+        "Questions :\n- Comment tenir ce calendrier ?\n- Qui signe le contrat ?\n- Pourquoi ?"
+    )
     synthesis, questions = parse_generation(raw, passages, passages, get_settings())
     assert synthesis == "Les contrats de ville sont élaborés au plus tard le 31 mars 2024. [2]"  # re-pointed
     assert questions == ["Comment tenir ce calendrier ?", "Qui signe le contrat ?"]
-    assert parse_generation("Je ne trouve pas cette information dans les documents indexés.",
-                            passages, passages, get_settings()) == ("", [])
+    assert parse_generation(
+        "Je ne trouve pas cette information dans les documents indexés.", passages, passages, get_settings()
+    ) == ("", [])
 
 
 # -- uploads -----------------------------------------------------------------------------------
@@ -233,12 +284,16 @@ def upload_assistant(seeds_assistant, tmp_path_factory):
     from core.settings import get_settings
 
     base = tmp_path_factory.mktemp("uploads_case")
-    settings = get_settings(index_dir=base / "index", upload_dir=base / "depot", llm="extractive", max_upload_mb=1)
+    settings = get_settings(
+        index_dir=base / "index", upload_dir=base / "depot", llm="extractive", max_upload_mb=1
+    )
     return Assistant(settings, embed_model=seeds_assistant.embed_model)
 
 
-GOOD_TEXT = ("Guide de la participation des habitants\n\nLe conseil citoyen du quartier des Tilleuls se réunit le "
-             "5 juin 2024 pour préparer la revue annuelle du contrat de ville.\n")
+GOOD_TEXT = (
+    "Guide de la participation des habitants\n\nLe conseil citoyen du quartier des Tilleuls se réunit le "
+    "5 juin 2024 pour préparer la revue annuelle du contrat de ville.\n"
+)
 
 
 def test_upload_accepts_good_files_and_ingests_them(upload_assistant, tmp_path):
@@ -262,8 +317,8 @@ def test_upload_rejects_bad_type_oversize_fake_content_and_empty_files(upload_as
     files = {
         "programme.exe": b"MZ\x90\x00binary",
         "script.js": b"alert(1)",
-        "grand.txt": b"a" * (1024 * 1024 + 1),          # over the 1 MB cap of this server
-        "faux.pdf": os.urandom(2048),                      # random bytes named .pdf
+        "grand.txt": b"a" * (1024 * 1024 + 1),  # over the 1 MB cap of this server
+        "faux.pdf": os.urandom(2048),  # random bytes named .pdf
         "faux.docx": b"ceci n'est pas un docx",
         "vide.txt": b"",
         "sans_extension": b"texte",
@@ -284,17 +339,20 @@ def test_upload_rejects_bad_type_oversize_fake_content_and_empty_files(upload_as
     assert after == before
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/evil.txt", "evil.txt"),
-    ("..\\..\\Windows\\evil.md", "evil.md"),
-    ("/etc/cron.d/job.txt", "job.txt"),
-    ("....txt", None),        # nothing left but the extension: refused
-    (".bashrc.md", "bashrc.md"),
-    ("a/../../b.html", "b.html"),
-    ("nul\x00byte\x1b.txt", "nulbyte.txt"),
-    ("rapport <script>.txt", "rapport _script_.txt"),
-    ("Éducation prioritaire 2024.PDF", "Éducation prioritaire 2024.pdf"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("../../etc/evil.txt", "evil.txt"),
+        ("..\\..\\Windows\\evil.md", "evil.md"),
+        ("/etc/cron.d/job.txt", "job.txt"),
+        ("....txt", None),  # nothing left but the extension: refused
+        (".bashrc.md", "bashrc.md"),
+        ("a/../../b.html", "b.html"),
+        ("nul\x00byte\x1b.txt", "nulbyte.txt"),
+        ("rapport <script>.txt", "rapport _script_.txt"),
+        ("Éducation prioritaire 2024.PDF", "Éducation prioritaire 2024.pdf"),
+    ],
+)
 def test_sanitized_names_stay_in_the_upload_folder(name, expected):
     if expected is None:
         with pytest.raises(library.UploadRejected):
@@ -314,7 +372,9 @@ def test_path_traversal_cannot_write_outside_the_upload_folder(upload_assistant,
         def __init__(self, path, orig_name):
             self.name, self.orig_name = str(path), orig_name
 
-    outcome = library.add_files(upload_assistant, [Named(src, "../../evasion.txt"), Named(src, "..\\evasion2.txt")])
+    outcome = library.add_files(
+        upload_assistant, [Named(src, "../../evasion.txt"), Named(src, "..\\evasion2.txt")]
+    )
     assert [p.name for p in outcome.saved] == ["evasion.txt", "evasion2.txt"]
     assert all(p.parent == folder for p in outcome.saved)
     assert sorted(p.name for p in outside.iterdir()) == before_outside
@@ -342,7 +402,9 @@ def test_a_broken_replacement_keeps_the_indexed_version(upload_assistant, tmp_pa
     assert "5 juin 2024" in upload_assistant.ask("Quand se réunit le conseil citoyen des Acacias ?").answer
 
 
-def test_upload_is_capped_by_the_server_and_absent_without_allow_upload(upload_assistant, seeds_assistant, tmp_path):
+def test_upload_is_capped_by_the_server_and_absent_without_allow_upload(
+    upload_assistant, seeds_assistant, tmp_path
+):
     from ui.app import build_app
     from ui.server import serve_in_background
 
@@ -350,15 +412,26 @@ def test_upload_is_capped_by_the_server_and_absent_without_allow_upload(upload_a
     try:
         boundary = "----limite"
         big = b"a" * (1024 * 1024 + 10)
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"gros.txt\"\r\n"
-                f"Content-Type: text/plain\r\n\r\n").encode() + big + f"\r\n--{boundary}--\r\n".encode()
-        request = urllib.request.Request(url + "gradio_api/upload", data=body, method="POST",
-                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="gros.txt"\r\n'
+                f"Content-Type: text/plain\r\n\r\n"
+            ).encode()
+            + big
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            url + "gradio_api/upload",
+            data=body,
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         with pytest.raises(urllib.error.HTTPError) as error:
             urllib.request.urlopen(request, timeout=SERVER_TIMEOUT_S)
         assert error.value.code == 413
     finally:
         demo.close()
+
     def handlers(**kwargs):
         demo = build_app(seeds_assistant, feedback_path=tmp_path / "fb2.sqlite", **kwargs)
         return {getattr(fn.fn, "__name__", "") for fn in demo.fns.values()}
@@ -383,8 +456,12 @@ def test_auth_setting_is_parsed(tmp_path):
 def auth_server(seeds_assistant, tmp_path_factory):
     from ui.server import serve_in_background
 
-    demo, url = serve_in_background(seeds_assistant, users=[(USER, PASSWORD)], allow_upload=True,
-                                    feedback_path=tmp_path_factory.mktemp("auth_fb") / "fb.sqlite")
+    demo, url = serve_in_background(
+        seeds_assistant,
+        users=[(USER, PASSWORD)],
+        allow_upload=True,
+        feedback_path=tmp_path_factory.mktemp("auth_fb") / "fb.sqlite",
+    )
     yield url
     demo.close()
 
@@ -399,12 +476,24 @@ def http(url, method="GET", data=None, headers=None):
 
 
 PROTECTED = [
-    ("GET", "config"), ("GET", "gradio_api/info"), ("GET", "gradio_api/openapi.json"),
-    ("POST", "gradio_api/queue/join"), ("GET", "gradio_api/queue/data?session_hash=x"),
-    ("POST", "gradio_api/call/ask"), ("POST", "gradio_api/call/chat"), ("POST", "gradio_api/run/predict"),
-    ("POST", "gradio_api/upload"), ("GET", "gradio_api/heartbeat/abc"), ("POST", "gradio_api/reset"),
-    ("POST", "gradio_api/cancel"), ("GET", "gradio_api/file=/etc/passwd"), ("GET", "monitoring"),
-    ("GET", "gradio_api/runs"), ("GET", "docs"), ("GET", "gradio_api/user"), ("GET", "gradio_api/token"),
+    ("GET", "config"),
+    ("GET", "gradio_api/info"),
+    ("GET", "gradio_api/openapi.json"),
+    ("POST", "gradio_api/queue/join"),
+    ("GET", "gradio_api/queue/data?session_hash=x"),
+    ("POST", "gradio_api/call/ask"),
+    ("POST", "gradio_api/call/chat"),
+    ("POST", "gradio_api/run/predict"),
+    ("POST", "gradio_api/upload"),
+    ("GET", "gradio_api/heartbeat/abc"),
+    ("POST", "gradio_api/reset"),
+    ("POST", "gradio_api/cancel"),
+    ("GET", "gradio_api/file=/etc/passwd"),
+    ("GET", "monitoring"),
+    ("GET", "gradio_api/runs"),
+    ("GET", "docs"),
+    ("GET", "gradio_api/user"),
+    ("GET", "gradio_api/token"),
 ]
 
 
@@ -429,7 +518,9 @@ def test_with_credentials_the_api_and_the_pages_answer(auth_server):
     assert "31 mars 2024" in client.predict(question=CALENDAR, api_name="/ask")["answer"]
     assert "31 mars 2024" in client.predict(CALENDAR, api_name="/chat")
     form = urllib.parse.urlencode({"username": USER, "password": PASSWORD}).encode()
-    status, _, headers = http(auth_server + "login", "POST", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    status, _, headers = http(
+        auth_server + "login", "POST", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert status == 200
     cookies = "; ".join(c.split(";", 1)[0] for c in headers.get_all("set-cookie"))
     for path in ("config", "gradio_api/info"):
@@ -447,9 +538,24 @@ def test_assistant_serve_starts_locally_in_french(seeds_assistant, tmp_path):
     env = {**os.environ, "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite")}
     env.pop("ASSISTANT_AUTH", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--llm", "extractive",
-         "--index-dir", str(seeds_assistant.settings.resolved_index_dir)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "ui.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--llm",
+            "extractive",
+            "--index-dir",
+            str(seeds_assistant.settings.resolved_index_dir),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline, page = time.time() + 240, None
         while time.time() < deadline and process.poll() is None:

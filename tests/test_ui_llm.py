@@ -12,6 +12,7 @@ llama-index's ``OpenAILike``, its HTTP client) except the model itself: a script
 OpenAI-compatible endpoint on 127.0.0.1 streams the bad output, because no real model
 misbehaves on demand.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,14 +37,26 @@ class ScriptedModel(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
-    def do_POST(self):  # noqa: N802 - http.server API
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         ScriptedModel.requests.append({"path": self.path, "body": body})
         if not body.get("stream"):  # a whole completion (the workspace, condensing)
-            data = json.dumps({"id": "scripted", "object": "chat.completion", "created": 0, "model": body["model"],
-                               "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                                   "role": "assistant", "content": "".join(ScriptedModel.script)}}],
-                               "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode()
+            data = json.dumps(
+                {
+                    "id": "scripted",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": "".join(ScriptedModel.script)},
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -54,9 +67,19 @@ class ScriptedModel(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         for piece in ScriptedModel.script + [None]:
-            chunk = {"id": "scripted", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
-                     "choices": [{"index": 0, "delta": {"content": piece} if piece else {},
-                                  "finish_reason": None if piece else "stop"}]}
+            chunk = {
+                "id": "scripted",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"content": piece} if piece else {},
+                        "finish_reason": None if piece else "stop",
+                    }
+                ],
+            }
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
         self.wfile.write(b"data: [DONE]\n\n")
@@ -77,9 +100,14 @@ def scripted_endpoint():
 def openai_app(seeds_assistant, scripted_endpoint, tmp_path):
     from assistant.pipeline import Assistant
 
-    settings = seeds_assistant.settings.model_copy(update={
-        "llm": "openai", "openai_base_url": scripted_endpoint, "openai_model": "modele-scripte",
-        "openai_api_key": "sk-local"})
+    settings = seeds_assistant.settings.model_copy(
+        update={
+            "llm": "openai",
+            "openai_base_url": scripted_endpoint,
+            "openai_model": "modele-scripte",
+            "openai_api_key": "sk-local",
+        }
+    )
     bot = Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)
     return ChatApp(bot, feedback_path=tmp_path / "feedback.sqlite")
 
@@ -108,7 +136,9 @@ def test_reset_replaces_the_streamed_text_with_the_extractive_answer(openai_app,
     turn = state["turns"][0]
     assert turn["answer"]["fallback"] == "extractive" and turn["answer"]["backend"] == "openai"
     assert turn["answer"]["answer"] == expected.answer
-    assert [c["source"] for c in turn["answer"]["citations"]] == [c.passage.source for c in expected.citations]
+    assert [c["source"] for c in turn["answer"]["citations"]] == [
+        c.passage.source for c in expected.citations
+    ]
     final = bubbles[-1]
     assert "Réponse composée de phrases des documents" in final and 'class="cite"' in final
     assert "▌" not in final
@@ -116,10 +146,12 @@ def test_reset_replaces_the_streamed_text_with_the_extractive_answer(openai_app,
     assert 'id="src-1-1"' in panel and expected.citations[0].passage.source in panel
 
 
-SYNTHESIS = ["Synthèse : Les contrats de ville 2024-2030 sont élaborés au plus tard le 31 mars 2024 [1]. ",
-             "Les contrats sont signés par les astronautes de la station lunaire [2].\n\n",
-             "Questions :\n- Comment tenir ce calendrier dans notre territoire ?\n",
-             "- Qui associer à la négociation des engagements ?\n- Quelle place pour la consultation citoyenne ?\n"]
+SYNTHESIS = [
+    "Synthèse : Les contrats de ville 2024-2030 sont élaborés au plus tard le 31 mars 2024 [1]. ",
+    "Les contrats sont signés par les astronautes de la station lunaire [2].\n\n",
+    "Questions :\n- Comment tenir ce calendrier dans notre territoire ?\n",
+    "- Qui associer à la négociation des engagements ?\n- Quelle place pour la consultation citoyenne ?\n",
+]
 
 
 def test_workspace_synthesis_keeps_only_supported_sentences(openai_app):
@@ -132,11 +164,17 @@ def test_workspace_synthesis_keeps_only_supported_sentences(openai_app):
     assert "31 mars 2024" in ws.synthesis and "lunaire" not in ws.synthesis  # the invention is dropped
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", ws.synthesis)]
     assert markers and all(ws.passages[n - 1].source == SLIDE_DECK for n in markers), ws.synthesis
-    assert ws.questions == ["Comment tenir ce calendrier dans notre territoire ?",
-                            "Qui associer à la négociation des engagements ?",
-                            "Quelle place pour la consultation citoyenne ?"]
+    assert ws.questions == [
+        "Comment tenir ce calendrier dans notre territoire ?",
+        "Qui associer à la négociation des engagements ?",
+        "Quelle place pour la consultation citoyenne ?",
+    ]
     md = workspace.to_markdown(ws)
-    assert "31 mars 2024" in md and "Qui associer à la négociation des engagements ?" in md and "lunaire" not in md
+    assert (
+        "31 mars 2024" in md
+        and "Qui associer à la négociation des engagements ?" in md
+        and "lunaire" not in md
+    )
     html, text, update = openai_app.prepare("calendrier des contrats de ville", [], None, None)
     assert "Qui associer" in html and "lunaire" not in html and update["visible"] is True
 

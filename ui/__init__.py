@@ -1,2 +1,3 @@
 """ui package."""
+
 import core  # noqa: F401  (the offline environment, before any library is imported)

@@ -8,6 +8,7 @@ except the login page and the static assets it needs. Gradio protects most of
 its API routes itself, but not all (heartbeat, stream, reset, cancel, run
 history...): the gate closes those too.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -29,7 +30,9 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     candidate = Path(value).expanduser()
     if ":" not in value or candidate.is_file():
         if not candidate.is_file():
-            raise AuthConfigError(f"ASSISTANT_AUTH : ni « utilisateur:mot de passe », ni un fichier existant ({value})")
+            raise AuthConfigError(
+                f"ASSISTANT_AUTH : ni « utilisateur:mot de passe », ni un fichier existant ({value})"
+            )
         lines = candidate.read_text(encoding="utf-8").splitlines()
         source = str(candidate)
     else:
@@ -65,9 +68,23 @@ def checker(users: list[tuple[str, str]]):
 
 # Reachable without a session: the login page, the login form's POST, the assets the page loads,
 # and the startup probe Gradio sends to itself. Everything else needs the cookie.
-_PUBLIC_EXACT = {"/", "/login", "/login/", "/favicon.ico", "/theme.css", "/robots.txt", "/manifest.json",
-                 "/gradio_api/startup-events", "/gradio_api/theme.css", "/gradio_api/login_check",
-                 "/gradio_api/login_check/", "/config", "/config/", "/gradio_api/app_id", "/gradio_api/app_id/"}
+_PUBLIC_EXACT = {
+    "/",
+    "/login",
+    "/login/",
+    "/favicon.ico",
+    "/theme.css",
+    "/robots.txt",
+    "/manifest.json",
+    "/gradio_api/startup-events",
+    "/gradio_api/theme.css",
+    "/gradio_api/login_check",
+    "/gradio_api/login_check/",
+    "/config",
+    "/config/",
+    "/gradio_api/app_id",
+    "/gradio_api/app_id/",
+}
 _PUBLIC_PREFIX = ("/assets/", "/static/", "/svelte/", "/gradio_api/static/", "/pwa_icon")
 _API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
 
@@ -92,10 +109,19 @@ class AuthGate:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = json.dumps({"detail": "Authentification requise : connectez-vous."}, ensure_ascii=False).encode()
-        await send({"type": "http.response.start", "status": 401,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {"detail": "Authentification requise : connectez-vous."}, ensure_ascii=False
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

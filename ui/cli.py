@@ -1,5 +1,6 @@
 """Command line: ``assistant ingest|ask|docs|serve|feedback`` and the commands of installed plugins
 (``eval``, ``bench``: entry points of the group :data:`COMMANDS_GROUP`). ``--help`` documents each."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,11 @@ COMMANDS_GROUP = "assistant_politique_ville.commands"
 
 def _common(parser: argparse.ArgumentParser, index_dir_help: str | None = None) -> None:
     """The flags every subcommand shares; a subcommand may say what ``--index-dir`` means for it."""
-    parser.add_argument("--index-dir", type=Path,
-                        help=index_dir_help or "dossier de l'index (défaut : data/index ou ASSISTANT_INDEX_DIR)")
+    parser.add_argument(
+        "--index-dir",
+        type=Path,
+        help=index_dir_help or "dossier de l'index (défaut : data/index ou ASSISTANT_INDEX_DIR)",
+    )
 
 
 def _settings(args, **extra):
@@ -108,7 +112,10 @@ def cmd_docs(args) -> int:
     from index.store import ChunkStore
 
     for doc in ChunkStore(_settings(args)).documents():
-        print(f"{doc['kind']:<10} {doc['date'] or '—':<10} {doc['chunks']:>4} passages  {doc['title'][:70]}  ({doc['source']})")
+        print(
+            f"{doc['kind']:<10} {doc['date'] or '—':<10} {doc['chunks']:>4} passages  "
+            f"{doc['title'][:70]}  ({doc['source']})"
+        )
     return 0
 
 
@@ -116,12 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant",
         description="Assistant documentaire « politique de la ville » : ingestion, questions avec sources citées, "
-                    "interface web, évaluation et mesures de performance. Tout fonctionne hors ligne.")
+        "interface web, évaluation et mesures de performance. Tout fonctionne hors ligne.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="indexer des fichiers et dossiers (PDF, TXT, MD, HTML, DOCX)",
-                       description="Indexe des fichiers et des dossiers (récursivement). Un fichier inchangé est "
-                                   "ignoré, un fichier modifié remplace ses passages.")
+    p = sub.add_parser(
+        "ingest",
+        help="indexer des fichiers et dossiers (PDF, TXT, MD, HTML, DOCX)",
+        description="Indexe des fichiers et des dossiers (récursivement). Un fichier inchangé est "
+        "ignoré, un fichier modifié remplace ses passages.",
+    )
     _common(p)
     p.add_argument("paths", nargs="+", type=Path, help="fichiers ou dossiers")
     p.add_argument("--prune", action="store_true", help="retirer les documents dont le fichier a disparu")
@@ -129,11 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="sans barre de progression")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("ask", help="poser une question (ou un fichier JSONL de questions)",
-                       description="Répond en français à partir des documents indexés, avec les sources citées.")
+    p = sub.add_parser(
+        "ask",
+        help="poser une question (ou un fichier JSONL de questions)",
+        description="Répond en français à partir des documents indexés, avec les sources citées.",
+    )
     _common(p)
     p.add_argument("question", nargs="?", help="la question")
-    p.add_argument("--questions", type=Path, help="fichier JSONL (champs id, question) ; une réponse JSON par ligne")
+    p.add_argument(
+        "--questions", type=Path, help="fichier JSONL (champs id, question) ; une réponse JSON par ligne"
+    )
     p.add_argument("--llm", choices=_backends(), help="moteur de réponse")
     p.add_argument("--kind", action="append", choices=KINDS, help="filtrer par type de document (répétable)")
     p.add_argument("--year-min", type=int, help="année minimale du document")
@@ -171,21 +187,41 @@ def cmd_serve(args) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
     if not _is_loopback(args.host) and not users:
-        print(f"Attention : le serveur écoute sur {args.host} sans identification. Définissez ASSISTANT_AUTH "
-              "(utilisateur:mot de passe, ou un fichier d'utilisateurs) pour un déploiement partagé.", file=sys.stderr)
+        print(
+            f"Attention : le serveur écoute sur {args.host} sans identification. Définissez ASSISTANT_AUTH "
+            "(utilisateur:mot de passe, ou un fichier d'utilisateurs) pour un déploiement partagé.",
+            file=sys.stderr,
+        )
     assistant = Assistant(settings)
     print("Chargement des modèles et de l'index…", file=sys.stderr)
     status = assistant.status()
     assistant.retriever  # noqa: B018  (embedding model and BM25 loaded once, before the first user)
     if not status["documents"]:
-        print("L'index est vide : indexez des documents avec `assistant ingest DOSSIER`"
-              + (" ou par l'onglet Bibliothèque." if args.allow_upload else "."), file=sys.stderr)
+        print(
+            "L'index est vide : indexez des documents avec `assistant ingest DOSSIER`"
+            + (" ou par l'onglet Bibliothèque." if args.allow_upload else "."),
+            file=sys.stderr,
+        )
     demo = build_app(assistant, allow_upload=args.allow_upload, concurrency=args.concurrency)
-    print(f"{status['documents']} documents, {status['chunks']} passages, moteur : {status['backend']}"
-          + (" — identification requise" if users else ""), file=sys.stderr)
-    _, url = launch(demo, host=args.host, port=args.port, users=users, max_upload_mb=settings.max_upload_mb,
-                    block=False, quiet=True)  # Gradio's own lines are in English
-    print(f"Assistant prêt : ouvrez {url} dans votre navigateur (Ctrl+C pour arrêter).", file=sys.stderr, flush=True)
+    print(
+        f"{status['documents']} documents, {status['chunks']} passages, moteur : {status['backend']}"
+        + (" — identification requise" if users else ""),
+        file=sys.stderr,
+    )
+    _, url = launch(
+        demo,
+        host=args.host,
+        port=args.port,
+        users=users,
+        max_upload_mb=settings.max_upload_mb,
+        block=False,
+        quiet=True,
+    )  # Gradio's own lines are in English
+    print(
+        f"Assistant prêt : ouvrez {url} dans votre navigateur (Ctrl+C pour arrêter).",
+        file=sys.stderr,
+        flush=True,
+    )
     demo.block_thread()
     return 0
 
@@ -227,30 +263,44 @@ def _empty(fmt: str) -> str:
 
 def _register_web(subparsers) -> None:
     common = _common
-    p = subparsers.add_parser("serve", help="lancer l'interface web (chat, sources, préparation de séance)",
-                              description="Démarre l'interface web en français. Locale par défaut (127.0.0.1) ; "
-                                          "avec --host 0.0.0.0, définissez ASSISTANT_AUTH pour exiger une "
-                                          "identification.")
+    p = subparsers.add_parser(
+        "serve",
+        help="lancer l'interface web (chat, sources, préparation de séance)",
+        description="Démarre l'interface web en français. Locale par défaut (127.0.0.1) ; "
+        "avec --host 0.0.0.0, définissez ASSISTANT_AUTH pour exiger une "
+        "identification.",
+    )
     common(p)
     p.add_argument("--port", type=int, default=7860, help="port (défaut : 7860)")
-    p.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1, locale seulement)")
-    p.add_argument("--allow-upload", action="store_true", help="permettre l'ajout de documents par le navigateur")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1, locale seulement)"
+    )
+    p.add_argument(
+        "--allow-upload", action="store_true", help="permettre l'ajout de documents par le navigateur"
+    )
     p.add_argument("--llm", choices=_backends(), help="moteur de réponse")
-    p.add_argument("--auth", help="identification : utilisateur:mot de passe, ou fichier d'utilisateurs "
-                                  "(défaut : ASSISTANT_AUTH)")
+    p.add_argument(
+        "--auth",
+        help="identification : utilisateur:mot de passe, ou fichier d'utilisateurs (défaut : ASSISTANT_AUTH)",
+    )
     p.add_argument("--concurrency", type=int, default=8, help="questions traitées en parallèle (défaut : 8)")
     p.set_defaults(func=cmd_serve)
 
-    p = subparsers.add_parser("feedback", help="avis des utilisateurs (export CSV/JSONL)",
-                              description="Avis 👍/👎 laissés dans l'interface web, avec question, réponse, "
-                                          "sources et réglages.")
+    p = subparsers.add_parser(
+        "feedback",
+        help="avis des utilisateurs (export CSV/JSONL)",
+        description="Avis 👍/👎 laissés dans l'interface web, avec question, réponse, sources et réglages.",
+    )
     fsub = p.add_subparsers(dest="feedback_command", required=True)
     e = fsub.add_parser("export", help="exporter les avis en CSV ou JSONL")
     common(e)
     e.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="format (défaut : csv)")
     e.add_argument("--out", type=Path, help="fichier de sortie (défaut : sortie standard)")
-    e.add_argument("--db", type=Path, help="fichier SQLite des avis (défaut : ASSISTANT_FEEDBACK_DB ou "
-                                           "data/feedback.sqlite)")
+    e.add_argument(
+        "--db",
+        type=Path,
+        help="fichier SQLite des avis (défaut : ASSISTANT_FEEDBACK_DB ou data/feedback.sqlite)",
+    )
     e.set_defaults(func=cmd_feedback_export)
 
 

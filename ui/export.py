@@ -3,6 +3,7 @@
 Document and answer text is neutralised (``<``, ``>`` and ``&`` as entities) so
 that pasting the notes into a Markdown or HTML viewer never runs anything.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,9 +43,16 @@ def filters_line(filters: dict | None) -> str:
     return f"_Filtres : {'; '.join(parts)}_" if parts else ""
 
 
-def conversation_markdown(turns: list[dict], title: str = "Conversation avec l'assistant documentaire") -> str:
-    lines = [f"# {title}", "", f"_Exportée le {datetime.now().strftime('%d/%m/%Y à %H:%M')} — "
-             f"{len(turns)} question{'s' if len(turns) > 1 else ''}._", ""]
+def conversation_markdown(
+    turns: list[dict], title: str = "Conversation avec l'assistant documentaire"
+) -> str:
+    lines = [
+        f"# {title}",
+        "",
+        f"_Exportée le {datetime.now().strftime('%d/%m/%Y à %H:%M')} — "
+        f"{len(turns)} question{'s' if len(turns) > 1 else ''}._",
+        "",
+    ]
     for turn in turns:
         answer = turn["answer"]
         lines += [f"## Question {turn['number']}", "", neutral(turn["question"]), ""]
@@ -57,8 +65,10 @@ def conversation_markdown(turns: list[dict], title: str = "Conversation avec l'a
                 lines += [source_line(c), "", quote(c.get("text", "")), ""]
         elif answer.get("suggestions"):
             lines += ["**Documents les plus proches**", ""]
-            lines += [f"- {neutral(s.get('title') or s.get('source'))} ({kind_label(s.get('kind', ''))})"
-                      for s in answer["suggestions"]]
+            lines += [
+                f"- {neutral(s.get('title') or s.get('source'))} ({kind_label(s.get('kind', ''))})"
+                for s in answer["suggestions"]
+            ]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

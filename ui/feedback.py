@@ -5,6 +5,7 @@ that produced it (JSON: backend, filters, models, retrieval sizes), the vote,
 the comment and the time (UTC, ISO 8601). A connection per call, WAL journal:
 safe for the server's worker threads and for an export run at the same time.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,7 @@ import io
 import json
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 FIELDS = ("id", "created_at", "session", "vote", "comment", "question", "answer", "citations", "settings")
@@ -50,16 +51,35 @@ class FeedbackStore:
         db.row_factory = sqlite3.Row
         return db
 
-    def add(self, *, vote: str, question: str, answer: str, citations: list, settings: dict,
-            comment: str = "", session: str = "") -> int:
+    def add(
+        self,
+        *,
+        vote: str,
+        question: str,
+        answer: str,
+        citations: list,
+        settings: dict,
+        comment: str = "",
+        session: str = "",
+    ) -> int:
         if vote not in VOTES:
             raise ValueError(f"vote inconnu : {vote!r} (attendu : up ou down)")
-        row = (datetime.now(timezone.utc).isoformat(timespec="seconds"), session or "", vote,
-               (comment or "").strip()[:MAX_COMMENT], question, answer,
-               json.dumps(citations, ensure_ascii=False), json.dumps(settings, ensure_ascii=False))
+        row = (
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            session or "",
+            vote,
+            (comment or "").strip()[:MAX_COMMENT],
+            question,
+            answer,
+            json.dumps(citations, ensure_ascii=False),
+            json.dumps(settings, ensure_ascii=False),
+        )
         with closing(self._connect()) as db, db:
-            cur = db.execute("INSERT INTO feedback (created_at, session, vote, comment, question, answer, citations, "
-                             "settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            cur = db.execute(
+                "INSERT INTO feedback (created_at, session, vote, comment, question, answer, citations, "
+                "settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
             return int(cur.lastrowid)
 
     def rows(self) -> list[dict]:

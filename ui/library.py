@@ -6,6 +6,7 @@ folder part, no "..", no control characters) resolved strictly inside the
 upload folder. Accepted files are then ingested with the same rules as
 ``assistant ingest`` (a re-upload of the same name replaces that document).
 """
+
 from __future__ import annotations
 
 import os
@@ -53,8 +54,16 @@ def documents_rows(assistant) -> list[list]:
     rows = []
     for doc in assistant.store.documents():
         ingested = _local_time(doc.get("ingested_at") or "")
-        rows.append([doc.get("title") or doc.get("source") or "", kind_label(doc.get("kind", "")),
-                     french_date(doc.get("date")), int(doc.get("chunks") or 0), ingested, doc.get("source") or ""])
+        rows.append(
+            [
+                doc.get("title") or doc.get("source") or "",
+                kind_label(doc.get("kind", "")),
+                french_date(doc.get("date")),
+                int(doc.get("chunks") or 0),
+                ingested,
+                doc.get("source") or "",
+            ]
+        )
     return rows
 
 
@@ -71,10 +80,10 @@ def _local_time(iso: str) -> str:
 def sanitize_name(name: str) -> str:
     """A safe base name from a user-supplied file name; raises UploadRejected if nothing usable remains."""
     name = unicodedata.normalize("NFC", str(name or ""))
-    name = name.replace("\\", "/").split("/")[-1]              # drop any folder part (Unix or Windows)
+    name = name.replace("\\", "/").split("/")[-1]  # drop any folder part (Unix or Windows)
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")  # control and format characters
-    name = re.sub(r"[^\w .,()'&+@=-]", "_", name)             # letters (accents kept), digits, a few signs
-    name = re.sub(r"\s+", " ", name).strip(" .")              # no leading dots (hidden files, "..")
+    name = re.sub(r"[^\w .,()'&+@=-]", "_", name)  # letters (accents kept), digits, a few signs
+    name = re.sub(r"\s+", " ", name).strip(" .")  # no leading dots (hidden files, "..")
     stem, dot, ext = name.rpartition(".")
     if not dot:
         raise UploadRejected("nom de fichier sans extension")
@@ -97,8 +106,9 @@ def check_upload(source: Path, original_name: str, max_bytes: int) -> str:
     name = sanitize_name(original_name)
     ext = Path(name).suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
-        raise UploadRejected(f"format non pris en charge ({ext or 'sans extension'}) ; formats acceptés : "
-                             f"{FORMATS_LABEL}")
+        raise UploadRejected(
+            f"format non pris en charge ({ext or 'sans extension'}) ; formats acceptés : {FORMATS_LABEL}"
+        )
     try:
         size = source.stat().st_size
     except OSError as exc:
@@ -106,7 +116,9 @@ def check_upload(source: Path, original_name: str, max_bytes: int) -> str:
     if size == 0:
         raise UploadRejected("fichier vide")
     if size > max_bytes:
-        raise UploadRejected(f"fichier trop volumineux ({size / 1e6:.1f} Mo ; maximum {max_bytes / 1e6:.0f} Mo)")
+        raise UploadRejected(
+            f"fichier trop volumineux ({size / 1e6:.1f} Mo ; maximum {max_bytes / 1e6:.0f} Mo)"
+        )
     if not _signature_ok(source, ext):
         raise UploadRejected(f"le contenu ne correspond pas à l'extension {ext}")
     return name
@@ -159,7 +171,7 @@ def add_files(assistant, files: list, max_bytes: int | None = None) -> UploadOut
         backups: dict[Path, Path] = {}
         for path, name in accepted:
             try:
-                target = (folder / name)
+                target = folder / name
                 previous = _backup(target)
                 saved = store_upload(path, name, folder)
                 if previous:

@@ -5,6 +5,7 @@ markup: it goes through ``html.escape`` (and, for the chat bubbles that Gradio
 renders as Markdown, a Markdown escape first). The only tags produced are our
 own: citation links ``[n]``, ``<mark>`` around matched words, and the layout.
 """
+
 from __future__ import annotations
 
 import html
@@ -51,7 +52,7 @@ def linked_markers(text: str, anchor, known: set[int] | None = None, escape=esc)
     ``known`` numbers only, when given)."""
     text, out, last = text or "", [], 0
     for m in markers.MARKER.finditer(text):
-        out.append(escape(text[last:m.start()]))
+        out.append(escape(text[last : m.start()]))
         numbers = markers.numbers(m.group(1))
         if known is not None and not all(n in known for n in numbers):
             out.append(escape(m.group(0)))
@@ -77,7 +78,7 @@ def _marked(text: str, wanted: set[str]) -> str:
     for m in words(text):
         stems = tokenize(m.group(0))
         if stems and stems[0] in wanted:
-            out.append(esc(text[last:m.start()]))
+            out.append(esc(text[last : m.start()]))
             out.append(f"<mark>{esc(m.group(0))}</mark>")
             last = m.end()
     out.append(esc(text[last:]))
@@ -119,7 +120,9 @@ def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2
         text = text[:max_chars].rsplit(" ", 1)[0] + " […]"
     spans = [(start, end) for start, end in item.get("spans") or () if end <= len(text)]
     heading = item.get("heading") or ""
-    heading_html = f'<div class="src-heading">{esc(heading)}</div>' if heading and heading != item.get("title") else ""
+    heading_html = (
+        f'<div class="src-heading">{esc(heading)}</div>' if heading and heading != item.get("title") else ""
+    )
     return (
         f'<div class="src-card" id="{esc(anchor)}">'
         f'<div class="src-head"><span class="src-num">{esc(label)}</span> '
@@ -132,12 +135,18 @@ def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2
 def retrieved_html(passages: list, question: str, turn: int, limit: int = 5) -> str:
     """The panel while the answer is being written: the passages found, at once."""
     if not passages:
-        return ('<div class="sources"><p class="src-empty">Aucun passage trouvé dans les documents indexés '
-                '(vérifiez les filtres).</p></div>')
-    cards = [_card(_passage_dict(p), question, f"ret-{turn}-{i}", f"#{i}")
-             for i, p in enumerate(passages[:limit], start=1)]
-    return ('<div class="sources"><p class="src-status">Passages trouvés — la réponse est en cours de '
-            f'rédaction…</p>{"".join(cards)}</div>')
+        return (
+            '<div class="sources"><p class="src-empty">Aucun passage trouvé dans les documents indexés '
+            "(vérifiez les filtres).</p></div>"
+        )
+    cards = [
+        _card(_passage_dict(p), question, f"ret-{turn}-{i}", f"#{i}")
+        for i, p in enumerate(passages[:limit], start=1)
+    ]
+    return (
+        '<div class="sources"><p class="src-status">Passages trouvés — la réponse est en cours de '
+        f"rédaction…</p>{''.join(cards)}</div>"
+    )
 
 
 def _passage_dict(p) -> dict:
@@ -149,13 +158,20 @@ def turn_sources_html(turn: dict, number: int) -> str:
     answer = turn["answer"]
     question = answer.get("standalone_question") or answer.get("question", "")
     if answer.get("citations"):
-        return "".join(_card(c, question, source_id(number, c["id"]), f"[{c['id']}]") for c in answer["citations"])
-    lines = ['<p class="src-empty">Aucune source : la réponse n’a pas été trouvée dans les documents indexés.</p>']
+        return "".join(
+            _card(c, question, source_id(number, c["id"]), f"[{c['id']}]") for c in answer["citations"]
+        )
+    lines = [
+        '<p class="src-empty">Aucune source : la réponse n’a pas été trouvée dans les documents indexés.</p>'
+    ]
     if answer.get("suggestions"):
         lines.append('<p class="src-status">Documents les plus proches :</p><ul class="src-suggest">')
-        lines.extend(f"<li>{esc(s.get('title') or s.get('source'))} <span class='src-meta'>"
-                     f"({esc(kind_label(s.get('kind', '')))}{', ' + esc(french_date(s['date'])) if s.get('date') else ''})"
-                     f"</span></li>" for s in answer["suggestions"])
+        lines.extend(
+            f"<li>{esc(s.get('title') or s.get('source'))} <span class='src-meta'>"
+            f"({esc(kind_label(s.get('kind', '')))}{', ' + esc(french_date(s['date'])) if s.get('date') else ''})"
+            f"</span></li>"
+            for s in answer["suggestions"]
+        )
         lines.append("</ul>")
     return "".join(lines)
 
@@ -163,20 +179,26 @@ def turn_sources_html(turn: dict, number: int) -> str:
 def sources_html(turns: list[dict]) -> str:
     """The whole panel: the last answer's sources open, earlier ones folded (their markers still work)."""
     if not turns:
-        return ('<div class="sources"><p class="src-empty">Les sources citées dans les réponses apparaîtront ici, '
-                'avec les passages et les mots retrouvés surlignés.</p></div>')
+        return (
+            '<div class="sources"><p class="src-empty">Les sources citées dans les réponses apparaîtront ici, '
+            "avec les passages et les mots retrouvés surlignés.</p></div>"
+        )
     parts = []
     last = len(turns) - 1
     for i in range(last, -1, -1):
         turn = turns[i]
         body = turn_sources_html(turn, turn["number"])
         if i == last:
-            parts.append(f'<div class="src-turn" data-turn="{turn["number"]}">'
-                         f'<p class="src-question">Question {turn["number"]} : {esc(_short(turn["question"]))}</p>'
-                         f'{body}</div>')
+            parts.append(
+                f'<div class="src-turn" data-turn="{turn["number"]}">'
+                f'<p class="src-question">Question {turn["number"]} : {esc(_short(turn["question"]))}</p>'
+                f"{body}</div>"
+            )
         else:
-            parts.append(f'<details class="src-turn" data-turn="{turn["number"]}"><summary>Question '
-                         f'{turn["number"]} : {esc(_short(turn["question"]))}</summary>{body}</details>')
+            parts.append(
+                f'<details class="src-turn" data-turn="{turn["number"]}"><summary>Question '
+                f"{turn['number']} : {esc(_short(turn['question']))}</summary>{body}</details>"
+            )
     return f'<div class="sources">{"".join(parts)}</div>'
 
 
@@ -190,8 +212,11 @@ def plural(n: int, word: str, plural_word: str | None = None) -> str:
 
 
 def status_markdown(status: dict) -> str:
-    return (f"📚 {plural(status['documents'], 'document')} · {plural(status['chunks'], 'passage indexé', 'passages indexés')}"
-            f" · moteur de réponse : {md_esc(backend_label(status['backend']))}")
+    return (
+        f"📚 {plural(status['documents'], 'document')} · "
+        f"{plural(status['chunks'], 'passage indexé', 'passages indexés')}"
+        f" · moteur de réponse : {md_esc(backend_label(status['backend']))}"
+    )
 
 
 def error_markdown(message: str) -> str:

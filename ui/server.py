@@ -7,6 +7,7 @@ and run history off) and two ASGI middlewares: :class:`ui.auth.AuthGate`
 with ``lang="fr"`` and makes Gradio's own interface strings French whatever
 the browser's language.
 """
+
 from __future__ import annotations
 
 import gradio as gr
@@ -65,10 +66,12 @@ JS = """
 """
 
 # Runs before Gradio's scripts: its interface strings follow navigator.language (French translations ship with it).
-FRENCH_LOCALE = (b"<script>(function(){try{"
-                 b"Object.defineProperty(navigator,'language',{get:function(){return 'fr-FR';}});"
-                 b"Object.defineProperty(navigator,'languages',{get:function(){return ['fr-FR','fr'];}});"
-                 b"}catch(e){}})();</script>")
+FRENCH_LOCALE = (
+    b"<script>(function(){try{"
+    b"Object.defineProperty(navigator,'language',{get:function(){return 'fr-FR';}});"
+    b"Object.defineProperty(navigator,'languages',{get:function(){return ['fr-FR','fr'];}});"
+    b"}catch(e){}})();</script>"
+)
 
 
 class FrenchPage:
@@ -80,29 +83,56 @@ class FrenchPage:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") not in ("/", ""):
             return await self.app(scope, receive, send)
-        wrapped = rewrite_html(send, lambda body: body.replace(b'lang="en"', b'lang="fr"', 1)
-                               .replace(b"<head>", b"<head>" + FRENCH_LOCALE, 1))
+        wrapped = rewrite_html(
+            send,
+            lambda body: body.replace(b'lang="en"', b'lang="fr"', 1).replace(
+                b"<head>", b"<head>" + FRENCH_LOCALE, 1
+            ),
+        )
         return await self.app(scope, receive, wrapped)
 
 
 def theme():
     # System fonts only: the default themes would load Google Fonts from the browser.
-    return gr.themes.Soft(font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
-                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
+    return gr.themes.Soft(
+        font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    )
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, users=None,
-           max_upload_mb: int = 20, block: bool = True, quiet: bool = False):
+def launch(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int | None = 7860,
+    users=None,
+    max_upload_mb: int = 20,
+    block: bool = True,
+    quiet: bool = False,
+):
     """Start the server; returns (fastapi app, local url). ``users``: [(user, password)] or None (no login)."""
     middleware = [Middleware(AuthGate), Middleware(FrenchPage)]
     app, url, _ = demo.launch(
-        server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=True,
+        server_name=host,
+        server_port=port,
+        share=False,
+        inbrowser=False,
+        prevent_thread_lock=True,
         auth=checker(users) if users else None,
         auth_message="Connectez-vous pour accéder à l'assistant documentaire." if users else None,
-        max_file_size=f"{int(max_upload_mb)}mb", show_error=True, quiet=quiet,
-        footer_links=["api"], run_history=False, ssr_mode=False, mcp_server=False, enable_monitoring=False,
+        max_file_size=f"{int(max_upload_mb)}mb",
+        show_error=True,
+        quiet=quiet,
+        footer_links=["api"],
+        run_history=False,
+        ssr_mode=False,
+        mcp_server=False,
+        enable_monitoring=False,
         app_kwargs={"middleware": middleware, "docs_url": None, "redoc_url": None, "openapi_url": None},
-        theme=theme(), css=CSS, js=JS, favicon_path=None)
+        theme=theme(),
+        css=CSS,
+        js=JS,
+        favicon_path=None,
+    )
     if block:
         demo.block_thread()
     return app, url
@@ -116,11 +146,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def serve_in_background(assistant, users=None, host: str = "127.0.0.1", port: int | None = None, **build_kwargs):
+def serve_in_background(
+    assistant, users=None, host: str = "127.0.0.1", port: int | None = None, **build_kwargs
+):
     """Build and start the app without blocking (tests, benchmarks); returns (demo, url). Stop with demo.close()."""
     from ui.app import build_app
 
     demo = build_app(assistant, **build_kwargs)
-    _, url = launch(demo, host=host, port=port or free_port(host), users=users,
-                    max_upload_mb=assistant.settings.max_upload_mb, block=False, quiet=True)
+    _, url = launch(
+        demo,
+        host=host,
+        port=port or free_port(host),
+        users=users,
+        max_upload_mb=assistant.settings.max_upload_mb,
+        block=False,
+        quiet=True,
+    )
     return demo, url

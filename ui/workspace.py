@@ -1,4 +1,5 @@
 """The trainer's workspace as HTML and as the Markdown of its export (the work: :mod:`assistant.workspace`)."""
+
 from __future__ import annotations
 
 from assistant.workspace import Workspace, prepare
@@ -29,22 +30,28 @@ def to_html(ws: Workspace) -> str:
     if ws.timeline:
         parts.append('<ol class="ws-timeline">')
         for ev in ws.timeline:
-            parts.append(f'<li><span class="ws-date">{esc(ev.label)}</span> — {esc(ev.text)} '
-                         f'<a class="cite" href="#{_anchor(ev.passage)}" data-target="{_anchor(ev.passage)}">'
-                         f'[{ev.passage}]</a></li>')
+            parts.append(
+                f'<li><span class="ws-date">{esc(ev.label)}</span> — {esc(ev.text)} '
+                f'<a class="cite" href="#{_anchor(ev.passage)}" data-target="{_anchor(ev.passage)}">'
+                f"[{ev.passage}]</a></li>"
+            )
         parts.append("</ol>")
     else:
         parts.append('<p class="ws-note">Aucune date trouvée dans ces passages.</p>')
     parts.append("<h4>Passages par document</h4>")
     for title, kind, date, source, items in ws.groups:
         meta = " · ".join(x for x in (kind_label(kind), french_date(date), source) if x)
-        parts.append(f'<div class="ws-doc"><div class="src-title">{esc(title or source)}</div>'
-                     f'<div class="src-meta">{esc(meta)}</div>')
+        parts.append(
+            f'<div class="ws-doc"><div class="src-title">{esc(title or source)}</div>'
+            f'<div class="src-meta">{esc(meta)}</div>'
+        )
         for n, p in items:
             page = f" · page {p.page}" if p.page else ""
-            parts.append(f'<div class="src-card" id="{_anchor(n)}"><div class="src-head"><span class="src-num">'
-                         f'[{n}]</span> <span class="src-meta">{esc(p.heading or "")}{esc(page)}</span></div>'
-                         f'<blockquote class="src-text">{highlight(p.text, ws.theme)}</blockquote></div>')
+            parts.append(
+                f'<div class="src-card" id="{_anchor(n)}"><div class="src-head"><span class="src-num">'
+                f'[{n}]</span> <span class="src-meta">{esc(p.heading or "")}{esc(page)}</span></div>'
+                f'<blockquote class="src-text">{highlight(p.text, ws.theme)}</blockquote></div>'
+            )
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
@@ -61,13 +68,16 @@ def to_markdown(ws: Workspace) -> str:
         lines += [f"{i}. {neutral(q)}" for i, q in enumerate(ws.questions, 1)]
         lines.append("")
     lines += ["## Chronologie", ""]
-    lines += [f"- **{ev.label}** — {neutral(ev.text)} [{ev.passage}]" for ev in ws.timeline] or ["_Aucune date trouvée._"]
+    lines += [f"- **{ev.label}** — {neutral(ev.text)} [{ev.passage}]" for ev in ws.timeline] or [
+        "_Aucune date trouvée._"
+    ]
     lines += ["", "## Passages par document", ""]
     for title, kind, date, source, items in ws.groups:
-        meta = ", ".join(x for x in (kind_label(kind), french_date(date), f"fichier : {source}" if source else "") if x)
+        meta = ", ".join(
+            x for x in (kind_label(kind), french_date(date), f"fichier : {source}" if source else "") if x
+        )
         lines += [f"### {neutral(title or source)}", "", f"_{neutral(meta)}_", ""]
         for n, p in items:
             page = f" (page {p.page})" if p.page else ""
             lines += [f"**[{n}]**{page}", "", quote(p.text), ""]
     return "\n".join(lines).rstrip() + "\n"
-

@@ -3,6 +3,7 @@
 A backend turns chat messages (OpenAI format: ``[{"role": ..., "content": ...}]``)
 into text, whole or streamed. The extractive answerer needs no backend.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -17,7 +18,9 @@ class ChatBackend(ABC):
     name: str = "base"
 
     @abstractmethod
-    def stream(self, messages: list[dict], *, max_tokens: int = 320, temperature: float = 0.0) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict], *, max_tokens: int = 320, temperature: float = 0.0
+    ) -> Iterator[str]:
         """Yield the generated text piece by piece."""
 
     def complete(self, messages: list[dict], *, max_tokens: int = 320, temperature: float = 0.0) -> str:

@@ -20,6 +20,7 @@ a random per-process API key (in-process calls bypass the HTTP layer and need
 none), and the slots/props/metrics endpoints and the web UI are off. The
 constructor checks the address it actually got is loopback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,7 +51,9 @@ def _error_message(payload: dict) -> str | None:
         return str(err.get("message") or err)
     if err:
         return str(err)
-    if payload.get("type") == "server_error" or (isinstance(payload.get("code"), int) and payload["code"] >= 400):
+    if payload.get("type") == "server_error" or (
+        isinstance(payload.get("code"), int) and payload["code"] >= 400
+    ):
         return str(payload.get("message") or payload)
     return None
 
@@ -129,10 +132,17 @@ class LocalBackend(ChatBackend):
         host = urlparse(address).hostname
         if host not in _LOOPBACK:
             self._server = None
-            raise BackendUnavailable(f"llama.cpp listened on a non-loopback address ({address}); refusing to run")
+            raise BackendUnavailable(
+                f"llama.cpp listened on a non-loopback address ({address}); refusing to run"
+            )
         self.base_url = address
-        log.info("local model %s loaded in %.1f s (n_ctx=%d, threads=%d)", model_path.name, self.load_seconds,
-                 self.n_ctx, self.n_threads)
+        log.info(
+            "local model %s loaded in %.1f s (n_ctx=%d, threads=%d)",
+            model_path.name,
+            self.load_seconds,
+            self.n_ctx,
+            self.n_threads,
+        )
 
     # -- requests -------------------------------------------------------------
 
@@ -167,7 +177,9 @@ class LocalBackend(ChatBackend):
         self.last_usage = result.get("usage")
         return result["choices"][0]["message"].get("content") or ""
 
-    def stream(self, messages: list[dict], *, max_tokens: int = 320, temperature: float = 0.0) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict], *, max_tokens: int = 320, temperature: float = 0.0
+    ) -> Iterator[str]:
         """Yield text pieces as llama.cpp produces them (one piece is about one token).
 
         Closing the generator early stops the generation at the next token.

@@ -16,6 +16,7 @@ never rehashes the gigabyte. A GGUF present with the right size but no (valid)
 sidecar, dropped in by hand or left by an older version, is hashed once, then
 trusted the same way.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -118,9 +119,13 @@ def _assemble(parts: list[Path], tmp: Path) -> dict:
     log.info("assembled %s (%d bytes) in %.1f s", tmp.parent / GGUF_NAME, size, seconds)
     # The parts' stats are provenance only: the expected hash is pinned, so
     # reinstalled parts do not force a rebuild.
-    return {"digests": {GGUF_NAME: digest}, "parts_version": PARTS_VERSION,
-            "parts": [{"name": p.name, **provision.stat_signature(p)} for p in parts],
-            "verified_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "assemble_seconds": round(seconds, 2)}
+    return {
+        "digests": {GGUF_NAME: digest},
+        "parts_version": PARTS_VERSION,
+        "parts": [{"name": p.name, **provision.stat_signature(p)} for p in parts],
+        "verified_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "assemble_seconds": round(seconds, 2),
+    }
 
 
 def _adopt(target: Path) -> dict | None:
@@ -132,8 +137,11 @@ def _adopt(target: Path) -> dict | None:
         log.warning("%s has the right size but the wrong hash; rebuilding", target)
         return None
     log.info("verified existing %s in %.1f s", target, time.perf_counter() - t0)
-    return {"digests": {target.name: EXPECTED_SHA256}, "parts": None,
-            "verified_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return {
+        "digests": {target.name: EXPECTED_SHA256},
+        "parts": None,
+        "verified_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
 
 def ensure_gguf(models_dir: Path) -> Path:
@@ -141,8 +149,13 @@ def ensure_gguf(models_dir: Path) -> Path:
     target = gguf_path(models_dir)
     if is_assembled(models_dir):
         return target
-    provision.ensure(target, lambda tmp: _assemble(find_parts(), tmp), manifest=sidecar_path(target),
-                     files={target.name: EXPECTED_SHA256}, adopt=_adopt)
+    provision.ensure(
+        target,
+        lambda tmp: _assemble(find_parts(), tmp),
+        manifest=sidecar_path(target),
+        files={target.name: EXPECTED_SHA256},
+        adopt=_adopt,
+    )
     with contextlib.suppress(OSError):  # sidecar of the previous format, superseded by the manifest
         target.with_name(target.name + ".sha256").unlink(missing_ok=True)
     return target

@@ -7,6 +7,7 @@ Built on llama-index's ``OpenAILike`` (package llama-index-llms-openai-like):
 needs none). Chat endpoint only (``is_chat_model=True``); streaming through
 ``stream_chat``, whose ``ChatResponse.delta`` is the new text of each chunk.
 """
+
 from __future__ import annotations
 
 import os
@@ -75,7 +76,9 @@ class OpenAIBackend(ChatBackend):
 
         return [ChatMessage(role=MessageRole(m["role"]), content=m.get("content") or "") for m in messages]
 
-    def stream(self, messages: list[dict], *, max_tokens: int = 320, temperature: float = 0.0) -> Iterator[str]:
+    def stream(
+        self, messages: list[dict], *, max_tokens: int = 320, temperature: float = 0.0
+    ) -> Iterator[str]:
         responses = self._llm.stream_chat(
             self._to_chat_messages(messages), max_tokens=int(max_tokens), temperature=float(temperature)
         )

@@ -7,6 +7,7 @@ Built-in backends register here through :func:`register`, the same hook a plugin
     local       the packaged GGUF model run in-process by llama.cpp (assistant.llm.local)
     openai      any OpenAI-compatible server (assistant.llm.openai_backend)
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -7,21 +7,37 @@
 * :func:`parse_date` is a document's date: the first full date, else the first month.
 * :func:`french_date` writes an ISO date the French way (« 1er mars 2024 »).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
-MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-               "novembre", "décembre"]
+MONTH_NAMES = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 # Month number of each name, written with or without its accent.
 MONTHS = {**{name: i for i, name in enumerate(MONTH_NAMES, start=1)}, "fevrier": 2, "aout": 8, "decembre": 12}
 _M = "|".join(sorted(MONTHS, key=len, reverse=True))
 _Y = r"((?:19|20)\d{2})"
 YEAR = re.compile(r"(?:19|20)\d{2}")
-DATE = re.compile(rf"\b(\d{{1,2}}(er)?\s+\w+\s+\d{{4}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}|({_M})\s+\d{{4}}|"
-                  rf"\d{{1,2}}\s+({_M})|(19|20)\d{{2}})\b", re.I)
+DATE = re.compile(
+    rf"\b(\d{{1,2}}(er)?\s+\w+\s+\d{{4}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}|({_M})\s+\d{{4}}|"
+    rf"\d{{1,2}}\s+({_M})|(19|20)\d{{2}})\b",
+    re.I,
+)
 
 # Most precise first: a span taken by one pattern is not matched again by the next ones.
 _PATTERNS = [
@@ -84,7 +100,11 @@ def _parse(kind: str, m: re.Match):
         return (year, month, 1, 0), f"{MONTH_NAMES[month - 1]} {year}"
     else:  # part_year
         part, year = g[0].lower(), int(g[1])
-        return ((year, 1, 1, -1), f"début {year}") if part.startswith("d") else ((year, 12, 31, 1), f"fin {year}")
+        return (
+            ((year, 1, 1, -1), f"début {year}")
+            if part.startswith("d")
+            else ((year, 12, 31, 1), f"fin {year}")
+        )
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return (year, month, day, 2), day_label(day, month, year)

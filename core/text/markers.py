@@ -4,6 +4,7 @@ An answer cites passage n with ``[n]`` right after the sentence; several markers
 one another (``[1][2]``) or share brackets (``[1, 2]``). Text that is not an answer (a passage
 shown to the model) must not carry markers: :func:`neutralise` turns them into parentheses.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,11 +1,13 @@
 """Numbers in French text: a count written in digits or in words, and numbers as a claim states them."""
+
 from __future__ import annotations
 
 import re
 
 # A count: digits (thousands may be spaced: « 1 362 ») or a French number word.
-NUMBER = re.compile(r"\b(\d[\d ]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|cent|mille)\b",
-                    re.I)
+NUMBER = re.compile(
+    r"\b(\d[\d ]*|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|cent|mille)\b", re.I
+)
 _DIGITS = re.compile(r"\b\d[\d \u00a0]*\d\b|\b\d\b")
 
 

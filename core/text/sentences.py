@@ -3,6 +3,7 @@
 ``sentence_spans`` is the one sentence splitter: chunking at ingest, answer scoring, the citation
 check and the highlighting of the cited sentence all read the same sentences.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,13 @@ def _wrapped(line: str, following: str) -> bool:
     """A hard line break inside a sentence (PDF text): the line does not end a sentence or a
     heading and the next one goes on in lower case."""
     tail = line.rstrip()
-    return bool(tail and following and tail[-1] not in ".!?…:;»\"" and following[0].islower()
-                and not LIST_ITEM.match(following))
+    return bool(
+        tail
+        and following
+        and tail[-1] not in '.!?…:;»"'
+        and following[0].islower()
+        and not LIST_ITEM.match(following)
+    )
 
 
 def sentences_between(text: str, start: int, end: int) -> list[tuple[int, int]]:

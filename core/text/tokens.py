@@ -3,6 +3,7 @@
 ``tokenize`` is the one tokeniser of the project (BM25, coverage, sentence scoring, citation
 checks, highlighting): « contrats » and « contrat » meet, « élaboration » and « elaboration » too.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,20 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-STOPWORDS = {fold(w.lower()) for w in STOPWORDS_FRENCH} | {"ete", "etre", "quel", "quelle", "quels", "quelles",
-                                                            "comment", "quand", "ou", "qui", "quoi", "faut"}
+STOPWORDS = {fold(w.lower()) for w in STOPWORDS_FRENCH} | {
+    "ete",
+    "etre",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "comment",
+    "quand",
+    "ou",
+    "qui",
+    "quoi",
+    "faut",
+}
 
 
 @lru_cache(maxsize=200_000)

@@ -1,4 +1,5 @@
 """Characters no text of the product should carry: control characters (tab and line breaks kept)."""
+
 from __future__ import annotations
 
 import re

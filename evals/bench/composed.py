@@ -23,6 +23,7 @@ Queries always go to the real model. The pool sentences are embedded once (the
 real model, ``passage:`` prefix) and cached in ``.npy`` files named after the
 pool's content and the model folder.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -78,8 +79,12 @@ def pool_vectors(pool: list[str], model, cache_dir: Path, batch_size: int = 64) 
     started = time.perf_counter()
     array = encode_passages(model, pool, batch_size)  # short texts: big batches
     seconds = time.perf_counter() - started
-    meta = {"digest": digest, "sentences": len(pool), "seconds": round(seconds, 2),
-            "sentences_per_s": round(len(pool) / seconds, 2)}
+    meta = {
+        "digest": digest,
+        "sentences": len(pool),
+        "seconds": round(seconds, 2),
+        "sentences_per_s": round(len(pool) / seconds, 2),
+    }
     np.save(npy, array)
     meta_path.write_text(json.dumps(meta))
     return array, {**meta, "cached": False}
@@ -96,8 +101,15 @@ class ComposedEmbedding(BaseEmbedding):
     _centre: np.ndarray = PrivateAttr()
     alpha: float = 0.0
 
-    def __init__(self, real, pool: list[str], pool_vecs: np.ndarray, known: dict | None = None,
-                 alpha: float = 0.0, **kwargs):
+    def __init__(
+        self,
+        real,
+        pool: list[str],
+        pool_vecs: np.ndarray,
+        known: dict | None = None,
+        alpha: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(model_name="composed", embed_batch_size=256, alpha=alpha, **kwargs)
         self._real = real
         self._known = dict(known or {})
@@ -180,6 +192,7 @@ def calibrate(composed: ComposedEmbedding, real, texts: list[str]) -> dict:
     target = float((reals @ centre).mean())
     grid = [round(0.05 * i, 2) for i in range(19)]
     plain = np.asarray([composed.compose(t, 0.0) for t in texts])
+
     def gap(alpha: float) -> float:
         return abs(float((np.asarray([composed.compose(t, alpha) for t in texts]) @ centre).mean()) - target)
 
@@ -187,8 +200,12 @@ def calibrate(composed: ComposedEmbedding, real, texts: list[str]) -> dict:
     composed.alpha = best
     fitted = np.asarray([composed.compose(t, best) for t in texts])
     cos = np.sum(fitted * reals, axis=1)
-    return {"n": len(texts), "alpha": best, "mean_cosine": round(float(cos.mean()), 4),
-            "min_cosine": round(float(cos.min()), 4),
-            "mean_cosine_alpha_0": round(float(np.sum(plain * reals, axis=1).mean()), 4),
-            "projection_real": round(target, 4),
-            "projection_composed": round(float((fitted @ centre).mean()), 4)}
+    return {
+        "n": len(texts),
+        "alpha": best,
+        "mean_cosine": round(float(cos.mean()), 4),
+        "min_cosine": round(float(cos.min()), 4),
+        "mean_cosine_alpha_0": round(float(np.sum(plain * reals, axis=1).mean()), 4),
+        "projection_real": round(target, 4),
+        "projection_composed": round(float((fitted @ centre).mean()), 4),
+    }

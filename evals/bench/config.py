@@ -1,4 +1,5 @@
 """What one ``assistant bench`` run measures: corpus, questions, scale ladder, LLM budget, threads."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -41,17 +42,29 @@ class BenchConfig:
         if quick:
             corpus = [SEEDS] if have_seeds else [SAMPLE]
             questions = [SEEDS_DEV] if have_seeds else [SAMPLE_GOLD]
-            base = {"limit": 20, "scales": QUICK_SCALES, "llm_questions": 2, "llm_budget_s": 90.0,
-                    "pool_size": 400}
+            base = {
+                "limit": 20,
+                "scales": QUICK_SCALES,
+                "llm_questions": 2,
+                "llm_budget_s": 90.0,
+                "pool_size": 400,
+            }
         else:
             corpus = ([SEEDS] if have_seeds else []) + [SAMPLE]
             questions = ([SEEDS_DEV] if have_seeds else []) + [SAMPLE_GOLD]
-            base = {"limit": None, "scales": FULL_SCALES, "llm_questions": 8, "llm_budget_s": 200.0,
-                    "pool_size": 2000}
+            base = {
+                "limit": None,
+                "scales": FULL_SCALES,
+                "llm_questions": 8,
+                "llm_budget_s": 200.0,
+                "pool_size": 2000,
+            }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(out=Path(out), quick=quick, corpus=corpus, questions=questions, **base)
 
     def to_json(self) -> dict:
         """The configuration as JSON values (paths as strings), for ``bench.json``."""
-        return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-                for k, v in asdict(self).items()}
+        return {
+            k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+            for k, v in asdict(self).items()
+        }

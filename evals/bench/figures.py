@@ -1,4 +1,5 @@
 """Figures derived from the measurements: ratios to the peer, one row per scale, the issue's targets."""
+
 from __future__ import annotations
 
 import re
@@ -17,14 +18,16 @@ def peer_ratios(ingest: dict, query: dict, peer: dict) -> dict:
     return {
         "ingest_time": ratio(peer["build_s"], ingest["seconds"]),
         "ingest_time_note": "llama-index default build (read + split + embed, in memory) / our full ingest "
-                            "(model loaded beforehand in both)",
+        "(model loaded beforehand in both)",
         "query_p50_vs_hybrid": ratio(peer["retrieval_dense"]["p50"], r.get("hybrid", {}).get("p50")),
         "query_p95_vs_hybrid": ratio(peer["retrieval_dense"]["p95"], r.get("hybrid", {}).get("p95")),
         "query_p50_vs_dense": ratio(peer["retrieval_dense"]["p50"], r.get("dense", {}).get("p50")),
         "extractive_answer_p50": ratio(peer["answers_extractive_ms"]["p50"], ours_answer.get("p50")),
         "extractive_answer_p95": ratio(peer["answers_extractive_ms"]["p95"], ours_answer.get("p95")),
-        "evidence@5": {"peer_dense": peer["retrieval_dense"].get("evidence@5"),
-                       "ours_hybrid": r.get("hybrid", {}).get("evidence@5")},
+        "evidence@5": {
+            "peer_dense": peer["retrieval_dense"].get("evidence@5"),
+            "ours_hybrid": r.get("hybrid", {}).get("evidence@5"),
+        },
     }
 
 
@@ -33,10 +36,14 @@ def scale_point(chunks: int, q: dict, build: dict | None, base_chunks: int) -> d
     r = q["retrieval"]
     ans = q["answers"].get("extractive", {})
     return {
-        "chunks": chunks, "x_base": round(chunks / max(base_chunks, 1), 1),
-        "x_seeds": round(chunks / SEEDS_CHUNKS, 1), "synthetic": build is not None,
-        "startup_s": q["startup_s"], "process_start_to_ready_s": q["process_start_to_ready_s"],
-        "idle_rss_mb": q["idle_rss_mb"], "peak_rss_answering_mb": q["peak_rss_answering_mb"],
+        "chunks": chunks,
+        "x_base": round(chunks / max(base_chunks, 1), 1),
+        "x_seeds": round(chunks / SEEDS_CHUNKS, 1),
+        "synthetic": build is not None,
+        "startup_s": q["startup_s"],
+        "process_start_to_ready_s": q["process_start_to_ready_s"],
+        "idle_rss_mb": q["idle_rss_mb"],
+        "peak_rss_answering_mb": q["peak_rss_answering_mb"],
         "index_mb": q["index_mb"],
         "index_mb_per_1000_chunks": round(q["index_mb"] * 1000 / max(chunks, 1), 2),
         "retrieval_ms": {mode: {k: r[mode][k] for k in ("p50", "p95", "mean", "n")} for mode in r},

@@ -1,4 +1,5 @@
 """The machine a bench ran on: CPU, cores, memory, load, package versions; and the code's git state."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,15 @@ from pathlib import Path
 
 from evals.provenance import git_state
 
-PACKAGES = ("torch", "sentence-transformers", "transformers", "chromadb", "llama-index-core", "bm25s",
-            "xllamacpp")
+PACKAGES = (
+    "torch",
+    "sentence-transformers",
+    "transformers",
+    "chromadb",
+    "llama-index-core",
+    "bm25s",
+    "xllamacpp",
+)
 
 
 def machine_info() -> dict:
@@ -44,9 +52,15 @@ def machine_info() -> dict:
             versions[pkg] = version(pkg)
         except Exception:
             pass
-    return {"cores": os.cpu_count(), "cpu_model": cpu, "memory_gb": mem_gb,
-            "python": platform.python_version(), "platform": platform.platform(),
-            "load_average_at_start": [round(x, 2) for x in load] if load else None, "packages": versions}
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gb": mem_gb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in load] if load else None,
+        "packages": versions,
+    }
 
 
 def code_version() -> str | None:

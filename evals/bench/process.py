@@ -5,6 +5,7 @@ peak), reset between phases through ``/proc/self/clear_refs`` where the kernel
 allows it; elsewhere the peak comes from ``getrusage`` and is never reset
 (``peak_resettable`` says which).
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Outputs of ``assistant bench``: ``bench.json``, ``bench.md`` and PNG plots versus corpus size."""
+
 from __future__ import annotations
 
 import json
@@ -105,13 +106,18 @@ def _ingestion(result: dict) -> list[str]:
     tune = result.get("tune")
     if tune:
         batches = sorted({r["batch_size"] for r in tune["grid"]})
-        lines += ["", f"Model alone on {tune['grid'][0]['chunks']} of these chunks, chunks/s by torch "
-                      f"threads (rows) and batch size (columns):", "",
-                  "| threads | " + " | ".join(f"batch {b}" for b in batches) + " |",
-                  "|---|" + "---|" * len(batches)]
+        lines += [
+            "",
+            f"Model alone on {tune['grid'][0]['chunks']} of these chunks, chunks/s by torch "
+            f"threads (rows) and batch size (columns):",
+            "",
+            "| threads | " + " | ".join(f"batch {b}" for b in batches) + " |",
+            "|---|" + "---|" * len(batches),
+        ]
         for threads in sorted({r["threads"] for r in tune["grid"]}):
-            cells = sorted((r for r in tune["grid"] if r["threads"] == threads),
-                           key=lambda r: r["batch_size"])
+            cells = sorted(
+                (r for r in tune["grid"] if r["threads"] == threads), key=lambda r: r["batch_size"]
+            )
             lines.append(f"| {threads} | " + " | ".join(_f(r["chunks_per_s"], 1) for r in cells) + " |")
     return lines
 
@@ -144,18 +150,26 @@ def _queries(result: dict) -> list[str]:
         lines.append(f"| {label} | {_ms(row['p50'])} | {_ms(row['p95'])} | {quality} |")
     ext = q["answers"].get("extractive")
     if ext:
-        lines.append(f"| answer extractive, total | {_ms(ext['total_ms']['p50'])} "
-                     f"| {_ms(ext['total_ms']['p95'])} | {ext['abstained']}/{ext['n']} refusals |")
-        lines.append(f"| answer extractive, first text | {_ms(ext['first_text_ms']['p50'])} "
-                     f"| {_ms(ext['first_text_ms']['p95'])} | |")
+        lines.append(
+            f"| answer extractive, total | {_ms(ext['total_ms']['p50'])} "
+            f"| {_ms(ext['total_ms']['p95'])} | {ext['abstained']}/{ext['n']} refusals |"
+        )
+        lines.append(
+            f"| answer extractive, first text | {_ms(ext['first_text_ms']['p50'])} "
+            f"| {_ms(ext['first_text_ms']['p95'])} | |"
+        )
     loc = _local(result)
     if loc:
-        lines.append(f"| answer local LLM, first token | {_ms(loc['first_token_ms']['p50'], 0)} "
-                     f"| {_ms(loc['first_token_ms']['p95'], 0)} | {loc['n']} questions "
-                     f"(of {loc['asked_for']} asked, budget {loc['budget_s']:.0f} s) |")
-        lines.append(f"| answer local LLM, total | {_ms(loc['total_ms']['p50'], 0)} "
-                     f"| {_ms(loc['total_ms']['p95'], 0)} "
-                     f"| model load {_s(loc['load_s'], 1)}, warm-up {_s(loc['warmup_s'], 1)} |")
+        lines.append(
+            f"| answer local LLM, first token | {_ms(loc['first_token_ms']['p50'], 0)} "
+            f"| {_ms(loc['first_token_ms']['p95'], 0)} | {loc['n']} questions "
+            f"(of {loc['asked_for']} asked, budget {loc['budget_s']:.0f} s) |"
+        )
+        lines.append(
+            f"| answer local LLM, total | {_ms(loc['total_ms']['p50'], 0)} "
+            f"| {_ms(loc['total_ms']['p95'], 0)} "
+            f"| model load {_s(loc['load_s'], 1)}, warm-up {_s(loc['warmup_s'], 1)} |"
+        )
     elif q["answers"].get("local"):
         lines.append(f"| answer local LLM | — | — | skipped: {q['answers']['local']['skipped']} |")
     return lines
@@ -234,15 +248,19 @@ def _scale(result: dict) -> list[str]:
         if build:
             fidelity = build["increment"].get("fidelity", {}).get("mean_cosine")
             cached = " (cached)" if build.get("cached") else ""
-            btxt = (f"{_f(build['build_s_cumulative'], 0, ' s')} cumulated{cached}; "
-                    f"fidelity cos {_f(fidelity, 3)}")
+            btxt = (
+                f"{_f(build['build_s_cumulative'], 0, ' s')} cumulated{cached}; "
+                f"fidelity cos {_f(fidelity, 3)}"
+            )
         else:
             btxt = "real ingest (above)"
-        lines.append(f"| {_f(p['chunks'])} | {p.get('x_base', p['x_seeds'])} | {_pair(r.get('bm25'))} "
-                     f"| {_pair(r.get('dense'))} | {_pair(r.get('hybrid'))} | {_pair(p['extractive_ms'])} "
-                     f"| {_f(p['evidence@5'].get('hybrid'), 2)} | {_s(p['startup_s'], 1)} "
-                     f"| {_mb(p['idle_rss_mb'])} | {_mb(p['peak_rss_answering_mb'])} "
-                     f"| {_f(p['index_mb_per_1000_chunks'], 1)} | {btxt} |")
+        lines.append(
+            f"| {_f(p['chunks'])} | {p.get('x_base', p['x_seeds'])} | {_pair(r.get('bm25'))} "
+            f"| {_pair(r.get('dense'))} | {_pair(r.get('hybrid'))} | {_pair(p['extractive_ms'])} "
+            f"| {_f(p['evidence@5'].get('hybrid'), 2)} | {_s(p['startup_s'], 1)} "
+            f"| {_mb(p['idle_rss_mb'])} | {_mb(p['peak_rss_answering_mb'])} "
+            f"| {_f(p['index_mb_per_1000_chunks'], 1)} | {btxt} |"
+        )
     return lines
 
 
@@ -282,8 +300,9 @@ def write_plots(result: dict, out: Path) -> dict[str, Path]:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot(xs, [p["idle_rss_mb"] for p in points], "-o", label="server idle (no LLM)")
-    ax.plot(xs, [p["peak_rss_answering_mb"] for p in points], "--x",
-            label="peak while answering (extractive)")
+    ax.plot(
+        xs, [p["peak_rss_answering_mb"] for p in points], "--x", label="peak while answering (extractive)"
+    )
     builds = [(p["chunks"], (p.get("build") or {}).get("increment", {}).get("peak_rss_mb")) for p in points]
     builds = [(x, y) for x, y in builds if y]
     if builds:

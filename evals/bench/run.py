@@ -16,6 +16,7 @@ measurement's own and no model stays loaded between them:
 5. ``scale``: the same query measurements (without the LLM) over indexes grown
    with synthetic documents to each size of the ladder (:mod:`evals.bench.scale`).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -42,9 +43,12 @@ def run_bench(cfg: BenchConfig, command: str | None = None) -> dict:
             raise BenchError(f"introuvable : {path}")
     result: dict = {
         "meta": {
-            "command": command, "quick": cfg.quick,
+            "command": command,
+            "quick": cfg.quick,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": machine_info(), "git": code_version(), "config": cfg.to_json(),
+            "machine": machine_info(),
+            "git": code_version(),
+            "config": cfg.to_json(),
         },
     }
     base_index = work / "base_index"
@@ -52,31 +56,48 @@ def run_bench(cfg: BenchConfig, command: str | None = None) -> dict:
     questions = [str(Path(p).resolve()) for p in cfg.questions]
 
     say(cfg, f"ingestion complète de {', '.join(Path(p).name for p in corpus)}")
-    ingest = run_worker(cfg, "ingest", {"index_dir": str(base_index), "paths": corpus,
-                                        "known_out": str(work / "known.npz")})
+    ingest = run_worker(
+        cfg, "ingest", {"index_dir": str(base_index), "paths": corpus, "known_out": str(work / "known.npz")}
+    )
     ingest["ratio_to_raw_embedding"] = ratio(ingest["chunks_per_s"], ingest["raw_embed"]["chunks_per_s"])
-    ingest["embed_phase_ratio_to_raw"] = ratio(ingest["embed_phase_chunks_per_s"],
-                                               ingest["raw_embed"]["chunks_per_s"])
+    ingest["embed_phase_ratio_to_raw"] = ratio(
+        ingest["embed_phase_chunks_per_s"], ingest["raw_embed"]["chunks_per_s"]
+    )
     result["ingest"] = ingest
 
     if cfg.tune:
         say(cfg, "réglage : threads x taille de lot du modèle seul")
-        result["tune"] = run_worker(cfg, "tune", {"index_dir": str(base_index),
-                                                  "known": str(work / "known.npz")})
+        result["tune"] = run_worker(
+            cfg, "tune", {"index_dir": str(base_index), "known": str(work / "known.npz")}
+        )
 
     say(cfg, "ré-ingestion sans changement")
     result["reingest"] = run_worker(cfg, "reingest", {"index_dir": str(base_index), "paths": corpus})
 
-    say(cfg, f"latence des requêtes et réponses ({ingest['chunks']} passages ; LLM local : "
-             f"{cfg.llm_questions} question(s) au plus)")
-    query = run_worker(cfg, "query", {"index_dir": str(base_index), "questions": questions,
-                                      "limit": cfg.limit, "llm_questions": cfg.llm_questions,
-                                      "llm_budget_s": cfg.llm_budget_s})
+    say(
+        cfg,
+        f"latence des requêtes et réponses ({ingest['chunks']} passages ; LLM local : "
+        f"{cfg.llm_questions} question(s) au plus)",
+    )
+    query = run_worker(
+        cfg,
+        "query",
+        {
+            "index_dir": str(base_index),
+            "questions": questions,
+            "limit": cfg.limit,
+            "llm_questions": cfg.llm_questions,
+            "llm_budget_s": cfg.llm_budget_s,
+        },
+    )
     result["query"] = query
 
     say(cfg, "pipeline llama-index par défaut (pair)")
-    peer = run_worker(cfg, "peer", {"index_dir": str(work / "peer_unused"), "paths": corpus,
-                                    "questions": questions, "limit": cfg.limit})
+    peer = run_worker(
+        cfg,
+        "peer",
+        {"index_dir": str(work / "peer_unused"), "paths": corpus, "questions": questions, "limit": cfg.limit},
+    )
     result["peer"] = {**peer, "ratios": peer_ratios(ingest, query, peer)}
 
     points = [scale_point(ingest["chunks"], query, None, ingest["chunks"])]
@@ -84,9 +105,17 @@ def run_bench(cfg: BenchConfig, command: str | None = None) -> dict:
         ladder = ensure_scale_indexes(cfg, base_index, ingest["chunks"], work / "known.npz")
         for step in ladder:
             say(cfg, f"latence à l'échelle ~{step['target']} passages")
-            q = run_worker(cfg, "query", {"index_dir": str(step["index_dir"]), "questions": questions,
-                                          "limit": cfg.limit, "llm_questions": 0},
-                           name=f"query_{step['target']}")
+            q = run_worker(
+                cfg,
+                "query",
+                {
+                    "index_dir": str(step["index_dir"]),
+                    "questions": questions,
+                    "limit": cfg.limit,
+                    "llm_questions": 0,
+                },
+                name=f"query_{step['target']}",
+            )
             points.append(scale_point(q["chunks"], q, step["build"], ingest["chunks"]))
     result["scale"] = points
     result["targets"] = targets(result)

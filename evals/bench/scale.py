@@ -6,6 +6,7 @@ Each index is the previous one (the real corpus' index first) plus enough synthe
 under ``<out>/cache``, is keyed by generator version, seed, pool size, model, chunking, real corpus
 content and size; a cached index keeps the build figures of the run that built it (``cached: true``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,14 @@ def ensure_scale_indexes(cfg: BenchConfig, base_index: Path, base_chunks: int, k
     cache = cfg.out / "cache"
     docs_dir = cache / key / "docs"
     generator = None
-    tag = "-".join([key, model_tag(resolve_embed_model(settings)), corpus_digest(cfg.corpus),
-                    f"c{settings.chunk_size}o{settings.chunk_overlap}"])
+    tag = "-".join(
+        [
+            key,
+            model_tag(resolve_embed_model(settings)),
+            corpus_digest(cfg.corpus),
+            f"c{settings.chunk_size}o{settings.chunk_overlap}",
+        ]
+    )
     previous, prev_docs, prev_build = base_index, 0, 0.0
     ladder = []
     for target in sorted(cfg.scales):
@@ -57,19 +64,38 @@ def ensure_scale_indexes(cfg: BenchConfig, base_index: Path, base_chunks: int, k
             t = time.perf_counter()
             paths, synthetic = write_chunks(docs_dir, max(target - base_chunks, 1), generator, settings)
             generate_s = time.perf_counter() - t
-            say(cfg, f"construction de l'index de {target} passages ({len(paths)} documents synthétiques, "
-                     f"{synthetic} passages synthétiques)")
+            say(
+                cfg,
+                f"construction de l'index de {target} passages ({len(paths)} documents synthétiques, "
+                f"{synthetic} passages synthétiques)",
+            )
             if index_dir.exists():
                 shutil.rmtree(index_dir)
             shutil.copytree(previous, index_dir, ignore=shutil.ignore_patterns("bench_build.json"))
-            result = run_worker(cfg, "build_scale", {
-                "index_dir": str(index_dir), "paths": [str(p) for p in paths[prev_docs:]], "seed": cfg.seed,
-                "pool_size": cfg.pool_size, "cache_dir": str(cache / "pool"), "known": str(known),
-            }, name=f"build_{target}")
-            meta = {"target_chunks": target, "synthetic_docs": len(paths), "synthetic_chunks": synthetic,
-                    "grown_from_docs": prev_docs, "generate_s": round(generate_s, 2), "increment": result,
-                    "build_s_cumulative": round(prev_build + result["seconds"], 2),
-                    "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "cached": False}
+            result = run_worker(
+                cfg,
+                "build_scale",
+                {
+                    "index_dir": str(index_dir),
+                    "paths": [str(p) for p in paths[prev_docs:]],
+                    "seed": cfg.seed,
+                    "pool_size": cfg.pool_size,
+                    "cache_dir": str(cache / "pool"),
+                    "known": str(known),
+                },
+                name=f"build_{target}",
+            )
+            meta = {
+                "target_chunks": target,
+                "synthetic_docs": len(paths),
+                "synthetic_chunks": synthetic,
+                "grown_from_docs": prev_docs,
+                "generate_s": round(generate_s, 2),
+                "increment": result,
+                "build_s_cumulative": round(prev_build + result["seconds"], 2),
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "cached": False,
+            }
             meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         ladder.append({"target": target, "index_dir": index_dir, "build": meta})
         previous, prev_docs, prev_build = index_dir, meta["synthetic_docs"], meta["build_s_cumulative"]

@@ -1,4 +1,5 @@
 """One measurement in a fresh Python process (:mod:`evals.bench.worker`), its log in ``<out>/logs``."""
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,20 @@ def run_worker(cfg: BenchConfig, task: str, args: dict, name: str | None = None)
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     started = time.perf_counter()
     with (logs / f"{name}.log").open("w", encoding="utf-8") as log:
-        proc = subprocess.run([sys.executable, "-m", WORKER, task, str(args_path), str(result_path)],
-                              cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            [sys.executable, "-m", WORKER, task, str(args_path), str(result_path)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     wall = time.perf_counter() - started
     if proc.returncode != 0 or not result_path.exists():
         tail = (logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")[-2000:]
-        raise BenchError(f"la mesure « {name} » a échoué (code {proc.returncode}) ; journal : "
-                         f"{logs / (name + '.log')}\n{tail}")
+        raise BenchError(
+            f"la mesure « {name} » a échoué (code {proc.returncode}) ; journal : "
+            f"{logs / (name + '.log')}\n{tail}"
+        )
     result = json.loads(result_path.read_text(encoding="utf-8"))
     result["parent_wall_s"] = round(wall, 2)
     return result

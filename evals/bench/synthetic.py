@@ -22,6 +22,7 @@ what makes 50,000-chunk indexes affordable on 2 cores. The pool is large
 (thousands of sentences by default), each sentence fills ~20 slots, and the
 documents differ by title, headings and sentence order.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,10 +57,15 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_CONTRACTIONS = [(re.compile(r"\bà le (?=\w)"), "au "), (re.compile(r"\bÀ le (?=\w)"), "Au "),
-                 (re.compile(r"\bà les\b"), "aux"), (re.compile(r"\bÀ les\b"), "Aux"),
-                 (re.compile(r"\b([dD])e le (?=\w)"), r"\1u "), (re.compile(r"\b([dD])e les\b"), r"\1es"),
-                 (re.compile(r"\b([dD])e (?=[aeiouéèêAEIOUÉÈ])"), r"\1'")]
+_CONTRACTIONS = [
+    (re.compile(r"\bà le (?=\w)"), "au "),
+    (re.compile(r"\bÀ le (?=\w)"), "Au "),
+    (re.compile(r"\bà les\b"), "aux"),
+    (re.compile(r"\bÀ les\b"), "Aux"),
+    (re.compile(r"\b([dD])e le (?=\w)"), r"\1u "),
+    (re.compile(r"\b([dD])e les\b"), r"\1es"),
+    (re.compile(r"\b([dD])e (?=[aeiouéèêAEIOUÉÈ])"), r"\1'"),
+]
 
 
 def french(text: str) -> str:
@@ -100,15 +106,34 @@ class Generator:
         programme = rng.choice(PROGRAMMES)
         pct, pct2 = sorted(rng.sample(range(3, 78), 2))
         return {
-            "commune": commune, "epci": epci, "dept": dept, "quartier": rng.choice(self.quartiers),
-            "actor": actor, "actor2": actor2, "actor_cap": _cap(actor), "theme": theme, "theme2": theme2,
-            "programme": programme, "programme_cap": _cap(programme), "public": rng.choice(PUBLICS),
-            "adj": rng.choice(ADJ), "verb": rng.choice(VERBS_SUBJ), "object": rng.choice(OBJECTS),
-            "date": self._date(rng), "month": rng.choice(MONTH_NAMES), "year": year,
-            "year2": year + rng.randint(1, 6), "old_year": rng.randint(1960, 1999),
-            "pct": pct, "pct2": pct2, "count": _number(rng.randint(12, 4800)), "small": rng.randint(2, 19),
-            "amount": _number(rng.randint(8, 2400) * 1000), "amount2": _number(rng.randint(5, 900) * 1000),
-            "small_amount": _number(rng.randint(4, 90) * 50), "weekday": rng.choice(WEEKDAYS),
+            "commune": commune,
+            "epci": epci,
+            "dept": dept,
+            "quartier": rng.choice(self.quartiers),
+            "actor": actor,
+            "actor2": actor2,
+            "actor_cap": _cap(actor),
+            "theme": theme,
+            "theme2": theme2,
+            "programme": programme,
+            "programme_cap": _cap(programme),
+            "public": rng.choice(PUBLICS),
+            "adj": rng.choice(ADJ),
+            "verb": rng.choice(VERBS_SUBJ),
+            "object": rng.choice(OBJECTS),
+            "date": self._date(rng),
+            "month": rng.choice(MONTH_NAMES),
+            "year": year,
+            "year2": year + rng.randint(1, 6),
+            "old_year": rng.randint(1960, 1999),
+            "pct": pct,
+            "pct2": pct2,
+            "count": _number(rng.randint(12, 4800)),
+            "small": rng.randint(2, 19),
+            "amount": _number(rng.randint(8, 2400) * 1000),
+            "amount2": _number(rng.randint(5, 900) * 1000),
+            "small_amount": _number(rng.randint(4, 90) * 50),
+            "weekday": rng.choice(WEEKDAYS),
         }
 
     def _make_pool(self) -> list[str]:
@@ -130,8 +155,16 @@ class Generator:
         kind, title_t = DOC_KINDS[number % len(DOC_KINDS)]
         slots.update(num=number + 1, small=rng.randint(1, 9), theme_cap=_cap(slots["theme"]))
         title = french(title_t.format(**slots))
-        lines = ["---", f'title: "{title} ({number + 1:05d})"', f"kind: {kind}",
-                 f"date: {parse_date(slots['date']).isoformat()}", "---", "", f"# {title}", ""]
+        lines = [
+            "---",
+            f'title: "{title} ({number + 1:05d})"',
+            f"kind: {kind}",
+            f"date: {parse_date(slots['date']).isoformat()}",
+            "---",
+            "",
+            f"# {title}",
+            "",
+        ]
         for section in rng.sample(SECTIONS, rng.randint(8, 20)):
             lines += [f"## {section}", ""]
             for _ in range(rng.randint(1, 4)):
@@ -176,8 +209,14 @@ def iter_corpus(folder: Path, generator: Generator, settings: Settings | None = 
         number += 1
 
 
-def write_corpus(folder: Path, n_docs: int, seed: int = 0, pool_size: int = 2000,
-                 generator: Generator | None = None, settings: Settings | None = None) -> list[Path]:
+def write_corpus(
+    folder: Path,
+    n_docs: int,
+    seed: int = 0,
+    pool_size: int = 2000,
+    generator: Generator | None = None,
+    settings: Settings | None = None,
+) -> list[Path]:
     """Write documents 0..n_docs-1 into ``folder`` (see :func:`iter_corpus`)."""
     gen = generator or Generator(seed, pool_size)
     paths = []
@@ -188,8 +227,9 @@ def write_corpus(folder: Path, n_docs: int, seed: int = 0, pool_size: int = 2000
     return paths
 
 
-def write_chunks(folder: Path, target_chunks: int, generator: Generator,
-                 settings: Settings | None = None) -> tuple[list[Path], int]:
+def write_chunks(
+    folder: Path, target_chunks: int, generator: Generator, settings: Settings | None = None
+) -> tuple[list[Path], int]:
     """The fewest first documents whose chunks add up to at least ``target_chunks``: (paths, chunks)."""
     paths, total = [], 0
     for path, n in iter_corpus(folder, generator, settings):
@@ -212,5 +252,9 @@ def chunk_stats(paths: list[Path], settings: Settings | None = None) -> dict:
             n += 1
             chars += len(chunk.text)
             digests.add(hashlib.sha1(chunk.text.encode("utf-8")).hexdigest())
-    return {"chunks": n, "unique_chunks": len(digests), "duplicate_chunks": n - len(digests),
-            "mean_chunk_chars": round(chars / max(n, 1), 1)}
+    return {
+        "chunks": n,
+        "unique_chunks": len(digests),
+        "duplicate_chunks": n - len(digests),
+        "mean_chunk_chars": round(chars / max(n, 1), 1),
+    }

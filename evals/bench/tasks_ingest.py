@@ -1,5 +1,6 @@
 """Ingest measurements: a full ingest and the model alone on the same chunks, a no-change re-ingest,
 and the model's throughput for each (threads, batch size)."""
+
 from __future__ import annotations
 
 import sys
@@ -25,8 +26,13 @@ def _pages(paths: list[Path]) -> dict:
             pdf_pages += len(doc.pages)
         else:
             text_pages += max(1, -(-len(doc.text) // 3000))
-    return {"documents": docs, "pages": pdf_pages + text_pages, "pdf_pages": pdf_pages,
-            "text_pages_3000_chars": text_pages, "characters": chars}
+    return {
+        "documents": docs,
+        "pages": pdf_pages + text_pages,
+        "pdf_pages": pdf_pages,
+        "text_pages_3000_chars": text_pages,
+        "characters": chars,
+    }
 
 
 def task_ingest(args: dict) -> dict:
@@ -64,22 +70,34 @@ def task_ingest(args: dict) -> dict:
     if args.get("known_out"):
         import numpy as np
 
-        np.savez(args["known_out"], texts=np.asarray(list(known), dtype=object),
-                 vectors=np.asarray(list(known.values()), dtype=np.float32))
+        np.savez(
+            args["known_out"],
+            texts=np.asarray(list(known), dtype=object),
+            vectors=np.asarray(list(known.values()), dtype=np.float32),
+        )
     n = report.chunks_written
     timings = report.timings
     return {
-        "threads": threads, "embed_batch_size": model.embed_batch_size, "model_load_s": round(load_s, 2),
-        "rss_after_model_mb": rss_model, "peak_rss_mb": ingest_peak,
-        "files": len(report.files), "failed": [f.path for f in report.by_status("failed")],
-        "chunks": n, **pages, "seconds": round(report.seconds, 3),
+        "threads": threads,
+        "embed_batch_size": model.embed_batch_size,
+        "model_load_s": round(load_s, 2),
+        "rss_after_model_mb": rss_model,
+        "peak_rss_mb": ingest_peak,
+        "files": len(report.files),
+        "failed": [f.path for f in report.by_status("failed")],
+        "chunks": n,
+        **pages,
+        "seconds": round(report.seconds, 3),
         "phases_s": {k: round(v, 3) for k, v in timings.items()},
         "other_s": round(report.seconds - sum(timings.values()), 3),
         "chunks_per_s": round(n / report.seconds, 2) if report.seconds else None,
         "pages_per_s": round(pages["pages"] / report.seconds, 2) if report.seconds else None,
         "embed_phase_chunks_per_s": round(n / timings["embed"], 2) if timings["embed"] else None,
-        "raw_embed": {"chunks": len(texts), "seconds": round(raw_s, 3),
-                      "chunks_per_s": round(len(texts) / raw_s, 2) if raw_s else None},
+        "raw_embed": {
+            "chunks": len(texts),
+            "seconds": round(raw_s, 3),
+            "chunks_per_s": round(len(texts) / raw_s, 2) if raw_s else None,
+        },
         "index_mb": dir_size_mb(Path(args["index_dir"])),
     }
 
@@ -92,11 +110,15 @@ def task_reingest(args: dict) -> dict:
     t = time.perf_counter()
     report = Ingestor(cfg).run([Path(p) for p in args["paths"]], prune=True, progress=False)
     seconds = time.perf_counter() - t
-    return {"seconds_in_process": round(seconds, 3), "files": len(report.files),
-            "skipped": len(report.by_status("skipped")), "chunks_written": report.chunks_written,
-            "process_start_to_done_s": since_start(args),
-            "model_loaded": "index.embeddings" in sys.modules and _model_loaded(),
-            "peak_rss_mb": peak_mb()}
+    return {
+        "seconds_in_process": round(seconds, 3),
+        "files": len(report.files),
+        "skipped": len(report.by_status("skipped")),
+        "chunks_written": report.chunks_written,
+        "process_start_to_done_s": since_start(args),
+        "model_loaded": "index.embeddings" in sys.modules and _model_loaded(),
+        "peak_rss_mb": peak_mb(),
+    }
 
 
 def _model_loaded() -> bool:
@@ -124,7 +146,13 @@ def task_tune(args: dict) -> dict:
             t = time.perf_counter()
             encode_passages(model, texts, batch_size=int(batch))
             seconds = time.perf_counter() - t
-            rows.append({"threads": threads, "batch_size": batch, "chunks": len(texts),
-                         "chunks_per_s": round(len(texts) / seconds, 2)})
+            rows.append(
+                {
+                    "threads": threads,
+                    "batch_size": batch,
+                    "chunks": len(texts),
+                    "chunks_per_s": round(len(texts) / seconds, 2),
+                }
+            )
     best = max(rows, key=lambda r: r["chunks_per_s"])
     return {"grid": rows, "best": best}

@@ -1,5 +1,6 @@
 """Query measurements: start-up, retrieval and answer latency over an index (the local LLM on a few
 questions), and the same on the llama-index default pipeline (the peer)."""
+
 from __future__ import annotations
 
 import time
@@ -49,9 +50,15 @@ def task_query(args: dict) -> dict:
     bot.ask(WARM_UP, llm="extractive")  # warm-up, untimed
     startup_s = time.perf_counter() - t
     out: dict = {
-        "threads": threads, "chunks": len(retriever.nodes), "questions": len(items),
-        "startup_s": round(startup_s, 3), "process_start_to_ready_s": since_start(args),
-        "idle_rss_mb": rss_mb(), "peak_resettable": reset_peak(), "retrieval": {}, "answers": {},
+        "threads": threads,
+        "chunks": len(retriever.nodes),
+        "questions": len(items),
+        "startup_s": round(startup_s, 3),
+        "process_start_to_ready_s": since_start(args),
+        "idle_rss_mb": rss_mb(),
+        "peak_resettable": reset_peak(),
+        "retrieval": {},
+        "answers": {},
         "index_mb": dir_size_mb(Path(args["index_dir"])),
     }
     answerable = [it for it in items if it.get("answerable")]
@@ -66,16 +73,22 @@ def task_query(args: dict) -> dict:
                 ranked = _ranking(passages)
                 ev5.append(m.evidence_at(it, ranked, 5))
                 hit5.append(m.doc_hit(it, ranked, 5))
-        out["retrieval"][mode] = {**summary(times), "evidence@5": share(ev5), "doc_hit@5": share(hit5),
-                                  "answerable": len(answerable)}
+        out["retrieval"][mode] = {
+            **summary(times),
+            "evidence@5": share(ev5),
+            "doc_hit@5": share(hit5),
+            "answerable": len(answerable),
+        }
     if "hybrid" in out["retrieval"]:  # the same questions again: query embeddings come from the cache
         times = []
         for it in items:
             t = time.perf_counter()
             bot.retrieve(it["question"], k=10, mode="hybrid")
             times.append((time.perf_counter() - t) * 1000)
-        out["retrieval"]["hybrid_cached_query"] = {**summary(times),
-                                                   "cache": query_cache_info(bot.embed_model)}
+        out["retrieval"]["hybrid_cached_query"] = {
+            **summary(times),
+            "cache": query_cache_info(bot.embed_model),
+        }
 
     clear_query_cache(bot.embed_model)
     answered = []
@@ -94,8 +107,12 @@ def task_query(args: dict) -> dict:
             abstained += bool(answer.abstained)
             if it.get("answerable") and not answer.abstained:
                 answered.append(it)
-        out["answers"]["extractive"] = {"total_ms": summary(total), "first_text_ms": summary(ttft),
-                                        "abstained": abstained, "n": len(items)}
+        out["answers"]["extractive"] = {
+            "total_ms": summary(total),
+            "first_text_ms": summary(ttft),
+            "abstained": abstained,
+            "n": len(items),
+        }
     out["peak_rss_answering_mb"] = peak_mb()
 
     n_llm = int(args.get("llm_questions") or 0)
@@ -140,15 +157,29 @@ def _local_llm(bot, items: list[dict], n: int, budget_s: float) -> dict:
                 answer = event.answer
         total = time.perf_counter() - t
         gen = total - (first or total)
-        rows.append({"id": it.get("id"), "first_token_s": round(first, 2) if first is not None else None,
-                     "total_s": round(total, 2), "deltas": deltas,
-                     "deltas_per_s": round(deltas / gen, 2) if gen > 0 and deltas > 1 else None,
-                     "abstained": bool(answer.abstained), "timings_ms": answer.timings_ms})
+        rows.append(
+            {
+                "id": it.get("id"),
+                "first_token_s": round(first, 2) if first is not None else None,
+                "total_s": round(total, 2),
+                "deltas": deltas,
+                "deltas_per_s": round(deltas / gen, 2) if gen > 0 and deltas > 1 else None,
+                "abstained": bool(answer.abstained),
+                "timings_ms": answer.timings_ms,
+            }
+        )
     first_ms = [r["first_token_s"] * 1000 for r in rows if r["first_token_s"] is not None]
-    return {"n": len(rows), "asked_for": n, "budget_s": budget_s, "load_s": round(load_s, 2),
-            "warmup_s": round(warm_s, 2), "rss_with_llm_mb": rss_loaded,
-            "first_token_ms": summary(first_ms), "total_ms": summary([r["total_s"] * 1000 for r in rows]),
-            "questions": rows}
+    return {
+        "n": len(rows),
+        "asked_for": n,
+        "budget_s": budget_s,
+        "load_s": round(load_s, 2),
+        "warmup_s": round(warm_s, 2),
+        "rss_with_llm_mb": rss_loaded,
+        "first_token_ms": summary(first_ms),
+        "total_ms": summary([r["total_s"] * 1000 for r in rows]),
+        "questions": rows,
+    }
 
 
 def task_peer(args: dict) -> dict:
@@ -166,9 +197,14 @@ def task_peer(args: dict) -> dict:
     reset_peak()
     files = collect_files([Path(p) for p in args["paths"]], IngestReport())
     peer = LlamaIndexDefaultRetriever(files, model)
-    out = {"threads": threads, "chunks": len(peer.nodes), "chunk_size": peer.chunk_size,
-           "chunk_overlap": peer.chunk_overlap, "build_s": round(peer.build_seconds, 3),
-           "build_peak_rss_mb": peak_mb()}
+    out = {
+        "threads": threads,
+        "chunks": len(peer.nodes),
+        "chunk_size": peer.chunk_size,
+        "chunk_overlap": peer.chunk_overlap,
+        "build_s": round(peer.build_seconds, 3),
+        "build_peak_rss_mb": peak_mb(),
+    }
     items = _questions(args["questions"], args.get("limit"))
     bot = peer_assistant(cfg, peer, model)
     bot.ask(WARM_UP, llm="extractive")

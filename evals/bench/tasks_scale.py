@@ -1,4 +1,5 @@
 """Scale measurement: synthetic files added in bulk, with composed embeddings, to a real index."""
+
 from __future__ import annotations
 
 import time
@@ -75,9 +76,18 @@ def task_build_scale(args: dict) -> dict:
     flush()
     store.version.bump()
     seconds = time.perf_counter() - started
-    return {"threads": threads, "pool": pool_meta, "files": len(args["paths"]), "chunks_written": written,
-            "duplicate_chunks": written - len(digests), "chunks_before": before,
-            "chunks_after": store.count(),
-            "seconds": round(seconds, 2), "phases_s": {k: round(v, 2) for k, v in timings.items()},
-            "chunks_per_s": round(written / seconds, 1) if seconds else None,
-            "embedding": composed.stats, "peak_rss_mb": peak_mb(), "fidelity": fit}
+    return {
+        "threads": threads,
+        "pool": pool_meta,
+        "files": len(args["paths"]),
+        "chunks_written": written,
+        "duplicate_chunks": written - len(digests),
+        "chunks_before": before,
+        "chunks_after": store.count(),
+        "seconds": round(seconds, 2),
+        "phases_s": {k: round(v, 2) for k, v in timings.items()},
+        "chunks_per_s": round(written / seconds, 1) if seconds else None,
+        "embedding": composed.stats,
+        "peak_rss_mb": peak_mb(),
+        "fidelity": fit,
+    }

@@ -6,6 +6,7 @@
 meant to be run by hand, but can be, to repeat one measurement. How memory is read:
 :mod:`evals.bench.process`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,8 +21,14 @@ from evals.bench.tasks_ingest import task_ingest, task_reingest, task_tune
 from evals.bench.tasks_query import task_peer, task_query
 from evals.bench.tasks_scale import task_build_scale
 
-TASKS = {"tune": task_tune, "ingest": task_ingest, "reingest": task_reingest, "query": task_query,
-         "peer": task_peer, "build_scale": task_build_scale}
+TASKS = {
+    "tune": task_tune,
+    "ingest": task_ingest,
+    "reingest": task_reingest,
+    "query": task_query,
+    "peer": task_peer,
+    "build_scale": task_build_scale,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

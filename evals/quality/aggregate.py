@@ -5,6 +5,7 @@ A *row* is the result of one configuration on one question (see ``evals.quality.
 ``score_question`` fills ``scores``; ``aggregate`` turns rows into the numbers
 of the report; ``winners`` names the best configuration per metric.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -32,24 +33,27 @@ class Metric:
         return "—" if value is None else self.fmt.format(value)
 
 
-METRICS: dict[str, Metric] = {mt.key: mt for mt in [
-    Metric("doc_hit@1", "doc hit@1", "retrieval"),
-    Metric("doc_hit@5", "doc hit@5", "retrieval"),
-    Metric("doc_mrr@10", "doc MRR@10", "retrieval"),
-    Metric("doc_recall@10", "doc recall@10", "retrieval"),
-    *[Metric(f"evidence@{k}", f"evidence@{k}", "retrieval") for k in EVIDENCE_KS],
-    Metric("passage_mrr@10", "passage MRR@10", "retrieval"),
-    Metric("context_chars@5", "chars in top 5", "info", fmt="{:.0f}"),
-    Metric("accuracy", "answer accuracy", "answer"),
-    Metric("citation_precision", "citation precision", "answer"),
-    Metric("correct_cited_gold", "correct & cites gold", "answer"),
-    Metric("correct_refusals", "correct refusals", "answer"),
-    Metric("false_refusals", "false refusals", "answer", higher_is_better=False),
-    Metric("overall", "overall correct", "answer"),
-    Metric("time_median_ms", "median ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
-    Metric("time_p95_ms", "p95 ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
-    Metric("time_total_s", "total s", "time", higher_is_better=False, fmt="{:.1f}"),
-]}
+METRICS: dict[str, Metric] = {
+    mt.key: mt
+    for mt in [
+        Metric("doc_hit@1", "doc hit@1", "retrieval"),
+        Metric("doc_hit@5", "doc hit@5", "retrieval"),
+        Metric("doc_mrr@10", "doc MRR@10", "retrieval"),
+        Metric("doc_recall@10", "doc recall@10", "retrieval"),
+        *[Metric(f"evidence@{k}", f"evidence@{k}", "retrieval") for k in EVIDENCE_KS],
+        Metric("passage_mrr@10", "passage MRR@10", "retrieval"),
+        Metric("context_chars@5", "chars in top 5", "info", fmt="{:.0f}"),
+        Metric("accuracy", "answer accuracy", "answer"),
+        Metric("citation_precision", "citation precision", "answer"),
+        Metric("correct_cited_gold", "correct & cites gold", "answer"),
+        Metric("correct_refusals", "correct refusals", "answer"),
+        Metric("false_refusals", "false refusals", "answer", higher_is_better=False),
+        Metric("overall", "overall correct", "answer"),
+        Metric("time_median_ms", "median ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
+        Metric("time_p95_ms", "p95 ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
+        Metric("time_total_s", "total s", "time", higher_is_better=False, fmt="{:.1f}"),
+    ]
+}
 RETRIEVAL_KEYS = [k for k, mt in METRICS.items() if mt.group == "retrieval"]
 ANSWER_KEYS = [k for k, mt in METRICS.items() if mt.group == "answer"]
 TIME_KEYS = [k for k, mt in METRICS.items() if mt.group == "time"]
@@ -66,26 +70,32 @@ def score_question(item: dict, passages: list[dict], answer: dict | None = None,
     scores: dict = {}
     if item["answerable"]:
         rank = m.passage_rank(item, passages, DOC_K)
-        scores.update({
-            "doc_hit@1": m.doc_hit(item, passages, 1),
-            "doc_hit@5": m.doc_hit(item, passages, 5),
-            "doc_rr@10": m.doc_reciprocal_rank(item, passages, DOC_K),
-            "doc_recall@10": m.doc_recall(item, passages, DOC_K),
-            **{f"evidence@{k}": m.evidence_at(item, passages, k) for k in EVIDENCE_KS},
-            "passage_rank": rank,
-            "passage_rr": 1.0 / rank if rank else 0.0,
-            "context_chars@5": sum(len(p["text"]) for p in passages[:5]),
-            "evidence_in_context": m.evidence_at(item, passages, context_k),
-            "missing_in_context": [s for s in item["must_contain"]
-                                   if not m.evidence_at({"must_contain": [s]}, passages, context_k)],
-        })
+        scores.update(
+            {
+                "doc_hit@1": m.doc_hit(item, passages, 1),
+                "doc_hit@5": m.doc_hit(item, passages, 5),
+                "doc_rr@10": m.doc_reciprocal_rank(item, passages, DOC_K),
+                "doc_recall@10": m.doc_recall(item, passages, DOC_K),
+                **{f"evidence@{k}": m.evidence_at(item, passages, k) for k in EVIDENCE_KS},
+                "passage_rank": rank,
+                "passage_rr": 1.0 / rank if rank else 0.0,
+                "context_chars@5": sum(len(p["text"]) for p in passages[:5]),
+                "evidence_in_context": m.evidence_at(item, passages, context_k),
+                "missing_in_context": [
+                    s
+                    for s in item["must_contain"]
+                    if not m.evidence_at({"must_contain": [s]}, passages, context_k)
+                ],
+            }
+        )
     if answer is not None:
         scores["abstained"] = bool(answer["abstained"])
         scores["citation_precision"] = m.citation_precision(item, answer)
         if item["answerable"]:
             scores["correct"] = m.answer_correct(item, answer)
-            scores["missing_in_answer"] = ([] if answer["abstained"]
-                                           else m.missing_strings(answer["answer"], item["must_contain"]))
+            scores["missing_in_answer"] = (
+                [] if answer["abstained"] else m.missing_strings(answer["answer"], item["must_contain"])
+            )
             scores["cites_gold"] = m.cites_gold(item, answer)
             scores["cites_all_gold"] = m.cites_all_gold(item, answer)
         else:
@@ -152,8 +162,12 @@ def aggregate(rows: list[dict], answers: bool) -> dict:
     ok = [r for r in rows if r["answerable"]]
     no = [r for r in rows if not r["answerable"]]
     sc = lambda r, key: r.get("scores", {}).get(key)  # noqa: E731
-    out: dict = {"n": len(rows), "n_answerable": len(ok), "n_unanswerable": len(no),
-                 "errors": sum(1 for r in rows if r.get("error"))}
+    out: dict = {
+        "n": len(rows),
+        "n_answerable": len(ok),
+        "n_unanswerable": len(no),
+        "errors": sum(1 for r in rows if r.get("error")),
+    }
     out["doc_hit@1"] = _mean(sc(r, "doc_hit@1") for r in ok)
     out["doc_hit@5"] = _mean(sc(r, "doc_hit@5") for r in ok)
     out["doc_mrr@10"] = _mean(sc(r, "doc_rr@10") for r in ok)
@@ -221,8 +235,16 @@ def compare(summaries: dict[str, dict], ours: str, others: list[str], keys: list
             sign = 1 if METRICS[key].higher_is_better else -1
             diff = sign * (a - b)
             verdict = "beats" if diff > 1e-9 else "ties" if abs(diff) <= 1e-9 else "loses to"
-            out.append({"ours": ours, "other": other, "metric": key, "ours_value": a, "other_value": b,
-                        "verdict": verdict})
+            out.append(
+                {
+                    "ours": ours,
+                    "other": other,
+                    "metric": key,
+                    "ours_value": a,
+                    "other_value": b,
+                    "verdict": verdict,
+                }
+            )
     return out
 
 
@@ -237,13 +259,20 @@ def summarize(rows: list[dict], configs: dict[str, dict]) -> dict:
     for name, info in configs.items():
         mine = [r for r in rows if r["config"] == name]
         answers = info["kind"] == "answer"
-        out[name] = {**info, "overall": aggregate(mine, answers) if mine else None,
-                     "by_type": by_type(mine, answers) if mine else {}}
+        out[name] = {
+            **info,
+            "overall": aggregate(mine, answers) if mine else None,
+            "by_type": by_type(mine, answers) if mine else {},
+        }
     retr = {n: c["overall"] for n, c in out.items() if c["overall"] and c["kind"] == "retrieval"}
     ans = {n: c["overall"] for n, c in out.items() if c["overall"] and c["kind"] == "answer"}
     comparisons = compare(retr, "hybrid", ["bm25", "dense", PEER], HEADLINE)
     comparisons += compare(ans, "hybrid+extractive", [f"{PEER}+extractive"], ANSWER_KEYS)
-    return {"configs": out,
-            "winners": {"retrieval": winners(retr, RETRIEVAL_KEYS + TIME_KEYS),
-                        "answer": winners(ans, ANSWER_KEYS + TIME_KEYS)},
-            "comparisons": comparisons}
+    return {
+        "configs": out,
+        "winners": {
+            "retrieval": winners(retr, RETRIEVAL_KEYS + TIME_KEYS),
+            "answer": winners(ans, ANSWER_KEYS + TIME_KEYS),
+        },
+        "comparisons": comparisons,
+    }

@@ -8,6 +8,7 @@ retrieved passages as dicts with at least ``source`` and ``text``, best first;
 ``result`` is an answer as dicts (``Answer.to_dict()`` shape: ``answer``,
 ``abstained``, ``citations`` with ``source``).
 """
+
 from __future__ import annotations
 
 import re
@@ -120,4 +121,3 @@ def cites_all_gold(item: dict, result: dict) -> bool:
     """Every gold source is cited (the full multi-hop result)."""
     gold = gold_sources(item)
     return bool(gold) and gold <= {c["source"] for c in result["citations"]}
-

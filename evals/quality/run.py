@@ -16,6 +16,7 @@ The returned dict (also written as ``results.json``) holds ``meta``, per-config
 aggregates overall and by question type, the winners per metric, hybrid's
 comparisons with the other pipelines, and every per-question row.
 """
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,9 @@ def parse_configs(spec) -> list[Config]:
         if retrieval not in RETRIEVALS:
             raise EvalError(f"configuration inconnue : {name!r} (recherche : {', '.join(RETRIEVALS)})")
         if backend and backend not in ANSWER_BACKENDS:
-            raise EvalError(f"configuration inconnue : {name!r} "
-                            f"(moteurs de réponse : {', '.join(ANSWER_BACKENDS)})")
+            raise EvalError(
+                f"configuration inconnue : {name!r} (moteurs de réponse : {', '.join(ANSWER_BACKENDS)})"
+            )
         out.append(Config(name, retrieval, backend or None))
     if not out:
         raise EvalError("aucune configuration")
@@ -101,16 +103,32 @@ def load_questions(path, limit: int | None = None) -> list[dict]:
 # -- rows --------------------------------------------------------------------------
 def _passage_json(rank: int, p) -> dict:
     if isinstance(p, dict):
-        return {"rank": rank, "source": p.get("source", ""), "page": p.get("page"),
-                "score": round(float(p.get("score") or 0.0), 6), "text": p.get("text", "")}
-    return {"rank": rank, "source": p.source, "page": p.page, "score": round(float(p.score or 0.0), 6),
-            "text": p.text}
+        return {
+            "rank": rank,
+            "source": p.get("source", ""),
+            "page": p.get("page"),
+            "score": round(float(p.get("score") or 0.0), 6),
+            "text": p.get("text", ""),
+        }
+    return {
+        "rank": rank,
+        "source": p.source,
+        "page": p.page,
+        "score": round(float(p.score or 0.0), 6),
+        "text": p.text,
+    }
 
 
 def _row(config: Config, item: dict) -> dict:
-    return {"config": config.name, "id": item["id"], "type": item["type"],
-            "answerable": bool(item["answerable"]), "question": item["question"],
-            "must_contain": item["must_contain"], "source_file": item["source_file"]}
+    return {
+        "config": config.name,
+        "id": item["id"],
+        "type": item["type"],
+        "answerable": bool(item["answerable"]),
+        "question": item["question"],
+        "must_contain": item["must_contain"],
+        "source_file": item["source_file"],
+    }
 
 
 def retrieval_row(config: Config, item: dict, assistant, mode: str) -> dict:
@@ -134,15 +152,22 @@ def answer_row(config: Config, item: dict, assistant, mode: str) -> dict:
     try:
         answer = assistant.ask(item["question"], llm=config.backend, mode=mode).to_dict()
     except Exception as exc:  # recorded as a wrong answer with its reason
-        row.update(time_ms=None, error=f"{type(exc).__name__}: {exc}", retrieved=[], scores={},
-                   failure={"code": "error", "why": f"error: {type(exc).__name__}: {exc}"})
+        row.update(
+            time_ms=None,
+            error=f"{type(exc).__name__}: {exc}",
+            retrieved=[],
+            scores={},
+            failure={"code": "error", "why": f"error: {type(exc).__name__}: {exc}"},
+        )
         return row
     row["time_ms"] = (time.perf_counter() - t0) * 1000
     row["answer"] = answer["answer"]
     row["abstained"] = answer["abstained"]
     row["fallback"] = answer.get("fallback")  # "extractive" when the model's answer was replaced
-    row["citations"] = [{"id": c["id"], "source": c["source"], "page": c["page"], "text": c["text"]}
-                        for c in answer["citations"]]
+    row["citations"] = [
+        {"id": c["id"], "source": c["source"], "page": c["page"], "text": c["text"]}
+        for c in answer["citations"]
+    ]
     row["timings_ms"] = answer["timings_ms"]
     row["retrieved"] = [_passage_json(i, p) for i, p in enumerate(answer["retrieved"], start=1)]
     row["scores"] = score_question(item, row["retrieved"], answer, context_k=row["context_k"])
@@ -161,9 +186,19 @@ def _under(path: str, root: Path) -> bool:
     return p == root or root in p.parents
 
 
-def run_eval(questions_path, corpus, configs=None, out_dir=None, index_dir=None, *, progress: bool = True,
-             limit: int | None = None, command: str | None = None, settings=None,
-             threads: int | None = 1) -> dict:
+def run_eval(
+    questions_path,
+    corpus,
+    configs=None,
+    out_dir=None,
+    index_dir=None,
+    *,
+    progress: bool = True,
+    limit: int | None = None,
+    command: str | None = None,
+    settings=None,
+    threads: int | None = 1,
+) -> dict:
     """Evaluate ``configs`` on the gold questions over ``corpus``; write the outputs to ``out_dir`` if given.
 
     ``index_dir``: index folder to ingest into (incremental); a temporary folder,
@@ -183,14 +218,25 @@ def run_eval(questions_path, corpus, configs=None, out_dir=None, index_dir=None,
         torch.set_num_threads(threads)
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            return _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, command,
-                        settings, threads or previous)
+            return _run(
+                questions_path,
+                corpus,
+                configs,
+                out_dir,
+                index_dir,
+                progress,
+                limit,
+                command,
+                settings,
+                threads or previous,
+            )
     finally:
         torch.set_num_threads(previous)
 
 
-def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, command, settings,
-         threads) -> dict:
+def _run(
+    questions_path, corpus, configs, out_dir, index_dir, progress, limit, command, settings, threads
+) -> dict:
     from tqdm import tqdm
 
     from assistant.llm.base import BackendUnavailable
@@ -215,8 +261,11 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
         settings = base.model_copy(update={"index_dir": Path(index_dir), "llm": "extractive"})
         gold_errors = validate(questions_path, corpus)
         if gold_errors:
-            _say(progress, f"Attention : le jeu de questions a {len(gold_errors)} erreur(s) de validation "
-                           f"(python -m evals.quality.validate_gold) ; première : {gold_errors[0]}")
+            _say(
+                progress,
+                f"Attention : le jeu de questions a {len(gold_errors)} erreur(s) de validation "
+                f"(python -m evals.quality.validate_gold) ; première : {gold_errors[0]}",
+            )
 
         _say(progress, f"Ingestion de {corpus} dans {index_dir}")
         assistant = Assistant(settings)
@@ -226,8 +275,11 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
         documents = assistant.store.documents()
         foreign = sorted(d["path"] for d in documents if not _under(d["path"], root))
         if foreign:
-            _say(progress, f"Attention : l'index contient {len(foreign)} document(s) hors du corpus ; "
-                           "les résultats en tiennent compte (--index-dir vide ou temporaire recommandé).")
+            _say(
+                progress,
+                f"Attention : l'index contient {len(foreign)} document(s) hors du corpus ; "
+                "les résultats en tiennent compte (--index-dir vide ou temporaire recommandé).",
+            )
         indexed = {d["source"] for d in documents}
         gold_files = set().union(*(gold_sources(it) for it in items)) - {""}
         not_indexed = sorted(gold_files - indexed)
@@ -244,14 +296,24 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
 
         rows: list[dict] = []
         config_info: dict[str, dict] = {}
-        bar = tqdm(total=len(configs) * len(items), desc="Évaluation", unit="q", disable=not progress,
-                   file=sys.stderr)
+        bar = tqdm(
+            total=len(configs) * len(items),
+            desc="Évaluation",
+            unit="q",
+            disable=not progress,
+            file=sys.stderr,
+        )
         for config in configs:
             target = peer_assistant if config.retrieval == PEER else assistant
             mode = "dense" if config.retrieval == PEER else config.retrieval
-            info = {"kind": config.kind, "retrieval": config.retrieval, "backend": config.backend,
-                    "chunks": len(peer.nodes) if config.retrieval == PEER else assistant.store.count(),
-                    "context_k": target.settings.context_k if config.backend else None, "skipped": None}
+            info = {
+                "kind": config.kind,
+                "retrieval": config.retrieval,
+                "backend": config.backend,
+                "chunks": len(peer.nodes) if config.retrieval == PEER else assistant.store.count(),
+                "context_k": target.settings.context_k if config.backend else None,
+                "skipped": None,
+            }
             config_info[config.name] = info
             bar.set_postfix_str(config.name)
             try:  # warm-up, untimed: models, BM25, vocabulary, backend
@@ -287,18 +349,37 @@ def _run(questions_path, corpus, configs, out_dir, index_dir, progress, limit, c
             "types": dict(sorted(types.items())),
             "configs": [c.name for c in configs],
             "index_dir": None if tmp else str(index_dir),
-            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.model_dump().items()
-                         if k in ("embed_model", "chunk_size", "chunk_overlap", "top_k", "context_k",
-                                  "llm_max_tokens", "llm_model_path")},
+            "settings": {
+                k: (str(v) if isinstance(v, Path) else v)
+                for k, v in settings.model_dump().items()
+                if k
+                in (
+                    "embed_model",
+                    "chunk_size",
+                    "chunk_overlap",
+                    "top_k",
+                    "context_k",
+                    "llm_max_tokens",
+                    "llm_model_path",
+                )
+            },
             "documents": len(documents),
             "chunks": assistant.store.count(),
-            "ingest": {"seconds": round(ingest.seconds, 2),
-                       "failed": [f.path for f in ingest.by_status("failed")],
-                       "foreign_documents": foreign, "gold_files_not_indexed": not_indexed},
-            "peer": None if peer is None else {"chunks": len(peer.nodes), "chunk_size": peer.chunk_size,
-                                               "chunk_overlap": peer.chunk_overlap,
-                                               "top_k": peer.default_top_k,
-                                               "build_seconds": round(peer.build_seconds, 2)},
+            "ingest": {
+                "seconds": round(ingest.seconds, 2),
+                "failed": [f.path for f in ingest.by_status("failed")],
+                "foreign_documents": foreign,
+                "gold_files_not_indexed": not_indexed,
+            },
+            "peer": None
+            if peer is None
+            else {
+                "chunks": len(peer.nodes),
+                "chunk_size": peer.chunk_size,
+                "chunk_overlap": peer.chunk_overlap,
+                "top_k": peer.default_top_k,
+                "build_seconds": round(peer.build_seconds, 2),
+            },
             "gold_validation_errors": gold_errors,
             "ranking_k": RANKING_K,
             "torch_threads": threads,

@@ -31,6 +31,7 @@ strings are also compared with typographic apostrophes folded to ' and "œ" to "
 the scorer does (:func:`evals.quality.metrics.fold_typography`). The command prints warnings,
 failures and ``N passed, N failed`` last; it exits with status 1 when a question fails.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,31 @@ from ingest.loaders import HTML_DROP_TAGS, split_front_matter
 TYPES = {"date", "definition", "who", "where", "list", "procedure", "multi_hop", "unanswerable"}
 FIELDS = ("id", "question", "answer", "must_contain", "source_file", "source_quote", "type", "answerable")
 ID_RE = re.compile(r"[a-z][a-z0-9_]*-\d{3}")
-_HTML_BLOCKS = ["p", "div", "section", "article", "main", "li", "ul", "ol", "table", "tr", "td",
-                "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "br", "dt", "dd", "pre"]
+_HTML_BLOCKS = [
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "br",
+    "dt",
+    "dd",
+    "pre",
+]
 
 
 def norm(text: str) -> str:

