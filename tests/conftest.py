@@ -16,8 +16,10 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -106,6 +108,37 @@ def gradio_client(url: str, timeout: float = SERVER_TIMEOUT_S, **kwargs):
     return BoundedClient(
         url, analytics_enabled=False, verbose=False, httpx_kwargs={"timeout": timeout}, **kwargs
     )
+
+
+# The stable JSON of an answer (``assistant ask --json``, the Python API, ``/ask``): keys are only ever added,
+# at the end.
+ANSWER_FIELDS = [
+    "question",
+    "answer",
+    "abstained",
+    "citations",
+    "retrieved",
+    "timings_ms",
+    "standalone_question",
+    "backend",
+    "suggestions",
+    "fallback",
+    "refusal_reason",
+]
+CITATION_FIELDS = {
+    "id",
+    "source",
+    "title",
+    "kind",
+    "date",
+    "page",
+    "heading",
+    "text",
+    "start",
+    "end",
+    "score",
+    "spans",
+}
 
 
 class _Expected:
@@ -243,3 +276,45 @@ def openai_assistant(seeds_assistant, openai_server):
         }
     )
     return Assistant(settings, store=seeds_assistant.store, embed_model=seeds_assistant.embed_model)
+
+
+def child_pytest(folder: Path, test_file: Path, **env_extra: str) -> subprocess.CompletedProcess:
+    """Run pytest in a subprocess on ``test_file`` with this conftest loaded as a plugin (its guard and
+    its checks), in ``folder``, with ``env_extra`` set; the child keeps its own network-guard log."""
+    env = {k: v for k, v in os.environ.items() if k != _netguard.LOG_ENV}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT), env.get("PYTHONPATH", "")])
+    env.update(env_extra)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "conftest",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+    ]
+    return subprocess.run(
+        [*command, "--rootdir", str(folder), str(test_file)],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def concurrently(call, n: int) -> list:
+    """``call()`` run by ``n`` threads at once; their results, or the first error any of them raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(n)
+
+    def run():
+        barrier.wait()  # all start together
+        return call()
+
+    with ThreadPoolExecutor(n) as pool:
+        return [future.result() for future in [pool.submit(run) for _ in range(n)]]

@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from conftest import SEEDS_DEV
+from conftest import ANSWER_FIELDS, CITATION_FIELDS, SEEDS_DEV
 
 from assistant.prompting import REFUSAL
 from assistant.retrieve import Filters
@@ -168,32 +168,6 @@ def test_verification_drops_unknown_and_unsupported_markers(seeds_assistant):
 
 def test_answer_json_is_stable(calendar):
     data = calendar.to_dict()
-    # keys are only ever added, at the end
-    assert list(data) == [
-        "question",
-        "answer",
-        "abstained",
-        "citations",
-        "retrieved",
-        "timings_ms",
-        "standalone_question",
-        "backend",
-        "suggestions",
-        "fallback",
-        "refusal_reason",
-    ]
+    assert list(data) == ANSWER_FIELDS
     assert data["backend"] == "extractive" and data["refusal_reason"] == ""
-    assert set(data["citations"][0]) == {
-        "id",
-        "source",
-        "title",
-        "kind",
-        "date",
-        "page",
-        "heading",
-        "text",
-        "start",
-        "end",
-        "score",
-        "spans",
-    }
+    assert set(data["citations"][0]) == CITATION_FIELDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import ANSWER_FIELDS
 from ingest_helpers import run_assistant
 
 CALENDAR = "Quel est le calendrier de signature des contrats de ville 2024-2030 ?"
@@ -22,19 +23,7 @@ def test_ask_json_has_the_stable_fields(index_dir):
     run = run_assistant("ask", CALENDAR, "--json", "--llm", "extractive", "--index-dir", index_dir)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout.strip().splitlines()[-1])
-    assert list(data) == [
-        "question",
-        "answer",
-        "abstained",
-        "citations",
-        "retrieved",
-        "timings_ms",
-        "standalone_question",
-        "backend",
-        "suggestions",
-        "fallback",
-        "refusal_reason",
-    ]
+    assert list(data) == ANSWER_FIELDS
     assert "31 mars 2024" in data["answer"] and not data["abstained"]
     assert "002_ade2664f57edfe95.txt" in {c["source"] for c in data["citations"]}
     assert all(f"[{c['id']}]" in data["answer"] for c in data["citations"])

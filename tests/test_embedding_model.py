@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import socket
-import threading
 
 import core  # noqa: F401  (sets HF_HUB_OFFLINE & co. before transformers is imported)
 
@@ -20,6 +19,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import numpy as np
 import pytest
+from conftest import concurrently
 
 from core import provision
 from core.settings import DEFAULT_EMBED_MODEL, get_settings
@@ -203,7 +203,7 @@ def test_old_manifest_or_converter_version_triggers_rebuild(e5_dir, tmp_path, mo
 
 
 def test_concurrent_builds_are_safe(tmp_path, monkeypatch):
-    builds, results, errors = [], [], []
+    builds = []
     real_write_folder = e5_build._write_folder
 
     def counting(src, out_dir):
@@ -212,18 +212,7 @@ def test_concurrent_builds_are_safe(tmp_path, monkeypatch):
 
     monkeypatch.setattr(e5_build, "_write_folder", counting)
 
-    def worker():
-        try:
-            results.append(ensure_e5_model(tmp_path))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    results = concurrently(lambda: ensure_e5_model(tmp_path), 3)
     assert len(builds) == 1  # the others waited on the lock, then found the folder verified
     assert results == [tmp_path / MODEL_DIRNAME] * 3 and verify_model_dir(results[0], rehash=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".{MODEL_DIRNAME}.lock", MODEL_DIRNAME]

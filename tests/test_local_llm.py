@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from conftest import concurrently
 
 from assistant.llm import local_model
 from assistant.llm.base import BackendUnavailable
@@ -204,20 +204,7 @@ def test_corrupted_gguf_or_sidecar_is_detected_and_repaired(small_parts):
 
 def test_concurrent_ensure_assembles_once(small_parts):
     models, blob, calls = small_parts
-    results, errors = [], []
-
-    def worker():
-        try:
-            results.append(local_model.ensure_gguf(models))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    results = concurrently(lambda: local_model.ensure_gguf(models), 4)
     assert len(calls) == 1 and results == [models / local_model.GGUF_NAME] * 4
     assert results[0].read_bytes() == blob
 

@@ -28,7 +28,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import NETGUARD_DIR, NetworkGuardError
+from conftest import NETGUARD_DIR, NetworkGuardError, child_pytest
 
 from core.offline import OFFLINE_ENV
 
@@ -126,30 +126,7 @@ def test_a_test_that_swallows_a_refused_connection_still_fails(tmp_path):
     """),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if k != "TESTS_NETGUARD_LOG"}  # the child keeps its own log
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "conftest",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "addopts=",
-            "--rootdir",
-            str(tmp_path),
-            str(tmp_path / "test_child.py"),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = child_pytest(tmp_path, tmp_path / "test_child.py")
     out = done.stdout + done.stderr
     # the guard's fixture fails them at teardown: pytest counts that as an error (exit status 1)
     assert done.returncode == 1, out

@@ -7,14 +7,11 @@ loaded as a plugin (``-p conftest``) and SHARED_DIR pointing where the case says
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from conftest import ROOT, SEEDS, SEEDS_DEV, SHARED_ENV
+from conftest import SEEDS, SEEDS_DEV, SHARED_ENV, child_pytest
 
 CHILD = textwrap.dedent("""
     import os
@@ -32,31 +29,7 @@ CHILD = textwrap.dedent("""
 def run_child(tmp_path: Path, shared: Path) -> tuple[int, str]:
     test = tmp_path / "test_child.py"
     test.write_text(CHILD, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "TESTS_NETGUARD_LOG"}  # the child keeps its own log
-    env[SHARED_ENV] = str(shared)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "conftest",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "addopts=",
-            "--rootdir",
-            str(tmp_path),
-            str(test),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = child_pytest(tmp_path, test, **{SHARED_ENV: str(shared)})
     return done.returncode, done.stdout + done.stderr
 
 

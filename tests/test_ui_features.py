@@ -26,10 +26,10 @@ import pytest
 from conftest import SERVER_TIMEOUT_S, gradio_client
 
 from ui import library, workspace
-from ui.app import SEARCHING, WRITING, ChatApp, new_conversation
 from ui.auth import AuthConfigError, parse_auth
 from ui.export import conversation_markdown
 from ui.feedback import FeedbackStore
+from ui.handlers import SEARCHING, WRITING, ChatApp, new_conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 CALENDAR = "Quel est le calendrier de signature des contrats de ville ?"

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ui import render
-from ui.app import SEARCHING, WRITING, ChatApp, new_conversation
+from ui.handlers import SEARCHING, WRITING, ChatApp, new_conversation
 
 CALENDAR = "Quel est le calendrier de signature des contrats de ville ?"
 SLIDE_DECK = "002_ade2664f57edfe95.txt"

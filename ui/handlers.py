@@ -1,0 +1,309 @@
+"""The event handlers of the web app, bound to one shared assistant (the page itself: :mod:`ui.app`).
+
+One :class:`assistant.pipeline.Assistant` is shared by every session (models loaded
+once); each browser tab or ``gradio_client`` keeps its own conversation in a
+``gr.State``, so sessions never mix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.llm.base import BackendUnavailable
+from assistant.pipeline import Delta, Done, Reset, Retrieved
+from assistant.question import QuestionError
+from assistant.retrieve import Filters
+from core.documents import KINDS, kind_choices
+from ui import export as md_export
+from ui import library, render, workspace
+from ui.feedback import FeedbackStore, default_path
+
+TITLE = "Assistant documentaire — politique de la ville"
+KIND_CHOICES = kind_choices()
+EXAMPLES = [
+    "Quel est le calendrier de signature des contrats de ville ?",
+    "Comment mobiliser le droit commun ?",
+    "Quelles sont les circulaires qui encadrent les contrats de ville 2024-2030 ?",
+    "Comment associer les habitants à l'élaboration du contrat de ville ?",
+]
+THEME_EXAMPLES = [
+    "gouvernance du contrat de ville",
+    "participation des habitants",
+    "calendrier des contrats de ville",
+]
+SEARCHING = "🔎 Recherche dans les documents…"
+WRITING = "✍️ Rédaction de la réponse à partir des passages trouvés…"
+
+
+def new_conversation() -> dict:
+    """Per-session state: the chat bubbles, which turn each bubble belongs to, the answered turns."""
+    return {"messages": [], "owners": [], "turns": []}
+
+
+def make_filters(kinds=None, year_min=None, year_max=None) -> Filters:
+    kinds = tuple(k for k in (kinds or []) if k in KINDS)
+    if len(kinds) == len(KINDS):
+        kinds = ()
+    return Filters(kinds=kinds, year_min=_year(year_min), year_max=_year(year_max))
+
+
+def _year(value):
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if 1900 <= year <= 2100 else None
+
+
+def _filters_dict(f: Filters) -> dict:
+    return {"kinds": list(f.kinds), "year_min": f.year_min, "year_max": f.year_max}
+
+
+def _history(turns: list[dict]) -> list[dict]:
+    history = []
+    for turn in turns:
+        history.append({"role": "user", "content": turn["question"]})
+        history.append({"role": "assistant", "content": turn["answer"]["answer"]})
+    return history
+
+
+def _short(text: str, n: int = 400) -> str:
+    return text if len(text) <= n else text[:n] + f"… ({len(text)} caractères)"
+
+
+def final_markdown(turn: dict) -> str:
+    answer = turn["answer"]
+    if answer["abstained"]:
+        return render.abstained_markdown(answer)
+    known = {c["id"] for c in answer["citations"]}
+    text = render.answer_markdown(answer["answer"], turn["number"], known)
+    if answer.get("fallback"):
+        text += (
+            "\n\n_Réponse composée de phrases des documents : le modèle de langage n'a pas produit de "
+            "réponse appuyée sur les passages._"
+        )
+    return text
+
+
+def plain_answer(answer: dict) -> str:
+    """The ``/chat`` reply: the answer with its markers, then the numbered sources."""
+    lines = [answer["answer"]]
+    if answer["citations"]:
+        lines += ["", "Sources :"]
+        for c in answer["citations"]:
+            page = f", page {c['page']}" if c.get("page") else ""
+            lines.append(f"[{c['id']}] {c['title']} ({c['source']}{page})")
+    return "\n".join(lines)
+
+
+class ChatApp:
+    """The event handlers, bound to one shared assistant."""
+
+    def __init__(self, assistant, allow_upload: bool = False, feedback_path: str | Path | None = None):
+        self.assistant = assistant
+        self.settings = assistant.settings
+        self.allow_upload = allow_upload
+        self.feedback = FeedbackStore(feedback_path or default_path(self.settings))
+
+    # -- status and library --------------------------------------------------------
+    def status(self) -> str:
+        try:
+            return render.status_markdown(self.assistant.status())
+        except Exception as exc:  # the index may be unreachable (Chroma server down)
+            return f"⚠️ Index indisponible : {render.md_esc(str(exc))}"
+
+    def documents(self):
+        return library.documents_rows(self.assistant)
+
+    def upload(self, files):
+        if not self.allow_upload:
+            raise gr.Error("L'ajout de documents est désactivé sur ce serveur (option --allow-upload).")
+        if not files:
+            return "Choisissez d'abord un ou plusieurs fichiers.", gr.skip(), gr.skip(), None
+        outcome = library.add_files(self.assistant, files if isinstance(files, list) else [files])
+        return outcome.summary(), self.documents(), self.status(), None
+
+    # -- chat ------------------------------------------------------------------------------
+    def respond(self, message, state, kinds, year_min, year_max):
+        """Generator: bubbles, sources panel, state and the input box, updated as the answer arrives."""
+        state = state or new_conversation()
+        messages, owners, turns = state["messages"], state["owners"], state["turns"]
+        try:
+            question = self.assistant.clean(message)
+        except QuestionError as exc:
+            messages += [
+                {"role": "user", "content": render.md_esc(_short(message or ""))},
+                {"role": "assistant", "content": render.error_markdown(str(exc))},
+            ]
+            owners += [None, None]
+            yield list(messages), gr.skip(), state, ""
+            return
+        number = len(turns) + 1
+        filters = make_filters(kinds, year_min, year_max)
+        messages += [
+            {"role": "user", "content": render.md_esc(question)},
+            {"role": "assistant", "content": SEARCHING},
+        ]
+        owners += [None, None]
+        yield list(messages), gr.skip(), state, ""
+        answer, text = None, ""
+        try:
+            for event in self.assistant.stream(question, _history(turns), filters):
+                if isinstance(event, Retrieved):
+                    messages[-1] = {"role": "assistant", "content": WRITING}
+                    panel = render.retrieved_html(event.passages, question, number, self.settings.context_k)
+                    yield list(messages), panel, state, gr.skip()
+                elif isinstance(event, (Delta, Reset)):  # a reset replaces the text (extractive fallback)
+                    text = event.text if isinstance(event, Reset) else text + event.text
+                    messages[-1] = {"role": "assistant", "content": render.streaming_markdown(text)}
+                    yield list(messages), gr.skip(), state, gr.skip()
+                elif isinstance(event, Done):
+                    answer = event.answer
+        except (QuestionError, BackendUnavailable) as exc:
+            messages[-1] = {"role": "assistant", "content": render.error_markdown(str(exc))}
+            yield list(messages), gr.skip(), state, gr.skip()
+            return
+        except Exception as exc:  # never leave the user with a spinner
+            messages[-1] = {
+                "role": "assistant",
+                "content": render.error_markdown(
+                    f"La réponse n'a pas pu être produite ({type(exc).__name__} : {exc}). Réessayez ou reformulez."
+                ),
+            }
+            yield list(messages), gr.skip(), state, gr.skip()
+            return
+        turn = {
+            "number": number,
+            "question": question,
+            "answer": answer.to_dict(),
+            "filters": _filters_dict(filters),
+        }
+        turns.append(turn)
+        messages[-1] = {"role": "assistant", "content": final_markdown(turn)}
+        owners[-1] = number
+        yield list(messages), render.sources_html(turns), state, gr.skip()
+
+    def reset(self):
+        return new_conversation(), [], render.sources_html([]), gr.update(value=None, visible=False), "", ""
+
+    # -- feedback ----------------------------------------------------------------------
+    def _settings_snapshot(self, turn: dict) -> dict:
+        s, answer = self.settings, turn["answer"]
+        return {
+            "backend": answer.get("backend"),
+            "llm": s.llm,
+            "filters": turn.get("filters"),
+            "standalone_question": answer.get("standalone_question"),
+            "timings_ms": answer.get("timings_ms"),
+            "embed_model": s.embed_model,
+            "top_k": s.top_k,
+            "context_k": s.context_k,
+            "chunk_size": s.chunk_size,
+            "collection": s.collection,
+            "index": s.chroma_url or str(s.resolved_index_dir),
+        }
+
+    def record_vote(self, vote: str, comment: str, turn: dict | None, session: str = "") -> str:
+        if turn is None:
+            return "Posez d'abord une question : l'avis porte sur une réponse."
+        answer = turn["answer"]
+        self.feedback.add(
+            vote=vote,
+            question=turn["question"],
+            answer=answer["answer"],
+            citations=answer["citations"],
+            settings=self._settings_snapshot(turn),
+            comment=comment or "",
+            session=session,
+        )
+        symbol = "👍" if vote == "up" else "👎"
+        return f"Merci ! Votre avis {symbol} sur la réponse {turn['number']} a été enregistré."
+
+    def vote_last(self, vote: str):
+        def handler(comment, state, request: gr.Request):
+            turns = (state or {}).get("turns") or []
+            note = self.record_vote(vote, comment, turns[-1] if turns else None, _session(request))
+            return note, "" if turns else comment
+
+        return handler
+
+    def on_like(self, comment, state, data: gr.LikeData, request: gr.Request):
+        state = state or new_conversation()
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        owners = state["owners"]
+        number = owners[index] if isinstance(index, int) and 0 <= index < len(owners) else None
+        turn = next((t for t in state["turns"] if t["number"] == number), None)
+        if turn is None:
+            return "Cet avis ne porte sur aucune réponse enregistrée.", comment
+        liked = (
+            data.liked if isinstance(data.liked, bool) else str(data.liked).lower() in ("like", "true", "up")
+        )
+        return self.record_vote("up" if liked else "down", comment, turn, _session(request)), ""
+
+    # -- export ------------------------------------------------------------------------
+    def export(self, state):
+        turns = (state or {}).get("turns") or []
+        if not turns:
+            return gr.update(value=None, visible=False), "Rien à exporter : la conversation est vide."
+        text = md_export.conversation_markdown(turns)
+        return gr.update(value=md_export.write_markdown(text, "conversation"), visible=True), text
+
+    # -- trainer's workspace -------------------------------------------------------------
+    def prepare(self, theme, kinds, year_min, year_max):
+        try:
+            ws = workspace.prepare(self.assistant, theme or "", make_filters(kinds, year_min, year_max))
+        except QuestionError as exc:
+            return f'<p class="ws-note">⚠️ {render.esc(exc)}</p>', "", gr.update(value=None, visible=False)
+        except BackendUnavailable as exc:
+            return f'<p class="ws-note">⚠️ {render.esc(exc)}</p>', "", gr.update(value=None, visible=False)
+        text = workspace.to_markdown(ws)
+        path = md_export.write_markdown(text, f"seance-{ws.theme}")
+        return workspace.to_html(ws), text, gr.update(value=path, visible=True)
+
+    # -- API ---------------------------------------------------------------------------
+    def api_chat(self, message, history):
+        """``/chat``: message in, answer text with markers (and its sources) out; history per client session."""
+        history = list(history or [])
+        try:
+            answer = self.assistant.ask(message, history=history)
+        except QuestionError as exc:
+            raise gr.Error(str(exc)) from None
+        except BackendUnavailable as exc:
+            raise gr.Error(str(exc)) from None
+        history += [
+            {"role": "user", "content": answer.question},
+            {"role": "assistant", "content": answer.answer},
+        ]
+        return plain_answer(answer.to_dict()), history[-2 * max(self.settings.history_turns, 1) :]
+
+    def api_ask(
+        self,
+        question: str,
+        kinds: list[str] | None = None,
+        year_min: int | None = None,
+        year_max: int | None = None,
+    ) -> dict:
+        """``/ask``: question (and optional filters) in, the JSON object of ``assistant ask --json`` out."""
+        unknown = [k for k in (kinds or []) if k not in KINDS]
+        if unknown:
+            raise gr.Error(
+                f"Type de document inconnu : {', '.join(map(str, unknown))} (choix : {', '.join(KINDS)})"
+            )
+        try:
+            filters = Filters(kinds=tuple(kinds or ()), year_min=_year(year_min), year_max=_year(year_max))
+            return self.assistant.ask(question, filters=filters).to_dict()
+        except QuestionError as exc:
+            raise gr.Error(str(exc)) from None
+        except BackendUnavailable as exc:
+            raise gr.Error(str(exc)) from None
+
+
+def example_text(data: gr.SelectData) -> str:
+    value = data.value
+    return value.get("text", "") if isinstance(value, dict) else str(value or "")
+
+
+def _session(request) -> str:
+    return getattr(request, "session_hash", "") or "" if request is not None else ""
