@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
+from core.text.instructions import strip_template
 from core.text.markers import neutralise
 from core.types import Passage
 from prompts import load_prompt
 
-_DELIMITER = re.compile(r"</?\s*extrait[^>]*>", re.I)
 REFUSAL = load_prompt("refusal").strip()  # the one sentence of a refusal
 
 
@@ -23,8 +23,9 @@ def attribute(text: str) -> str:
 
 
 def inert(text: str) -> str:
-    """A passage's text as a prompt shows it: it cannot close its own delimiter or forge citation markers."""
-    return neutralise(_DELIMITER.sub("", text or ""))
+    """A passage's text as a prompt shows it: no chat-template token, it cannot close its own
+    delimiter or forge citation markers."""
+    return neutralise(strip_template(text or ""))
 
 
 def strip_delimiters(text: str) -> str:

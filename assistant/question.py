@@ -7,8 +7,9 @@ import re
 from assistant.prompting import condense_messages
 from core.settings import Settings
 from core.text.tokens import tokenize
-from core.text.unicode import without_controls
+from core.text.unicode import clean_unicode
 
+_WORD = re.compile(r"[^\W_]", re.UNICODE)  # a letter or a digit
 _FOLLOW_UP = re.compile(
     r"^\s*(et|mais|alors|aussi|puis|ensuite|et pour|et en|qu'en est-il|quid)\b|"
     r"\b(il|elle|ils|elles|ce|cet|cette|ces|cela|ça|celui|celle|ceux|leur|leurs|y|en)\b\s*\??\s*$",
@@ -36,9 +37,14 @@ def clean_question(question: str, settings: Settings) -> str:
     """The question without control characters or outer spaces; refused when empty or too long."""
     if not isinstance(question, str):
         raise QuestionError("La question doit être un texte.")
-    question = without_controls(question, " ").strip()
+    question = clean_unicode(question, " ").strip()
     if not question:
         raise QuestionError("La question est vide.")
+    if not _WORD.search(question):
+        raise QuestionError(
+            "La question ne contient aucun mot : écrivez-la en toutes lettres "
+            "(par exemple « Qui signe le contrat de ville ? »)."
+        )
     most = settings.max_question_chars
     if len(question) > most:
         raise QuestionError(f"La question est trop longue ({len(question)} caractères ; maximum {most}).")

@@ -13,6 +13,7 @@ import re
 from assistant.question import content_terms
 from core.settings import Settings
 from core.text.dates import DATE, full_dates
+from core.text.instructions import addresses_assistant
 from core.text.sentences import LIST_BULLET, is_fragment, sentence_spans
 from core.text.tokens import tokenize
 from core.types import Passage
@@ -74,7 +75,7 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
 
 
 def _skippable(sentence: str) -> bool:
-    """Headings, labels and links are not answers."""
+    """Headings, labels, links and orders given to an assistant are not answers."""
     letters = [c for c in sentence if c.isalpha()]
     shouting = len(letters) > 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
     return (
@@ -83,6 +84,7 @@ def _skippable(sentence: str) -> bool:
         or sentence.rstrip().endswith(":")
         or "http" in sentence
         or (shouting and not DATE.search(sentence))
+        or addresses_assistant(sentence)
     )
 
 

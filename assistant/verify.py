@@ -15,6 +15,7 @@ from assistant.prompting import strip_delimiters
 from core.settings import Settings
 from core.text import markers
 from core.text.dates import DATE
+from core.text.instructions import addresses_assistant
 from core.text.numbers import numbers_in, states_number
 from core.text.sentences import is_fragment, sentence_spans
 from core.text.tokens import tokenize
@@ -50,11 +51,18 @@ def split_claims(text: str) -> list[list[str]]:
 
 
 def support(claim: str, passage: Passage) -> float:
-    """Share of the claim's terms that the passage (with its title) holds."""
+    """Share of the claim's terms that the passage (with its title) holds, in its sentences that
+    inform (not those giving orders to an assistant)."""
     tokens = set(tokenize(markers.strip(claim)))
     if not tokens:
         return 0.0
-    return len(tokens & set(tokenize(passage.text + " " + passage.title))) / len(tokens)
+    return len(tokens & _informing_tokens(passage.text, passage.title)) / len(tokens)
+
+
+@lru_cache(maxsize=64)
+def _informing_tokens(text: str, title: str) -> frozenset[str]:
+    informing = [sentence for sentence in _sentences(text) if not addresses_assistant(sentence)]
+    return frozenset(tokenize(" ".join([*informing, title])))
 
 
 def facts(claim: str) -> set[str]:
@@ -84,7 +92,7 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
         return True
     fact_tokens = set(tokenize(" ".join(found)))
     claim = set(tokenize(body)) - fact_tokens
-    sentences = [passage.title, *_sentences(passage.text)]
+    sentences = [passage.title, *(s for s in _sentences(passage.text) if not addresses_assistant(s))]
     flat = [" ".join(sentence.lower().split()) for sentence in sentences]
     head = set(tokenize(f"{passage.title} {passage.heading}"))
     for fact in found:

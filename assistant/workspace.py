@@ -14,6 +14,7 @@ from assistant.retrieve import Filters
 from assistant.verify import cited_only, verify
 from core.text import markers
 from core.text.dates import find_dates
+from core.text.instructions import addresses_assistant
 from core.text.sentences import sentence_spans
 from core.types import Passage
 
@@ -64,6 +65,8 @@ def timeline(passages: list[Passage]) -> list[TimelineEvent]:
                 ((s, e) for s, e in spans if s <= start < e), (max(0, start - 100), min(len(text), end + 100))
             )
             sentence = " ".join(text[s:e].split()).strip(" -–•*·▪↳>")
+            if addresses_assistant(sentence):
+                continue  # an order given to an assistant is not an event
             if len(sentence) > 240:
                 local = start - s
                 sentence = "…" + sentence[max(0, local - 110) : local + 130].strip() + "…"

@@ -49,6 +49,22 @@ class Settings(BaseSettings):
         20.0, "Text read from one file, in MB (the rest is cut, with a warning).", "ingest"
     )
     max_upload_mb: int = _f(20, "Largest file accepted by the UI upload, in MB.", "ingest")
+    max_unpacked_mb: float = _f(
+        100.0, "Unpacked size of a zipped file (DOCX), in MB, read before anything is unpacked.", "ingest"
+    )
+    max_zip_parts: int = _f(5000, "Files inside a zipped file (DOCX).", "ingest")
+    max_xml_elements: int = _f(
+        2_000_000, "XML elements of a zipped file, counted before it is parsed (bounds its memory).", "ingest"
+    )
+    max_paragraphs: int = _f(100_000, "Paragraphs of a zipped file, counted before it is parsed.", "ingest")
+    max_file_passages: int = _f(
+        3000, "Passages of one file; a file with more fails before anything is embedded.", "ingest"
+    )
+    file_time_budget_s: float = _f(
+        600.0,
+        "Seconds to embed and write one file; past them it fails and its indexed version stays.",
+        "ingest",
+    )
 
     # -- embeddings ---------------------------------------------------------------------------------
     embed_model: str = _f(DEFAULT_EMBED_MODEL, "sentence-transformers name or path.", "embeddings")
@@ -156,6 +172,25 @@ class Settings(BaseSettings):
 
     # -- the web app --------------------------------------------------------------------------------
     auth: str | None = _f(None, "user:password or a file of such lines.", "ui")
+    login_free_failures: int = _f(
+        3, "Failed logins from one address that cost no wait; each further one delays the next attempt.", "ui"
+    )
+    login_delay_s: float = _f(
+        1.0, "Seconds before the next attempt after the first failure past the free ones; then doubled.", "ui"
+    )
+    login_max_delay_s: float = _f(60.0, "Longest wait between two failed logins, in seconds.", "ui")
+    login_max_failures: int = _f(
+        10, "Failed logins within login_window_s that lock the address out (0: no throttling).", "ui"
+    )
+    login_window_s: float = _f(900.0, "Seconds a failed login is remembered.", "ui")
+    login_lockout_s: float = _f(
+        900.0, "Seconds an address is locked out: even the right password is refused.", "ui"
+    )
+    trusted_proxies: int = _f(
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For is believed (0: the connection's address).",
+        "ui",
+    )
 
     @property
     def resolved_index_dir(self) -> Path:

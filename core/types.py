@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.text.instructions import addresses_assistant
+
 
 @dataclass
 class Chunk:
@@ -63,6 +65,11 @@ class Passage:
             chunk_index=int(meta.get("chunk_index", 0)),
         )
 
+    @property
+    def addresses_assistant(self) -> bool:
+        """The passage holds orders given to an assistant (data, never an answer: shown flagged)."""
+        return addresses_assistant(self.text)
+
     def to_dict(self) -> dict:
         return {
             "source": self.source,
@@ -75,6 +82,7 @@ class Passage:
             "start": self.start,
             "end": self.end,
             "score": round(self.score, 6),
+            "addresses_assistant": self.addresses_assistant,
         }
 
 

@@ -9,6 +9,11 @@ stored chunks are incomplete or of mixed versions is simply written again.
 One ingest runs at a time per process (:data:`INGEST_LOCK`); queries keep running meanwhile.
 A bad file never stops a run: it is reported once, with its reason, and what
 the index already holds for it is kept. See docs/reliability.md.
+
+No file holds the lock for long: loading is bounded by the loaders' limits (text cap, zip
+limits of :mod:`ingest.archive`); a file of more than ``max_file_passages`` passages fails
+before anything is embedded; embedding and writing one file stop at ``file_time_budget_s``
+(checked between embedding calls), and the file then fails with its indexed version kept.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.settings import Settings
+from core.settings import ENV_PREFIX, Settings
 from ingest.loaders import LoadError
 from ingest.pipeline import (
     FileResult,
@@ -52,6 +57,19 @@ class _Prepared:
         return FileResult(
             self.key, "updated" if self.existed else "added", chunks=len(self.nodes), warning=self.warning
         )
+
+
+KEPT = " — la version déjà indexée est conservée"
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def _setting(settings: Settings, name: str) -> float:
+    """``settings.<name>``; 0 or less means its default."""
+    value = getattr(settings, name)
+    return value if value > 0 else Settings.model_fields[name].default
 
 
 def _unexpected(path, exc: Exception) -> FileResult:
@@ -145,18 +163,51 @@ class Ingestor:
         try:
             meta, chunks, warnings = read_chunks(path, self.settings)
         except LoadError as exc:
-            reason = str(exc) + (" — la version déjà indexée est conservée" if existed else "")
-            return FileResult(key, "failed", reason=reason)
+            return FileResult(key, "failed", reason=str(exc) + (KEPT if existed else ""))
+        timings["load_split"] += time.perf_counter() - t0
+        cap = int(_setting(self.settings, "max_file_passages"))
+        if len(chunks) > cap:  # before any embedding: 3,000 passages take about 10 min on 2 cores
+            reason = (
+                f"document trop long : {_count(len(chunks))} passages pour {_count(cap)} au plus "
+                f"({ENV_PREFIX}MAX_FILE_PASSAGES)"
+            )
+            return FileResult(key, "failed", reason=reason + (KEPT if existed else ""))
+        t0 = time.perf_counter()
         nodes = self.build_nodes(path, meta, chunks, content_hash)
         timings["load_split"] += time.perf_counter() - t0
         return _Prepared(key, nodes, existed, "; ".join(warnings))
 
+    @property
+    def time_budget(self) -> float:
+        """Seconds to embed and write one file (``file_time_budget_s``)."""
+        return float(_setting(self.settings, "file_time_budget_s"))
+
     def _write(self, prepared: _Prepared, timings: dict) -> FileResult:
-        """Embed and store one document in batches: memory does not grow with its size."""
-        self.store.replace_document(
-            prepared.key, prepared.nodes, embed=self.embed_model.get_text_embedding_batch, timings=timings
-        )
+        """Embed and store one document in batches: memory does not grow with its size, time stops at the budget."""
+        from index.store import WriteAbandoned
+
+        embed = self.embed_model.get_text_embedding_batch  # loading the model is not the file's time
+        started = time.monotonic()
+        try:
+            self.store.replace_document(
+                prepared.key,
+                prepared.nodes,
+                embed=embed,
+                timings=timings,
+                deadline=started + self.time_budget,
+                embed_batch=max(1, self.settings.embed_batch_size),
+            )
+        except WriteAbandoned as exc:
+            return self._too_slow(prepared, exc.embedded, exc.total, time.monotonic() - started)
         return prepared.result()
+
+    def _too_slow(self, prepared: _Prepared, embedded: int, total: int, seconds: float) -> FileResult:
+        reason = (
+            f"indexation trop longue : {_count(embedded)} passages sur {_count(total)} calculés en "
+            f"{seconds:.0f} s pour {self.time_budget:g} s au plus par fichier "
+            f"({ENV_PREFIX}FILE_TIME_BUDGET_S)"
+        )
+        return FileResult(prepared.key, "failed", reason=reason + (KEPT if prepared.existed else ""))
 
     def _write_group(self, group: list[tuple[int, _Prepared]], timings: dict):
         """Embed the chunks of several small documents in one call, then store each document.
@@ -165,17 +216,25 @@ class Ingestor:
         whole batches (per-document calls leave part-filled, more padded batches:
         measured ~1.3-2x slower on the seeds, docs/performance.md). A failure while
         embedding the group falls back to one document at a time, so that a bad
-        document fails alone.
+        document fails alone; so does a group still embedding when the time budget of one
+        file has passed (each document then has its own budget).
         """
         if not group:
             return []
         texts = [node.get_content() for _, p in group for node in p.nodes]
         # longest first: llama-index cuts the list into batches in the order given, so sorting here
-        # is what keeps similar lengths (little padding) in each batch
+        # is what keeps similar lengths (little padding) in each batch; calls of whole batches keep that
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        step = max(1, self.settings.embed_batch_size)
         t0 = time.perf_counter()
         try:
-            ordered = self.embed_model.get_text_embedding_batch([texts[i] for i in order])
+            embed = self.embed_model.get_text_embedding_batch  # loading the model is not the files' time
+            deadline = time.monotonic() + self.time_budget
+            ordered: list = []
+            for start in range(0, len(order), step):
+                if start and time.monotonic() > deadline:
+                    raise TimeoutError
+                ordered.extend(embed([texts[i] for i in order[start : start + step]]))
             vectors = [None] * len(texts)
             for position, vector in zip(order, ordered, strict=True):
                 vectors[position] = vector

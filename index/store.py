@@ -12,6 +12,12 @@ hash are stored (:meth:`ChunkStore.is_current`), so an ingest killed half-way
 through a document is redone by the next run. New chunks are written before
 the old ones are deleted, so a document is never absent. Readers in other
 processes learn of every change through :class:`IndexVersion`.
+
+A write can be given a deadline (the ingest's time budget per file): checked between
+embedding calls, it stops the write with :class:`WriteAbandoned` after deleting the new
+chunks this write had stored (never one that was there before it), so the index holds
+what it held before; a process killed during that clean-up leaves an incomplete new
+version, which is not current and is redone by the next run, as after any kill.
 """
 
 from __future__ import annotations
@@ -44,6 +50,14 @@ DOC_FIELDS = (
     "n_chunks",
     "ingested_at",
 )
+
+
+class WriteAbandoned(Exception):
+    """:meth:`ChunkStore.replace_document` passed its deadline: its new chunks are gone, the old ones kept."""
+
+    def __init__(self, embedded: int, total: int):
+        super().__init__(f"{embedded} of {total} chunks embedded at the deadline")
+        self.embedded, self.total = embedded, total
 
 
 def open_client(settings: Settings):
@@ -111,34 +125,66 @@ class ChunkStore:
             self.collection.delete(ids=ids[i : i + 1000])
 
     def replace_document(
-        self, path: str, nodes: list[TextNode], embed=None, batch_size: int = 256, timings: dict | None = None
+        self,
+        path: str,
+        nodes: list[TextNode],
+        embed=None,
+        batch_size: int = 256,
+        timings: dict | None = None,
+        deadline: float | None = None,
+        embed_batch: int = 16,
     ) -> None:
         """Write the new chunks first, then drop the old ones: the document is never absent.
 
-        With ``embed`` (texts -> vectors), nodes are embedded and written ``batch_size`` at a
-        time and their vectors dropped once stored, so memory does not grow with the document.
-        Readers are told (:class:`IndexVersion`) once the document is complete; if the process
-        dies before that, the pending mark makes the next ingest tell them.
+        With ``embed`` (texts -> vectors), nodes are embedded ``embed_batch`` at a time and written
+        ``batch_size`` at a time, their vectors dropped once stored, so memory does not grow with
+        the document. With ``deadline`` (a :func:`time.monotonic` value), the clock is read before
+        each embedding call but the first (each write but the first without ``embed``); once it
+        has passed, the chunks this call stored are deleted again and :class:`WriteAbandoned` is
+        raised: the old version stays as it was. Readers are told (:class:`IndexVersion`) once the
+        document is complete or the write undone; if the process dies before that, the pending
+        mark makes the next ingest tell them.
         """
         import time
 
         timings = timings if timings is not None else {}
         old_ids, _ = self.chunks_of(path)
+        before = set(old_ids)
         self.version.mark_pending()
-        for i in range(0, len(nodes), batch_size):
-            batch = nodes[i : i + batch_size]
-            if embed is not None:
+        written: list[str] = []
+        try:
+            for i in range(0, len(nodes), batch_size):
+                batch = nodes[i : i + batch_size]
+                if embed is not None:
+                    t0 = time.perf_counter()
+                    try:
+                        for j in range(0, len(batch), max(1, embed_batch)):
+                            if deadline is not None and i + j and time.monotonic() > deadline:
+                                raise WriteAbandoned(i + j, len(nodes))  # after one call at least
+                            part = batch[j : j + max(1, embed_batch)]
+                            vectors = embed([node.get_content() for node in part])
+                            for node, vector in zip(part, vectors, strict=True):
+                                node.embedding = vector
+                    finally:
+                        timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
+                elif deadline is not None and i and time.monotonic() > deadline:
+                    raise WriteAbandoned(i, len(nodes))
                 t0 = time.perf_counter()
-                vectors = embed([node.get_content() for node in batch])
-                timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
-                for node, vector in zip(batch, vectors, strict=True):
-                    node.embedding = vector
+                self.add(batch)
+                written.extend(node.node_id for node in batch)
+                if embed is not None:
+                    for node in batch:
+                        node.embedding = None
+                timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t0
+        except WriteAbandoned:
             t0 = time.perf_counter()
-            self.add(batch)
             if embed is not None:
-                for node in batch:
+                for node in nodes:
                     node.embedding = None
+            self.delete_ids([i for i in written if i not in before])
+            self.version.bump()
             timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t0
+            raise
         t0 = time.perf_counter()
         new_ids = {node.node_id for node in nodes}
         self.delete_ids([i for i in old_ids if i not in new_ids])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
-from core.text.unicode import without_controls
+from core.text.instructions import strip_template
+from core.text.unicode import clean_unicode
 
 _AUTOLINK = re.compile(r"\s*\(?<(?:https?|mailto):[^>\s]*>\)?|\s*\(/[\w./-]+\)")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
@@ -20,9 +20,9 @@ _INLINE_TAGS = re.compile(r"</?(?:sup|sub|b|i|em|strong|span|u|small|mark|abbr)\
 
 
 def normalize_unicode(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.replace("\ufeff", "")
-    return without_controls(text)
+    """Line ends as ``\n``, clean Unicode (:func:`core.text.unicode.clean_unicode`), no chat-template
+    token or prompt delimiter (a document is data, never instructions)."""
+    return strip_template(clean_unicode(text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def strip_markdown_links(text: str) -> str:

@@ -7,7 +7,10 @@ note in ``Document.warnings``.
 
 Memory stays bounded whatever the file size: at most ``max_text_bytes()`` of a
 text or HTML file is read (20 MB by default, ``ASSISTANT_MAX_TEXT_MB`` to change
-it), and PDF pages stop being extracted once that much text is gathered.
+it), and PDF pages and DOCX paragraphs stop being extracted once that much text is
+gathered. A DOCX (a zip of XML parts) is first measured against the limits of
+:mod:`ingest.archive` (unpacked size, parts, XML elements, paragraphs), before
+python-docx unpacks anything: a zip bomb is a ``LoadError`` naming the limit.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def load(path: Path) -> Document:
             doc = _single_page(path, _html_to_markdown(html))
             doc.warnings.extend(notes)
         elif suffix == ".docx":
-            doc = _single_page(path, _docx_to_markdown(path))
+            doc = _load_docx(path)
         else:
             doc = _load_text(path)
     except LoadError:
@@ -308,15 +311,46 @@ def _html_to_markdown(html: str) -> str:
     return text
 
 
-def _docx_to_markdown(path: Path) -> str:
+def _load_docx(path: Path) -> Document:
+    """A Word file, once its zip is known to be within the limits (:mod:`ingest.archive`)."""
+    from ingest.archive import ArchiveLimits, ArchiveRejected, check_archive
+
+    try:
+        check_archive(path, ArchiveLimits.from_settings(get_settings()))
+    except ArchiveRejected as exc:
+        raise LoadError(str(exc)) from exc
+    text, notes = _docx_to_markdown(path)
+    doc = _single_page(path, text)
+    doc.warnings.extend(notes)
+    return doc
+
+
+def _docx_to_markdown(path: Path) -> tuple[str, list[str]]:
+    """The paragraphs of a Word file as Markdown, capped at ``max_text_bytes()``; (text, notes)."""
     import docx
 
-    out = []
-    for para in docx.Document(str(path)).paragraphs:
-        style = (para.style.name or "").lower() if para.style is not None else ""
+    cap = max_text_bytes()
+    out: list[str] = []
+    styles: dict = {}  # style id -> name: python-docx looks a style up among all styles at every call
+    paragraphs = docx.Document(str(path)).paragraphs
+    total = 0
+    for number, para in enumerate(paragraphs, start=1):
         text = para.text.strip()
         if not text:
             continue
+        total += len(text.encode("utf-8")) + 2
+        if total > cap:
+            out.append(_cut_utf8(text, len(text.encode("utf-8")) - (total - cap)))
+            notes = [
+                f"texte tronqué : {number} paragraphes sur {len(paragraphs)} indexés "
+                f"(plafond de {_megabytes(cap)} de texte)"
+            ]
+            return "\n\n".join(part for part in out if part), notes
+        element = getattr(para, "_p", None)  # its w:p element; style id None: the default style
+        key = getattr(element, "style", None) if element is not None else object()
+        if key not in styles:
+            styles[key] = (para.style.name or "").lower() if para.style is not None else ""
+        style = styles[key]
         if style.startswith("heading") or style.startswith("titre"):
             level = int(re.sub(r"\D", "", style) or 1)
             out.append(f"{'#' * min(level, 6)} {text}")
@@ -326,4 +360,13 @@ def _docx_to_markdown(path: Path) -> str:
             out.append(f"- {text}")
         else:
             out.append(text)
-    return "\n\n".join(out)
+    return "\n\n".join(out), []
+
+
+def _cut_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, at a space when there is one in its second half."""
+    if limit <= 0:
+        return ""
+    cut = text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+    space = cut.rfind(" ", len(cut) // 2)
+    return cut[:space] if space > 0 else cut

@@ -44,11 +44,21 @@ def _is_heading_line(line: str) -> bool:
     return len(stripped.split()) <= 14 and not stripped.isdigit()
 
 
+# A line break followed by a blank line: where one block ends.
+_BLOCK_END = re.compile(r"\n(?=[ \t]*\n)")
+
+
 def _blocks(text: str):
-    """Yield (start, end) of blocks separated by blank lines."""
-    for match in re.finditer(r"[^\n](?:[^\n]|\n(?![ \t]*\n))*", text):
-        if match.group().strip():
-            yield match.start(), match.end()
+    """Yield (start, end) of blocks separated by blank lines (a block opens at its first character
+    that is not a line break). Cut at the breaks rather than matched whole, so that memory does not
+    grow with a block's length (a 20 MB single line)."""
+    start = 0
+    for end in [*(m.start() for m in _BLOCK_END.finditer(text)), len(text)]:
+        while start < end and text[start] == "\n":
+            start += 1
+        if text[start:end].strip():
+            yield start, end
+        start = end + 1
 
 
 def _page_finder(doc: Document):

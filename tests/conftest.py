@@ -137,6 +137,7 @@ CITATION_FIELDS = {
     "start",
     "end",
     "score",
+    "addresses_assistant",
     "spans",
 }
 

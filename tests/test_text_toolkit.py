@@ -10,7 +10,7 @@ from core.text.dates import DATE, find_dates, french_date, full_dates, parse_dat
 from core.text.numbers import NUMBER, numbers_in, states_number
 from core.text.sentences import is_fragment, sentence_spans
 from core.text.tokens import fold, tokenize
-from core.text.unicode import without_controls
+from core.text.unicode import clean_unicode
 
 
 def test_french_dates_are_found_and_ordered():
@@ -82,4 +82,4 @@ def test_sentences_keep_abbreviations_wrapped_lines_and_fragments():
 def test_words_meet_whatever_their_accents_and_endings():
     assert tokenize("Les contrats élaborés") == tokenize("le contrat elabore")
     assert fold("Élaboration, équipe") == "Elaboration, equipe"
-    assert without_controls("contrat\x00 de\x07 ville\n", " ") == "contrat  de  ville\n"
+    assert clean_unicode("contrat\x00 de\x07 ville\n", " ") == "contrat  de  ville\n"

@@ -6,7 +6,10 @@ ignored). Gradio's own login form and cookie are used; on top of them,
 :class:`AuthGate` refuses (401) every request without a valid session cookie,
 except the login page and the static assets it needs. Gradio protects most of
 its API routes itself, but not all (heartbeat, stream, reset, cancel, run
-history...): the gate closes those too.
+history...): the gate closes those too. It also throttles the login form's POST
+per client address (:class:`ui.throttle.LoginThrottle`): too many failures are
+answered 429 with a ``Retry-After`` and a French message, before Gradio checks
+the password.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import json
 import re
 from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import parse_qs
+
+from ui.throttle import LoginThrottle, Verdict, client_address
 
 
 class AuthConfigError(ValueError):
@@ -89,16 +95,32 @@ _PUBLIC_PREFIX = ("/assets/", "/static/", "/svelte/", "/gradio_api/static/", "/p
 _API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
 
 
-class AuthGate:
-    """ASGI middleware: 401 for any request without a valid Gradio session cookie (when auth is on)."""
+_LOGIN_PATHS = ("/login", "/login/")
+# A login form is a few hundred bytes; a bigger body is not buffered.
+LOGIN_BODY_MAX = 16 * 1024
 
-    def __init__(self, app):
+
+class AuthGate:
+    """ASGI middleware: 401 for any request without a valid Gradio session cookie (when auth is on),
+    and the login form's POST throttled per client address (``throttle``; None: not throttled)."""
+
+    def __init__(self, app, throttle: LoginThrottle | None = None, trusted_proxies: int = 0):
         self.app = app
+        self.throttle = throttle
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         gradio_app = scope.get("app")
+        if (
+            self.throttle is not None
+            and scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and scope.get("path") in _LOGIN_PATHS
+            and getattr(gradio_app, "auth", None) is not None
+        ):  # before the session check: a logged-in client must not guess other passwords at full speed
+            return await self._login(scope, receive, send)
         if getattr(gradio_app, "auth", None) is None or _authenticated(scope, gradio_app):
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
@@ -109,20 +131,112 @@ class AuthGate:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = json.dumps(
-            {"detail": "Authentification requise : connectez-vous."}, ensure_ascii=False
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _json_response(send, 401, {"detail": "Authentification requise : connectez-vous."})
+
+    async def _login(self, scope, receive, send):
+        """The login POST: refused at once while the address must wait, else Gradio checks it and the
+        answer (200 or 400) is counted. Nothing waits in the event loop."""
+        body = await _read_body(receive, LOGIN_BODY_MAX)
+        if body is None:  # the client went away
+            return
+        if len(body) > LOGIN_BODY_MAX:
+            await _json_response(send, 413, {"detail": "Requête de connexion trop grande."})
+            return
+        address = client_address(scope, self.trusted_proxies)
+        user = _form_username(scope, body)
+        verdict = self.throttle.begin(address, user)
+        if not verdict.allowed:
+            await _refuse(send, verdict)
+            return
+        status = None
+
+        async def watch(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, _replay(body, receive), watch)
+        finally:
+            self.throttle.end(address, user, {200: True, 400: False}.get(status))
+
+
+async def _json_response(send, status: int, content: dict, headers=()):
+    body = json.dumps(content, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse(send, verdict: Verdict):
+    """429 with ``Retry-After`` (whole seconds) and the French message, also in ``detail``."""
+    seconds = verdict.retry_after_header
+    await _json_response(
+        send,
+        429,
+        {"detail": verdict.message, "retry_after": seconds, "locked": verdict.locked},
+        [(b"retry-after", str(seconds).encode())],
+    )
+
+
+async def _read_body(receive, limit: int) -> bytes | None:
+    """The request body, or its first ``limit + 1`` bytes when it is longer; None if the client left."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[: limit + 1]
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive):
+    """A ``receive`` that gives the buffered body once, then whatever the client sends (disconnect)."""
+    sent = False
+
+    async def wrapped():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return wrapped
+
+
+_MULTIPART_USERNAME = re.compile(rb'name="username"\r?\n(?:[^\r\n]+\r?\n)*\r?\n([^\r\n]*)', re.I)
+
+
+def _form_username(scope, body: bytes) -> str:
+    """The user name of a login form, for the log only (nothing else of the form is kept): the browser
+    sends multipart, ``gradio_client`` and curl send urlencoded."""
+    content_type = b""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            content_type = value.lower()
+    try:
+        if content_type.startswith(b"multipart/"):
+            found = _MULTIPART_USERNAME.search(body)
+            return found.group(1).decode("utf-8", "replace").strip() if found else ""
+        values = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20).get("username", [""])
+        return values[0].strip()
+    except ValueError:
+        return ""
 
 
 def _authenticated(scope, gradio_app) -> bool:

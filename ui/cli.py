@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import core  # noqa: F401  (the offline environment, before any library is imported)
-from core.documents import KINDS
+from core.documents import FORMATS_LABEL, KINDS
 
 # Packages add subcommands here: ``register(subparsers, common)`` (pyproject.toml, [project.entry-points]).
 COMMANDS_GROUP = "assistant_politique_ville.commands"
@@ -73,24 +73,43 @@ def cmd_ask(args) -> int:
 
 
 def _ask_batch(assistant, args, filters) -> int:
+    """One JSON answer per line of ``--questions``; a bad line gets a JSON ``error`` saying why, in French."""
     from assistant.question import QuestionError
 
-    failures = 0
-    out = sys.stdout
+    failures, seen = 0, {}
     for number, line in enumerate(args.questions.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
+        ident = str(number)
         try:
-            item = json.loads(line)
-            result = assistant.ask(item["question"], filters=filters).to_dict()
-            result = {"id": item.get("id", str(number)), **result}
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            result, failures = {"id": str(number), "error": f"ligne {number} invalide : {exc}"}, failures + 1
-        except QuestionError as exc:
-            result, failures = {"id": item.get("id", str(number)), "error": str(exc)}, failures + 1
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
+            item = _batch_item(line, number)
+            ident = str(item.get("id", number))
+            if ident in seen:
+                raise ValueError(f"ligne {number} : identifiant « {ident} » déjà utilisé ligne {seen[ident]}")
+            seen[ident] = number
+            result = {"id": ident, **assistant.ask(item["question"], filters=filters).to_dict()}
+        except (ValueError, QuestionError) as exc:
+            result, failures = {"id": ident, "error": str(exc)}, failures + 1
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
     return 1 if failures else 0
+
+
+def _batch_item(line: str, number: int) -> dict:
+    """A line of a questions file as ``{"id": …, "question": …}``; ValueError with a French reason."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"ligne {number} : JSON invalide ({exc.msg}, colonne {exc.colno})") from None
+    if not isinstance(item, dict):
+        raise ValueError(
+            f'ligne {number} : un objet JSON est attendu, par exemple {{"id": "q1", "question": "…"}}'
+        )
+    if "question" not in item:
+        raise ValueError(f"ligne {number} : champ « question » manquant")
+    if not isinstance(item["question"], str):
+        raise ValueError(f"ligne {number} : le champ « question » doit être un texte")
+    return item
 
 
 def format_answer(answer) -> str:
@@ -129,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "ingest",
-        help="indexer des fichiers et dossiers (PDF, TXT, MD, HTML, DOCX)",
+        help=f"indexer des fichiers et dossiers ({FORMATS_LABEL})",
         description="Indexe des fichiers et des dossiers (récursivement). Un fichier inchangé est "
         "ignoré, un fichier modifié remplace ses passages.",
     )

@@ -7,6 +7,7 @@ once); each browser tab or ``gradio_client`` keeps its own conversation in a
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import gradio as gr
@@ -20,6 +21,7 @@ from ui import export as md_export
 from ui import library, render, workspace
 from ui.feedback import FeedbackStore, default_path
 
+log = logging.getLogger(__name__)
 TITLE = "Assistant documentaire — politique de la ville"
 KIND_CHOICES = kind_choices()
 EXAMPLES = [
@@ -119,7 +121,7 @@ class ChatApp:
 
     def upload(self, files):
         if not self.allow_upload:
-            raise gr.Error("L'ajout de documents est désactivé sur ce serveur (option --allow-upload).")
+            raise user_error("L'ajout de documents est désactivé sur ce serveur (option --allow-upload).")
         if not files:
             return "Choisissez d'abord un ou plusieurs fichiers.", gr.skip(), gr.skip(), None
         outcome = library.add_files(self.assistant, files if isinstance(files, list) else [files])
@@ -265,13 +267,11 @@ class ChatApp:
     # -- API ---------------------------------------------------------------------------
     def api_chat(self, message, history):
         """``/chat``: message in, answer text with markers (and its sources) out; history per client session."""
-        history = list(history or [])
+        history = list(history) if isinstance(history, list) else []
         try:
             answer = self.assistant.ask(message, history=history)
-        except QuestionError as exc:
-            raise gr.Error(str(exc)) from None
-        except BackendUnavailable as exc:
-            raise gr.Error(str(exc)) from None
+        except (QuestionError, BackendUnavailable) as exc:
+            raise user_error(str(exc)) from None
         history += [
             {"role": "user", "content": answer.question},
             {"role": "assistant", "content": answer.answer},
@@ -286,18 +286,49 @@ class ChatApp:
         year_max: int | None = None,
     ) -> dict:
         """``/ask``: question (and optional filters) in, the JSON object of ``assistant ask --json`` out."""
-        unknown = [k for k in (kinds or []) if k not in KINDS]
-        if unknown:
-            raise gr.Error(
-                f"Type de document inconnu : {', '.join(map(str, unknown))} (choix : {', '.join(KINDS)})"
-            )
         try:
-            filters = Filters(kinds=tuple(kinds or ()), year_min=_year(year_min), year_max=_year(year_max))
-            return self.assistant.ask(question, filters=filters).to_dict()
-        except QuestionError as exc:
-            raise gr.Error(str(exc)) from None
-        except BackendUnavailable as exc:
-            raise gr.Error(str(exc)) from None
+            return self.assistant.ask(question, filters=api_filters(kinds, year_min, year_max)).to_dict()
+        except (QuestionError, BackendUnavailable, InputError) as exc:
+            raise user_error(str(exc)) from None
+
+
+class InputError(ValueError):
+    """A value sent to the API cannot be used; the message names the field (French)."""
+
+
+def user_error(message: str) -> gr.Error:
+    """The error a user sees, logged as one line (a user's mistake is not a fault: no traceback)."""
+    log.info("requête refusée : %s", message)
+    return gr.Error(message, print_exception=False)
+
+
+def api_filters(kinds, year_min, year_max) -> Filters:
+    """The filters of an ``/ask`` call: ``kinds`` a list of kinds, or one kind (or several, comma-separated)."""
+    if kinds is None or kinds == "":
+        kinds = []
+    elif isinstance(kinds, str):
+        kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+    elif not isinstance(kinds, list | tuple) or not all(isinstance(k, str) for k in kinds):
+        raise InputError(
+            f"kinds : une liste de types de documents est attendue ({', '.join(KINDS)}), pas « {kinds!r} »."
+        )
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise InputError(f"Type de document inconnu : {', '.join(unknown)} (choix : {', '.join(KINDS)})")
+    return Filters(
+        kinds=tuple(kinds), year_min=_api_year(year_min, "year_min"), year_max=_api_year(year_max, "year_max")
+    )
+
+
+def _api_year(value, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    year = _year(value) if not isinstance(value, bool) else None
+    if year is None:
+        raise InputError(
+            f"{name} : une année entre 1900 et 2100 est attendue (par exemple 2024), pas « {value!r} »."
+        )
+    return year
 
 
 def example_text(data: gr.SelectData) -> str:

@@ -127,8 +127,17 @@ def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2
         f'<div class="src-card" id="{esc(anchor)}">'
         f'<div class="src-head"><span class="src-num">{esc(label)}</span> '
         f'<span class="src-title">{esc(item.get("title") or item.get("source") or "Document")}</span></div>'
-        f'<div class="src-meta">{_meta_line(item)}</div>{heading_html}'
+        f'<div class="src-meta">{_meta_line(item)}</div>{heading_html}{_orders_warning(item)}'
         f'<blockquote class="src-text">{highlight(text, question, spans)}</blockquote></div>'
+    )
+
+
+def _orders_warning(item: dict) -> str:
+    if not item.get("addresses_assistant"):
+        return ""
+    return (
+        '<div class="src-warning" role="note">Attention : ce passage contient des consignes adressées à un '
+        "assistant ; elles sont traitées comme du texte et ne servent jamais de réponse.</div>"
     )
 
 

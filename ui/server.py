@@ -3,17 +3,22 @@
 ``launch`` wraps ``Blocks.launch`` with the options this project always wants
 (loopback by default, analytics/telemetry, share links, SSR, MCP, monitoring
 and run history off) and two ASGI middlewares: :class:`ui.auth.AuthGate`
-(when a login is configured) and :class:`FrenchPage`, which serves the page
-with ``lang="fr"`` and makes Gradio's own interface strings French whatever
-the browser's language.
+(when a login is configured; it also throttles the login, :mod:`ui.throttle`)
+and :class:`FrenchPage`, which serves the page with ``lang="fr"`` and makes
+Gradio's own interface strings French whatever the browser's language.
 """
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 import gradio as gr
 from starlette.middleware import Middleware
 
+from ui.api_arguments import OptionalArguments
 from ui.auth import AuthGate, checker, rewrite_html
+from ui.throttle import LoginThrottle
 
 CSS = """
 #status-line { font-size: 0.95em; opacity: 0.9; }
@@ -25,6 +30,8 @@ CSS = """
 .src-num { color: var(--color-accent); margin-right: 4px; }
 .src-meta { font-size: 0.85em; opacity: 0.8; }
 .src-heading { font-size: 0.85em; font-style: italic; opacity: 0.8; }
+.src-warning { font-size: 0.85em; margin: 4px 0; padding: 4px 8px; border-left: 3px solid #b34700;
+  background: rgba(179, 71, 0, 0.08); }
 .src-text { margin: 6px 0 0 0; padding-left: 8px; border-left: 3px solid var(--border-color-accent);
             white-space: pre-wrap; max-height: 22em; overflow-y: auto; }
 .src-text { position: relative; }
@@ -73,6 +80,25 @@ FRENCH_LOCALE = (
     b"}catch(e){}})();</script>"
 )
 
+# Gradio's login form shows a message for 400 (wrong password) only; a throttled attempt (429) would
+# look like nothing happened. This shows the server's French message above the form's button.
+LOGIN_NOTICE = (
+    b"<script>(function(){try{var f=window.fetch;if(!f)return;"
+    b"function note(t){var e=document.getElementById('login-throttle');"
+    b"if(!t){if(e)e.remove();return;}"
+    b"if(!e){e=document.createElement('p');e.id='login-throttle';e.setAttribute('role','alert');"
+    b"e.style.cssText='color:var(--error-text-color,#b91c1c);font-weight:600;margin:8px 0;';"
+    b"var b=document.querySelector('button');"
+    b"if(b&&b.parentElement)b.parentElement.insertBefore(e,b);else document.body.prepend(e);}"
+    b"e.textContent=t;}"
+    b"window.fetch=function(input){var p=f.apply(this,arguments);var u='';"
+    b"try{u=new URL(typeof input==='string'?input:(input&&input.url)||'',location.href).pathname;}catch(x){}"
+    b"if(!/\\/login\\/?$/.test(u))return p;"
+    b"return p.then(function(r){if(r.status===429){r.clone().json().then(function(j){note(j&&j.detail);})"
+    b".catch(function(){});}else{note(null);}return r;});};"
+    b"}catch(e){}})();</script>"
+)
+
 
 class FrenchPage:
     """ASGI middleware: the HTML page says lang="fr" and forces Gradio's French interface strings."""
@@ -86,7 +112,7 @@ class FrenchPage:
         wrapped = rewrite_html(
             send,
             lambda body: body.replace(b'lang="en"', b'lang="fr"', 1).replace(
-                b"<head>", b"<head>" + FRENCH_LOCALE, 1
+                b"<head>", b"<head>" + FRENCH_LOCALE + LOGIN_NOTICE, 1
             ),
         )
         return await self.app(scope, receive, wrapped)
@@ -108,34 +134,67 @@ def launch(
     max_upload_mb: int = 20,
     block: bool = True,
     quiet: bool = False,
+    throttle: LoginThrottle | None = None,
+    trusted_proxies: int | None = None,
 ):
-    """Start the server; returns (fastapi app, local url). ``users``: [(user, password)] or None (no login)."""
-    middleware = [Middleware(AuthGate), Middleware(FrenchPage)]
-    app, url, _ = demo.launch(
-        server_name=host,
-        server_port=port,
-        share=False,
-        inbrowser=False,
-        prevent_thread_lock=True,
-        auth=checker(users) if users else None,
-        auth_message="Connectez-vous pour accéder à l'assistant documentaire." if users else None,
-        max_file_size=f"{int(max_upload_mb)}mb",
-        show_error=True,
-        quiet=quiet,
-        footer_links=["api"],
-        run_history=False,
-        ssr_mode=False,
-        mcp_server=False,
-        enable_monitoring=False,
-        app_kwargs={"middleware": middleware, "docs_url": None, "redoc_url": None, "openapi_url": None},
-        theme=theme(),
-        css=CSS,
-        js=JS,
-        favicon_path=None,
-    )
+    """Start the server; returns (fastapi app, local url). ``users``: [(user, password)] or None (no login).
+
+    ``throttle`` and ``trusted_proxies`` (how many reverse proxies' ``X-Forwarded-For`` to believe) come
+    from the settings (``ASSISTANT_LOGIN_*``, ``ASSISTANT_TRUSTED_PROXIES``) when not given."""
+    if throttle is None or trusted_proxies is None:
+        from core.settings import get_settings
+
+        settings = get_settings()
+        throttle = throttle if throttle is not None else LoginThrottle.from_settings(settings)
+        trusted_proxies = settings.trusted_proxies if trusted_proxies is None else trusted_proxies
+    middleware = [
+        Middleware(AuthGate, throttle=throttle, trusted_proxies=trusted_proxies),
+        Middleware(FrenchPage),
+        Middleware(OptionalArguments),
+    ]
+    with _connection_address_only():
+        app, url, _ = demo.launch(
+            server_name=host,
+            server_port=port,
+            share=False,
+            inbrowser=False,
+            prevent_thread_lock=True,
+            auth=checker(users) if users else None,
+            auth_message="Connectez-vous pour accéder à l'assistant documentaire." if users else None,
+            max_file_size=f"{int(max_upload_mb)}mb",
+            show_error=True,
+            quiet=quiet,
+            footer_links=["api"],
+            run_history=False,
+            ssr_mode=False,
+            mcp_server=False,
+            enable_monitoring=False,
+            app_kwargs={"middleware": middleware, "docs_url": None, "redoc_url": None, "openapi_url": None},
+            theme=theme(),
+            css=CSS,
+            js=JS,
+            favicon_path=None,
+        )
     if block:
         demo.block_thread()
     return app, url
+
+
+@contextmanager
+def _connection_address_only():
+    """uvicorn believes ``X-Forwarded-For`` from 127.0.0.1 and ::1 by default (``FORWARDED_ALLOW_IPS``):
+    any local process could then pick the address its login failures count for. The server is started
+    without that, so the address is the connection's unless ``ASSISTANT_TRUSTED_PROXIES`` says otherwise
+    (:func:`ui.throttle.client_address`). uvicorn reads the variable once, when the server is made."""
+    previous = os.environ.get("FORWARDED_ALLOW_IPS")
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("FORWARDED_ALLOW_IPS", None)
+        else:
+            os.environ["FORWARDED_ALLOW_IPS"] = previous
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -147,9 +206,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def serve_in_background(
-    assistant, users=None, host: str = "127.0.0.1", port: int | None = None, **build_kwargs
+    assistant,
+    users=None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    throttle: LoginThrottle | None = None,
+    **build_kwargs,
 ):
-    """Build and start the app without blocking (tests, benchmarks); returns (demo, url). Stop with demo.close()."""
+    """Build and start the app without blocking (tests, benchmarks); returns (demo, url). Stop with demo.close().
+    The login throttle comes from ``assistant.settings`` unless ``throttle`` is given."""
     from ui.app import build_app
 
     demo = build_app(assistant, **build_kwargs)
@@ -161,5 +226,7 @@ def serve_in_background(
         max_upload_mb=assistant.settings.max_upload_mb,
         block=False,
         quiet=True,
+        throttle=throttle if throttle is not None else LoginThrottle.from_settings(assistant.settings),
+        trusted_proxies=assistant.settings.trusted_proxies,
     )
     return demo, url

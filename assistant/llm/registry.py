@@ -1,33 +1,45 @@
 """The answer backends by name: the one list of names, how ``auto`` is resolved, how a backend is made.
 
-Built-in backends register here through :func:`register`, the same hook a plugin calls
-(``register("mon-serveur", lambda settings: MonBackend(settings))`` before asking)::
+Every backend, built-in or plugin, is an entry point of the group :data:`GROUP` naming a factory
+``factory(settings) -> ChatBackend | None`` (None: no model). The built-ins are declared in this
+project's pyproject.toml::
 
-    extractive  the passages' own sentences (no model; a factory of None)
+    extractive  the passages' own sentences (no model)
     local       the packaged GGUF model run in-process by llama.cpp (assistant.llm.local)
     openai      any OpenAI-compatible server (assistant.llm.openai_backend)
+
+A package adds one with ``[project.entry-points."assistant_politique_ville.backends"]
+mon-serveur = "mon_paquet:fabrique"``; :func:`register` does the same at run time (tests, notebooks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from importlib.metadata import entry_points
 
 from assistant.llm.base import BackendUnavailable, ChatBackend
 from core.settings import Settings
 
 AUTO = "auto"
-Factory = Callable[[Settings], ChatBackend] | None
-_FACTORIES: dict[str, Factory] = {}
+GROUP = "assistant_politique_ville.backends"
+Factory = Callable[[Settings], ChatBackend | None]
+_REGISTERED: dict[str, Factory] = {}
+
+
+@cache
+def _installed() -> dict[str, object]:
+    return {point.name: point for point in entry_points(group=GROUP)}
 
 
 def register(name: str, factory: Factory) -> None:
-    """Make backend ``name`` available; ``factory(settings)`` builds it (None: no model, extractive)."""
-    _FACTORIES[name] = factory
+    """Make backend ``name`` available in this process; ``factory(settings)`` builds it."""
+    _REGISTERED[name] = factory
 
 
 def names() -> tuple[str, ...]:
     """Every backend name, ``auto`` first: the choices of ``--llm`` and ``ASSISTANT_LLM``."""
-    return (AUTO, *_FACTORIES)
+    return (AUTO, *dict.fromkeys([*_installed(), *_REGISTERED]))
 
 
 def resolve(name: str | None, settings: Settings) -> str:
@@ -40,29 +52,30 @@ def resolve(name: str | None, settings: Settings) -> str:
         from assistant.llm.local_model import local_model_available
 
         return "local" if local_model_available(settings.models_dir) else "extractive"
-    if name not in _FACTORIES:
+    if name not in names():
         raise BackendUnavailable(f"Moteur de réponse inconnu : {name} (choix : {', '.join(names())})")
     return name
 
 
 def create(name: str, settings: Settings) -> ChatBackend | None:
-    """A new backend ``name`` (already resolved); None for the extractive one."""
-    factory = _FACTORIES[resolve(name, settings)]
-    return factory(settings) if factory is not None else None
+    """A new backend ``name``; None for one without a model (extractive)."""
+    name = resolve(name, settings)
+    factory = _REGISTERED.get(name) or _installed()[name].load()
+    return factory(settings)
 
 
-def _local(settings: Settings) -> ChatBackend:
+# -- the built-in factories (entry points of pyproject.toml) --------------------------------------
+def extractive(settings: Settings) -> None:
+    return None
+
+
+def local(settings: Settings) -> ChatBackend:
     from assistant.llm.local import get_local_backend
 
     return get_local_backend(settings)
 
 
-def _openai(settings: Settings) -> ChatBackend:
+def openai(settings: Settings) -> ChatBackend:
     from assistant.llm.openai_backend import OpenAIBackend
 
     return OpenAIBackend(settings)
-
-
-register("local", _local)
-register("openai", _openai)
-register("extractive", None)
