@@ -183,10 +183,10 @@ def _clause(question: str, match: re.Match) -> str:
 
 
 def _dated_where_named(clause: str, texts: list[str]) -> bool:
-    """A question asking « jusqu'à quelle date … l'appel à projets anticipé » whose subject the
+    """A question asking « jusqu'à quand … le dépôt des dossiers de subvention » whose subject the
     passages name (three of its words in a row, two of them distinctive) needs a date, other than
-    a year the question gives, in one of the sentences that name it (``windows``): the calendar
-    printed just below « appel à projet anticipé » is about other steps. A subject the passages
+    a year the question gives, in one of the sentences that name it (``windows``): a calendar
+    printed just below the sentence naming it may be about other steps. A subject the passages
     do not name this closely leaves the decision to coverage."""
     asked = tokenize(clause)
     years = set(YEAR.findall(clause))
@@ -212,9 +212,9 @@ def _names_subject(asked: list[str], tokens: list[str], length: int = 3) -> bool
 def _in_focus(
     question: str, match: re.Match, asked: set[str], holds, texts: list[str], vocab: Vocabulary, least: float
 ) -> bool:
-    """The value asked sits in a sentence about what the question asks: « combien de quartiers ...
-    en outre-mer » is not answered by « 1 362 quartiers dans l'Hexagone », nor « quel montant de
-    crédits » by « participation gratuite ». A sentence for which ``holds`` is true is read with
+    """The value asked sits in a sentence about what the question asks: « combien d'écoles … en
+    zone rurale » is not answered by « 40 écoles en centre-ville », nor « quel montant de la
+    subvention » by « entrée gratuite ». A sentence for which ``holds`` is true is read with
     its passage's title and heading (the first two lines of each text), in its ``windows``
     reading, against the terms of the clause that asks (less ``asked``)."""
     terms = [t for t in content_terms(_clause(question, match)) if t not in asked | _VALUE_FILLER]

@@ -15,7 +15,7 @@ _FOLLOW_UP = re.compile(
     r"\b(il|elle|ils|elles|ce|cet|cette|ces|cela|ça|celui|celle|ceux|leur|leurs|y|en)\b\s*\??\s*$",
     re.I,
 )
-# « En tant que délégué du préfet, … » says who asks, not what is asked.
+# « En tant que chargée de mission, … » says who asks, not what is asked.
 _PERSONA = re.compile(r"^\s*en (tant que|qualité de)\s[^,:;?]{2,60}[,:]", re.I)
 
 # Terms every document of the corpus shares: they say nothing about what a question asks.
@@ -75,9 +75,9 @@ def trim_history(history: list[dict] | None, max_messages: int) -> list[dict]:
 def needs_rewrite(question: str, history: list[dict]) -> bool:
     """A follow-up opens like one (« Et pour… ») or says too little to stand alone (« Quel est son rôle ? »).
 
-    The length test counts every meaningful word, the domain's generic ones included: « Quel est
-    le calendrier de signature des contrats de ville ? » has only two distinctive terms but is a
-    complete question, and gluing the previous question onto it changes the answer.
+    The length test counts every meaningful word, the domain's generic ones included: a complete
+    question made of the corpus' usual words (« contrat », « ville », « quartier ») has few
+    distinctive terms, and gluing the previous question onto it would change the answer.
     """
     if not any(m["role"] == "user" for m in history):
         return False

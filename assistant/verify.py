@@ -66,7 +66,7 @@ def _informing_tokens(text: str, title: str) -> frozenset[str]:
 
 
 def facts(claim: str) -> set[str]:
-    """Dates and numbers a claim asserts, normalised (« 31 mars 2024 », « 147 »)."""
+    """Dates and numbers a claim asserts, normalised (« 15 avril 2025 », « 1250 »)."""
     text = markers.strip(claim).lower()
     return {" ".join(m.group(0).split()) for m in DATE.finditer(text)} | numbers_in(text)
 
@@ -85,9 +85,9 @@ def _sentences(text: str) -> tuple[str, ...]:
 def states_facts(body: str, found: set[str], passage: Passage, least: float) -> bool:
     """Every date and number of the claim is stated by the passage *about what the claim says*:
     in a sentence which, with its neighbours and the passage's title, holds at least ``least``
-    of the claim's other terms. « La dernière journée se déroula le 24 septembre » is not
-    supported by « Vous ne pouvez vous inscrire que pour la journée du 24 septembre » just
-    because the passage holds that date somewhere."""
+    of the claim's other terms. « Le forum des associations a lieu le 12 octobre » is not
+    supported by « Les inscriptions ferment le 12 octobre » just because the passage holds that
+    date somewhere."""
     if not found:
         return True
     fact_tokens = set(tokenize(" ".join(found)))

@@ -1,9 +1,9 @@
 """French dates: the month names, finding dates in a text, reading one, writing one.
 
-* :data:`DATE` finds a date mentioned in a sentence, loosely (« 31 mars 2024 », « 31/03/24 »,
-  « mars 2024 », « 12 mars », or a bare year): what the answer engine asks of a sentence.
+* :data:`DATE` finds a date mentioned in a sentence, loosely (« 15 avril 2025 », « 15/04/25 »,
+  « avril 2025 », « 15 avril », or a bare year): what the answer engine asks of a sentence.
 * :func:`find_dates` reads every date of a text precisely, with a sort key and a French label,
-  approximate ones included (« fin mars 2024 », « début 2025 », « 31 08 2023 » on slides).
+  approximate ones included (« fin avril 2025 », « début 2026 », « 15 04 2025 » on slides).
 * :func:`parse_date` is a document's date: the first full date, else the first month.
 * :func:`french_date` writes an ISO date the French way (« 1er mars 2024 »).
 """
@@ -118,7 +118,7 @@ def _as_date(year: int, month: int, day: int) -> date | None:
 
 
 def parse_date(text: str) -> date | None:
-    """The first full date of ``text`` (« 31 mars 2024 », « 31/03/2024 »), else its first month
+    """The first full date of ``text`` (« 15 avril 2025 », « 15/04/2025 »), else its first month
     (« mars 2024 », « fin mars 2024 » -> 1 March): a document's own date, between 1990 and 2100."""
     mentions = find_dates(text)
     for wanted in (("day", "numeric"), ("month", "part_month")):
@@ -132,7 +132,7 @@ def parse_date(text: str) -> date | None:
 
 
 def french_date(iso: str | None) -> str:
-    """'2024-03-31' -> '31 mars 2024' (anything else is returned as it is)."""
+    """'2025-04-15' -> '15 avril 2025' (anything else is returned as it is)."""
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", (iso or "").strip())
     if not m:
         return iso or ""
