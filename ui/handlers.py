@@ -114,6 +114,7 @@ class ChatApp:
         try:
             return render.status_markdown(self.assistant.status())
         except Exception as exc:  # the index may be unreachable (Chroma server down)
+            log.warning("index indisponible : %s", exc)
             return f"⚠️ Index indisponible : {render.md_esc(str(exc))}"
 
     def documents(self):
@@ -167,7 +168,8 @@ class ChatApp:
             messages[-1] = {"role": "assistant", "content": render.error_markdown(str(exc))}
             yield list(messages), gr.skip(), state, gr.skip()
             return
-        except Exception as exc:  # never leave the user with a spinner
+        except Exception as exc:  # never leave the user with a spinner; a real fault keeps its traceback
+            log.exception("échec de la réponse à « %s »", question[:200])
             messages[-1] = {
                 "role": "assistant",
                 "content": render.error_markdown(
