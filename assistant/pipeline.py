@@ -178,6 +178,7 @@ class Assistant:
             decision = gate.decide(standalone, context, vocab, s, draft=raw, previous=decision)
             if not decision.refuse:
                 text, citations = verify(raw, context, s)
+                decision = gate.decide(standalone, context, vocab, s, cited=len(citations), previous=decision)
         elif not decision.refuse:
             decision, text, citations = yield from self._generate(
                 backend, standalone, context, vocab, decision
@@ -188,15 +189,7 @@ class Assistant:
                 text, citations = verify(extractive_answer(standalone, context, vocab, s), context, s)
                 answer.fallback = "extractive"
                 yield Reset(text)
-        if not decision.refuse:
-            decision = gate.decide(
-                standalone,
-                context,
-                vocab,
-                s,
-                cited=len(citations),
-                previous=gate.Decision(False, support=decision.support),
-            )
+                decision = gate.decide(standalone, context, vocab, s, cited=len(citations), previous=decision)
         if decision.refuse:
             answer.refusal_reason = decision.reason
             answer.suggestions = self.suggestions(retrieved)

@@ -7,8 +7,6 @@ inert, so that a document cannot forge a citation or a system message.
 
 from __future__ import annotations
 
-import re
-
 from core.text.instructions import strip_template
 from core.text.markers import neutralise
 from core.types import Passage
@@ -26,11 +24,6 @@ def inert(text: str) -> str:
     """A passage's text as a prompt shows it: no chat-template token, it cannot close its own
     delimiter or forge citation markers."""
     return neutralise(strip_template(text or ""))
-
-
-def strip_delimiters(text: str) -> str:
-    """A model's text without the passage delimiters it echoed (« [extrait 2] », « </extrait> »)."""
-    return re.sub(r"\[\s*extrait[^\]]*\]|</?\s*extrait[^>]*>", "", text, flags=re.I)
 
 
 def passage_blocks(passages: list[Passage]) -> str:

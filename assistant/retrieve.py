@@ -148,6 +148,6 @@ class HybridRetriever:
 
     @property
     def vocabulary(self) -> Vocabulary:
-        """The IDF table of the current index (the BM25 side's own counts)."""
-        self.refresh()
+        """The IDF table of the index as last read (the BM25 side's own counts): the one the last
+        :meth:`retrieve` ranked with (it refreshes; reading this does not touch Chroma)."""
         return self.bm25.vocabulary

@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.prompting import strip_delimiters
 from core.settings import Settings
 from core.text import markers
 from core.text.dates import DATE
-from core.text.instructions import addresses_assistant
+from core.text.instructions import addresses_assistant, strip_echoed_delimiters
 from core.text.numbers import numbers_in, states_number
 from core.text.sentences import is_fragment, sentence_spans
 from core.text.tokens import tokenize
@@ -29,7 +28,7 @@ def split_claims(text: str) -> list[list[str]]:
     (``is_fragment``) goes with the sentence it follows or opens, as in ``sentence_spans``.
     """
     lines = []
-    for line in strip_delimiters(text).strip().splitlines():
+    for line in strip_echoed_delimiters(text).strip().splitlines():
         line = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "- ", line)  # list items keep a dash, not a number
         parts = markers.split_after_markers(markers.move_before_stop(line.strip()))
         sentences: list[str] = []
@@ -61,8 +60,7 @@ def support(claim: str, passage: Passage) -> float:
 
 @lru_cache(maxsize=64)
 def _informing_tokens(text: str, title: str) -> frozenset[str]:
-    informing = [sentence for sentence in _sentences(text) if not addresses_assistant(sentence)]
-    return frozenset(tokenize(" ".join([*informing, title])))
+    return frozenset(tokenize(" ".join([*_informing(text), title])))
 
 
 def facts(claim: str) -> set[str]:
@@ -77,9 +75,10 @@ def _fact_in(fact: str, text: str) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _sentences(text: str) -> tuple[str, ...]:
-    """A passage's sentences; ``verify`` checks several claims against the same passages."""
-    return tuple(text[s:e] for s, e in sentence_spans(text))
+def _informing(text: str) -> tuple[str, ...]:
+    """A passage's sentences but those giving orders to an assistant; ``verify`` checks several
+    claims against the same passages."""
+    return tuple(text[s:e] for s, e in sentence_spans(text) if not addresses_assistant(text[s:e]))
 
 
 def states_facts(body: str, found: set[str], passage: Passage, least: float) -> bool:
@@ -92,7 +91,7 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
         return True
     fact_tokens = set(tokenize(" ".join(found)))
     claim = set(tokenize(body)) - fact_tokens
-    sentences = [passage.title, *(s for s in _sentences(passage.text) if not addresses_assistant(s))]
+    sentences = [passage.title, *_informing(passage.text)]
     flat = [" ".join(sentence.lower().split()) for sentence in sentences]
     head = set(tokenize(f"{passage.title} {passage.heading}"))
     for fact in found:

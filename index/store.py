@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from core.settings import Settings
+from index.embeddings import DeadlinePassed, embed_batches
 
 if TYPE_CHECKING:  # pragma: no cover
     from llama_index.core.schema import TextNode
@@ -132,14 +133,13 @@ class ChunkStore:
         batch_size: int = 256,
         timings: dict | None = None,
         deadline: float | None = None,
-        embed_batch: int = 16,
     ) -> None:
         """Write the new chunks first, then drop the old ones: the document is never absent.
 
-        With ``embed`` (texts -> vectors), nodes are embedded ``embed_batch`` at a time and written
-        ``batch_size`` at a time, their vectors dropped once stored, so memory does not grow with
-        the document. With ``deadline`` (a :func:`time.monotonic` value), the clock is read before
-        each embedding call but the first (each write but the first without ``embed``); once it
+        With ``embed`` (texts -> vectors), nodes are embedded ``settings.embed_batch_size`` at a time
+        and written ``batch_size`` at a time, their vectors dropped once stored, so memory does not
+        grow with the document. With ``deadline`` (a :func:`time.monotonic` value), the clock is read
+        before each embedding call but the first (:func:`index.embeddings.embed_batches`); once it
         has passed, the chunks this call stored are deleted again and :class:`WriteAbandoned` is
         raised: the old version stays as it was. Readers are told (:class:`IndexVersion`) once the
         document is complete or the write undone; if the process dies before that, the pending
@@ -157,18 +157,17 @@ class ChunkStore:
                 batch = nodes[i : i + batch_size]
                 if embed is not None:
                     t0 = time.perf_counter()
+                    texts = [node.get_content() for node in batch]
                     try:
-                        for j in range(0, len(batch), max(1, embed_batch)):
-                            if deadline is not None and i + j and time.monotonic() > deadline:
-                                raise WriteAbandoned(i + j, len(nodes))  # after one call at least
-                            part = batch[j : j + max(1, embed_batch)]
-                            vectors = embed([node.get_content() for node in part])
-                            for node, vector in zip(part, vectors, strict=True):
-                                node.embedding = vector
+                        vectors = embed_batches(
+                            embed, texts, self.settings.embed_batch_size, deadline=deadline, offset=i
+                        )
+                    except DeadlinePassed as exc:
+                        raise WriteAbandoned(exc.done, len(nodes)) from None
                     finally:
                         timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
-                elif deadline is not None and i and time.monotonic() > deadline:
-                    raise WriteAbandoned(i, len(nodes))
+                    for node, vector in zip(batch, vectors, strict=True):
+                        node.embedding = vector
                 t0 = time.perf_counter()
                 self.add(batch)
                 written.extend(node.node_id for node in batch)

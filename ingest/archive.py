@@ -29,7 +29,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.settings import ENV_PREFIX, Settings
+from core.settings import ENV_PREFIX, Settings, limit
+from core.text.numbers import french_count, french_megabytes
 
 
 class ArchiveRejected(ValueError):
@@ -46,16 +47,11 @@ class ArchiveLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> ArchiveLimits:
         """The limits of ``settings``; a value of 0 or less means the default."""
-
-        def value(name: str) -> float:
-            given = getattr(settings, name)
-            return given if given > 0 else Settings.model_fields[name].default
-
         return cls(
-            unpacked_bytes=int(value("max_unpacked_mb") * 1024 * 1024),
-            parts=int(value("max_zip_parts")),
-            paragraphs=int(value("max_paragraphs")),
-            elements=int(value("max_xml_elements")),
+            unpacked_bytes=int(limit(settings, "max_unpacked_mb") * 1024 * 1024),
+            parts=int(limit(settings, "max_zip_parts")),
+            paragraphs=int(limit(settings, "max_paragraphs")),
+            elements=int(limit(settings, "max_xml_elements")),
         )
 
 
@@ -65,14 +61,6 @@ class ArchiveStats:
     unpacked_bytes: int = 0
     paragraphs: int = 0
     elements: int = 0
-
-
-def _count(n: int) -> str:
-    return f"{n:,}".replace(",", " ")  # 1 000 000
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.3g} Mo".replace(".", ",")
 
 
 def _over(what: str, measured: str, limit: str, setting: str) -> ArchiveRejected:
@@ -147,21 +135,27 @@ def check_archive(path: Path, limits: ArchiveLimits) -> ArchiveStats:
     declared = declared_entries(path)
     if declared is not None and declared > limits.parts:
         raise _over(
-            "trop de fichiers dans l'archive", _count(declared), _count(limits.parts), "max_zip_parts"
+            "trop de fichiers dans l'archive",
+            french_count(declared),
+            french_count(limits.parts),
+            "max_zip_parts",
         )
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         stats.parts = len(infos)
         if stats.parts > limits.parts:  # a record that under-declares its entries
             raise _over(
-                "trop de fichiers dans l'archive", _count(stats.parts), _count(limits.parts), "max_zip_parts"
+                "trop de fichiers dans l'archive",
+                french_count(stats.parts),
+                french_count(limits.parts),
+                "max_zip_parts",
             )
         stats.unpacked_bytes = sum(info.file_size for info in infos)
         if stats.unpacked_bytes > limits.unpacked_bytes:
             raise _over(
                 "archive trop volumineuse une fois décompressée",
-                _mb(stats.unpacked_bytes),
-                _mb(limits.unpacked_bytes),
+                french_megabytes(stats.unpacked_bytes),
+                french_megabytes(limits.unpacked_bytes),
                 "max_unpacked_mb",
             )
         for info in infos:
@@ -171,12 +165,15 @@ def check_archive(path: Path, limits: ArchiveLimits) -> ArchiveStats:
                 if not _scan(stream, limits, stats):
                     raise _over(
                         "structure XML trop lourde",
-                        f"plus de {_count(limits.elements)} éléments",
-                        _count(limits.elements),
+                        f"plus de {french_count(limits.elements)} éléments",
+                        french_count(limits.elements),
                         "max_xml_elements",
                     )
     if stats.paragraphs > limits.paragraphs:
         raise _over(
-            "trop de paragraphes", _count(stats.paragraphs), _count(limits.paragraphs), "max_paragraphs"
+            "trop de paragraphes",
+            french_count(stats.paragraphs),
+            french_count(limits.paragraphs),
+            "max_paragraphs",
         )
     return stats

@@ -5,7 +5,7 @@ cannot be used raises :class:`LoadError` with a reason in French; a file that is
 usable only in part (text cut at the cap, unreadable PDF pages) loads with a
 note in ``Document.warnings``.
 
-Memory stays bounded whatever the file size: at most ``max_text_bytes()`` of a
+Memory stays bounded whatever the file size: at most ``max_text_bytes(settings)`` of a
 text or HTML file is read (20 MB by default, ``ASSISTANT_MAX_TEXT_MB`` to change
 it), and PDF pages and DOCX paragraphs stop being extracted once that much text is
 gathered. A DOCX (a zip of XML parts) is first measured against the limits of
@@ -20,7 +20,8 @@ import re
 from pathlib import Path
 
 from core.documents import SUPPORTED_EXTENSIONS
-from core.settings import Settings, get_settings
+from core.settings import Settings, get_settings, limit
+from core.text.numbers import french_megabytes
 from ingest.clean import clean_text, drop_furniture, repeated_furniture
 from ingest.document import Document, Page
 
@@ -32,17 +33,15 @@ class LoadError(Exception):
     """A file could not be turned into text; ``str(err)`` is the reason for the user."""
 
 
-def max_text_bytes() -> int:
-    """The cap on text read from one file: ``Settings.max_text_mb`` (``ASSISTANT_MAX_TEXT_MB``), read now."""
-    value = get_settings().max_text_mb
-    return int(value * 1024 * 1024) if value > 0 else MAX_TEXT_BYTES
+def max_text_bytes(settings: Settings) -> int:
+    """The cap on text read from one file: ``Settings.max_text_mb`` (``ASSISTANT_MAX_TEXT_MB``)."""
+    return int(limit(settings, "max_text_mb") * 1024 * 1024)
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.3g} Mo".replace(".", ",")
-
-
-def load(path: Path) -> Document:
+def load(path: Path, settings: Settings | None = None) -> Document:
+    """``path`` as a clean :class:`Document` (settings: the limits; default, the environment's)."""
+    settings = settings or get_settings()
+    cap = max_text_bytes(settings)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         raise LoadError(f"format non pris en charge ({suffix or 'sans extension'})")
@@ -54,15 +53,15 @@ def load(path: Path) -> Document:
         raise LoadError("fichier vide (0 octet)")
     try:
         if suffix == ".pdf":
-            doc = _load_pdf(path)
+            doc = _load_pdf(path, cap)
         elif suffix in {".html", ".htm"}:
-            html, notes = _read_text(path)
+            html, notes = _read_text(path, cap)
             doc = _single_page(path, _html_to_markdown(html))
             doc.warnings.extend(notes)
         elif suffix == ".docx":
-            doc = _load_docx(path)
+            doc = _load_docx(path, settings, cap)
         else:
-            doc = _load_text(path)
+            doc = _load_text(path, cap)
     except LoadError:
         raise
     except PermissionError as exc:
@@ -91,14 +90,13 @@ _BOMS = (
 )
 
 
-def _read_text(path: Path) -> tuple[str, list[str]]:
-    """Decode a text file, capped at ``max_text_bytes()``; returns the text and notes for the user.
+def _read_text(path: Path, cap: int) -> tuple[str, list[str]]:
+    """Decode a text file, capped at ``cap`` bytes; returns the text and notes for the user.
 
     Encodings: a byte-order mark (UTF-8, UTF-16, UTF-32: Windows "Unicode" text), then
     UTF-8, then cp1252 (Windows French, a superset of latin-1 for letters), then latin-1.
     A file that is UTF-8 but for a few stray bytes stays UTF-8 (the stray bytes become "\ufffd").
     """
-    cap = max_text_bytes()
     size = path.stat().st_size
     with path.open("rb") as handle:
         raw = handle.read(cap + 1)
@@ -109,8 +107,8 @@ def _read_text(path: Path) -> tuple[str, list[str]]:
             cut = raw.rfind(b" ", cap // 2, cap)
         raw = raw[: cut if cut > 0 else cap]
         notes.append(
-            f"texte tronqué : {_megabytes(len(raw))} indexés sur {_megabytes(size)} "
-            f"(plafond de {_megabytes(cap)} par fichier)"
+            f"texte tronqué : {french_megabytes(len(raw))} indexés sur {french_megabytes(size)} "
+            f"(plafond de {french_megabytes(cap)} par fichier)"
         )
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
@@ -172,8 +170,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return (meta if isinstance(meta, dict) else {}), text[match.end() :]
 
 
-def _load_text(path: Path) -> Document:
-    text, notes = _read_text(path)
+def _load_text(path: Path, cap: int) -> Document:
+    text, notes = _read_text(path, cap)
     meta, body = split_front_matter(text)
     doc = _single_page(path, body)
     doc.metadata.update({k: v for k, v in meta.items() if v is not None})
@@ -199,14 +197,13 @@ def _pdf_problem(path: Path) -> str:
     return "PDF corrompu (structure illisible)"
 
 
-def _load_pdf(path: Path) -> Document:
+def _load_pdf(path: Path, cap: int) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     # pypdf logs every repair it attempts ("EOF marker not found"...): the one message the
     # user gets is the reason in the ingest summary
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    cap = max_text_bytes()
     notes: list[str] = []
     try:
         reader = PdfReader(str(path))
@@ -229,7 +226,7 @@ def _load_pdf(path: Path) -> Document:
             if total > cap:
                 notes.append(
                     f"texte tronqué : {number - 1} pages sur {len(pages_in)} indexées "
-                    f"(plafond de {_megabytes(cap)} de texte)"
+                    f"(plafond de {french_megabytes(cap)} de texte)"
                 )
                 break
             try:
@@ -285,14 +282,20 @@ HTML_DROP_TAGS = [
 ]
 
 
-def _html_to_markdown(html: str) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
+def drop_page_furniture(soup) -> None:
+    """Remove from a parsed HTML page what is never the document's text (``HTML_DROP_TAGS``, navigation,
+    hidden parts): the loader and the gold-set validator read pages the same way."""
     for tag in soup(HTML_DROP_TAGS):
         tag.decompose()
     for tag in soup.select('[role="navigation"], [aria-hidden="true"]'):
         tag.decompose()
+
+
+def _html_to_markdown(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    drop_page_furniture(soup)
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     body = soup.body or soup
     for level in range(1, 7):
@@ -311,25 +314,24 @@ def _html_to_markdown(html: str) -> str:
     return text
 
 
-def _load_docx(path: Path) -> Document:
+def _load_docx(path: Path, settings: Settings, cap: int) -> Document:
     """A Word file, once its zip is known to be within the limits (:mod:`ingest.archive`)."""
     from ingest.archive import ArchiveLimits, ArchiveRejected, check_archive
 
     try:
-        check_archive(path, ArchiveLimits.from_settings(get_settings()))
+        check_archive(path, ArchiveLimits.from_settings(settings))
     except ArchiveRejected as exc:
         raise LoadError(str(exc)) from exc
-    text, notes = _docx_to_markdown(path)
+    text, notes = _docx_to_markdown(path, cap)
     doc = _single_page(path, text)
     doc.warnings.extend(notes)
     return doc
 
 
-def _docx_to_markdown(path: Path) -> tuple[str, list[str]]:
-    """The paragraphs of a Word file as Markdown, capped at ``max_text_bytes()``; (text, notes)."""
+def _docx_to_markdown(path: Path, cap: int) -> tuple[str, list[str]]:
+    """The paragraphs of a Word file as Markdown, capped at ``cap`` bytes of text; (text, notes)."""
     import docx
 
-    cap = max_text_bytes()
     out: list[str] = []
     styles: dict = {}  # style id -> name: python-docx looks a style up among all styles at every call
     paragraphs = docx.Document(str(path)).paragraphs
@@ -343,11 +345,10 @@ def _docx_to_markdown(path: Path) -> tuple[str, list[str]]:
             out.append(_cut_utf8(text, len(text.encode("utf-8")) - (total - cap)))
             notes = [
                 f"texte tronqué : {number} paragraphes sur {len(paragraphs)} indexés "
-                f"(plafond de {_megabytes(cap)} de texte)"
+                f"(plafond de {french_megabytes(cap)} de texte)"
             ]
             return "\n\n".join(part for part in out if part), notes
-        element = getattr(para, "_p", None)  # its w:p element; style id None: the default style
-        key = getattr(element, "style", None) if element is not None else object()
+        key = para._p.style  # the style id of its w:p element (python-docx); None: the default style
         if key not in styles:
             styles[key] = (para.style.name or "").lower() if para.style is not None else ""
         style = styles[key]

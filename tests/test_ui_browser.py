@@ -53,8 +53,8 @@ def chromedriver_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
+def make_driver(chromium_path: str, size: str = "1400,1000", log_requests: bool = False):
+    """Headless Debian Chromium through its chromedriver, English UI (the page must turn French itself)."""
     options = webdriver.ChromeOptions()
     options.binary_location = chromium_path
     for arg in (
@@ -63,15 +63,20 @@ def browser(chromium_path):
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
+        f"--window-size={size}",
         "--lang=en-US",
     ):
         options.add_argument(arg)
-    options.set_capability(
-        "goog:loggingPrefs", {"performance": "ALL"}
-    )  # to list every request the page makes
+    if log_requests:  # to list every request the page makes
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(chromedriver_path()), options=options)
     driver.set_page_load_timeout(TIMEOUT)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    driver = make_driver(chromium_path, log_requests=True)
     yield driver
     driver.quit()
 

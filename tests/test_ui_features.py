@@ -25,6 +25,7 @@ import gradio as gr
 import pytest
 from conftest import SERVER_TIMEOUT_S, gradio_client
 
+from assistant.workspace import prepare
 from ui import library, workspace
 from ui.auth import AuthConfigError, parse_auth
 from ui.export import conversation_markdown
@@ -209,7 +210,7 @@ def test_empty_conversation_export_says_so(chat_app):
 
 # -- trainer's workspace -------------------------------------------------------------------
 def test_workspace_timeline_on_the_seeds_is_chronological(seeds_assistant):
-    ws = workspace.prepare(seeds_assistant, "calendrier des contrats de ville")
+    ws = prepare(seeds_assistant, "calendrier des contrats de ville")
     labels = [e.label for e in ws.timeline]
     assert "31 mars 2024" in labels
     keys = [e.key for e in ws.timeline]

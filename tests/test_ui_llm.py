@@ -155,11 +155,12 @@ SYNTHESIS = [
 
 
 def test_workspace_synthesis_keeps_only_supported_sentences(openai_app):
+    from assistant.workspace import prepare
     from ui import workspace
 
     ScriptedModel.requests.clear()
     ScriptedModel.script = SYNTHESIS
-    ws = workspace.prepare(openai_app.assistant, "calendrier des contrats de ville")
+    ws = prepare(openai_app.assistant, "calendrier des contrats de ville")
     assert len(ScriptedModel.requests) == 1 and ws.backend == "openai"
     assert "31 mars 2024" in ws.synthesis and "lunaire" not in ws.synthesis  # the invention is dropped
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", ws.synthesis)]
@@ -180,9 +181,9 @@ def test_workspace_synthesis_keeps_only_supported_sentences(openai_app):
 
 
 def test_workspace_synthesis_marker_points_to_the_passage_with_the_date(openai_app):
-    from ui import workspace
+    from assistant.workspace import prepare
 
     ScriptedModel.script = SYNTHESIS
-    ws = workspace.prepare(openai_app.assistant, "calendrier des contrats de ville")
+    ws = prepare(openai_app.assistant, "calendrier des contrats de ville")
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", ws.synthesis)]
     assert markers and all("31 mars 2024" in ws.passages[n - 1].text for n in markers)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 
+from ui.auth import json_response, replay
+
 # endpoint -> (its parameters, how many are required)
 ENDPOINTS = {"ask": (("question", "kinds", "year_min", "year_max"), 1), "chat": (("message", "history"), 1)}
 _CALL = re.compile(r"/gradio_api/call/([\w-]+)/?$")
@@ -34,17 +36,8 @@ class OptionalArguments:
             more = message.get("more_body", False)
         problem, body = _padded(match.group(1), body)
         if problem:
-            return await _refuse(send, problem)
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
-
-        return await self.app(scope, replay, send)
+            return await json_response(send, 422, {"detail": problem})
+        return await self.app(scope, replay(body, receive, more), send)
 
 
 def _padded(name: str, body: bytes) -> tuple[str, bytes]:
@@ -65,13 +58,3 @@ def _padded(name: str, body: bytes) -> tuple[str, bytes]:
         return f"/{name} attend au moins : {', '.join(params[:required])}.", body
     payload["data"] = data + [None] * (len(params) - len(data))
     return "", json.dumps(payload).encode("utf-8")
-
-
-async def _refuse(send, message: str) -> None:
-    body = json.dumps({"detail": message}, ensure_ascii=False).encode("utf-8")
-    headers = [
-        (b"content-type", b"application/json; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 422, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -102,9 +102,9 @@ LOGIN_BODY_MAX = 16 * 1024
 
 class AuthGate:
     """ASGI middleware: 401 for any request without a valid Gradio session cookie (when auth is on),
-    and the login form's POST throttled per client address (``throttle``; None: not throttled)."""
+    and the login form's POST throttled per client address (``throttle``)."""
 
-    def __init__(self, app, throttle: LoginThrottle | None = None, trusted_proxies: int = 0):
+    def __init__(self, app, throttle: LoginThrottle, trusted_proxies: int = 0):
         self.app = app
         self.throttle = throttle
         self.trusted_proxies = trusted_proxies
@@ -114,8 +114,7 @@ class AuthGate:
             return await self.app(scope, receive, send)
         gradio_app = scope.get("app")
         if (
-            self.throttle is not None
-            and scope["type"] == "http"
+            scope["type"] == "http"
             and scope.get("method") == "POST"
             and scope.get("path") in _LOGIN_PATHS
             and getattr(gradio_app, "auth", None) is not None
@@ -131,7 +130,7 @@ class AuthGate:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        await _json_response(send, 401, {"detail": "Authentification requise : connectez-vous."})
+        await json_response(send, 401, {"detail": "Authentification requise : connectez-vous."})
 
     async def _login(self, scope, receive, send):
         """The login POST: refused at once while the address must wait, else Gradio checks it and the
@@ -140,7 +139,7 @@ class AuthGate:
         if body is None:  # the client went away
             return
         if len(body) > LOGIN_BODY_MAX:
-            await _json_response(send, 413, {"detail": "Requête de connexion trop grande."})
+            await json_response(send, 413, {"detail": "Requête de connexion trop grande."})
             return
         address = client_address(scope, self.trusted_proxies)
         user = _form_username(scope, body)
@@ -157,12 +156,13 @@ class AuthGate:
             await send(message)
 
         try:
-            await self.app(scope, _replay(body, receive), watch)
+            await self.app(scope, replay(body, receive), watch)
         finally:
             self.throttle.end(address, user, {200: True, 400: False}.get(status))
 
 
-async def _json_response(send, status: int, content: dict, headers=()):
+async def json_response(send, status: int, content: dict, headers=()):
+    """Answer the request with ``content`` as JSON (UTF-8)."""
     body = json.dumps(content, ensure_ascii=False).encode()
     await send(
         {
@@ -181,7 +181,7 @@ async def _json_response(send, status: int, content: dict, headers=()):
 async def _refuse(send, verdict: Verdict):
     """429 with ``Retry-After`` (whole seconds) and the French message, also in ``detail``."""
     seconds = verdict.retry_after_header
-    await _json_response(
+    await json_response(
         send,
         429,
         {"detail": verdict.message, "retry_after": seconds, "locked": verdict.locked},
@@ -205,15 +205,16 @@ async def _read_body(receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes, receive):
-    """A ``receive`` that gives the buffered body once, then whatever the client sends (disconnect)."""
+def replay(body: bytes, receive, more: bool = False):
+    """A ``receive`` that gives the buffered body once (``more``: the client has more to send), then
+    whatever the client sends."""
     sent = False
 
     async def wrapped():
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
     return wrapped

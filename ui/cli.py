@@ -228,13 +228,7 @@ def cmd_serve(args) -> int:
         file=sys.stderr,
     )
     _, url = launch(
-        demo,
-        host=args.host,
-        port=args.port,
-        users=users,
-        max_upload_mb=settings.max_upload_mb,
-        block=False,
-        quiet=True,
+        demo, settings, host=args.host, port=args.port, users=users, block=False, quiet=True
     )  # Gradio's own lines are in English
     print(
         f"Assistant prêt : ouvrez {url} dans votre navigateur (Ctrl+C pour arrêter).",

@@ -16,6 +16,7 @@ from assistant.llm.base import BackendUnavailable
 from assistant.pipeline import Delta, Done, Reset, Retrieved
 from assistant.question import QuestionError
 from assistant.retrieve import Filters
+from assistant.workspace import prepare
 from core.documents import KINDS, kind_choices
 from ui import export as md_export
 from ui import library, render, workspace
@@ -257,7 +258,7 @@ class ChatApp:
     # -- trainer's workspace -------------------------------------------------------------
     def prepare(self, theme, kinds, year_min, year_max):
         try:
-            ws = workspace.prepare(self.assistant, theme or "", make_filters(kinds, year_min, year_max))
+            ws = prepare(self.assistant, theme or "", make_filters(kinds, year_min, year_max))
         except QuestionError as exc:
             return f'<p class="ws-note">⚠️ {render.esc(exc)}</p>', "", gr.update(value=None, visible=False)
         except BackendUnavailable as exc:

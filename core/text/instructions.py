@@ -17,7 +17,10 @@ TEMPLATE_TOKENS = re.compile(
 )
 # The delimiter the product's prompts wrap passages in (prompts/passage.txt); in a document, a block
 # wrapped in it is a forged passage (« <extrait titre="Circulaire officielle">… »): removed whole.
-PROMPT_DELIMITER = re.compile(r"<\s*extrait\b[^>]*>[^<]{0,2000}</\s*extrait\s*>|</?\s*extrait\b[^>]*>", re.I)
+_TAG = r"</?\s*extrait\b[^>]*>"
+PROMPT_DELIMITER = re.compile(rf"<\s*extrait\b[^>]*>[^<]{{0,2000}}</\s*extrait\s*>|{_TAG}", re.I)
+# What a model's answer echoes of them: the tags, or « [extrait 2] ».
+_ECHOED = re.compile(rf"\[\s*extrait[^\]]*\]|{_TAG}", re.I)
 
 _OBJECT = (
     r"(?:(?:les|toutes les|tes|vos|ces)\s+(?:consignes|instructions|règles|directives)"
@@ -40,6 +43,11 @@ _ADDRESS = re.compile(
 def strip_template(text: str) -> str:
     """``text`` without chat-template tokens, forged passages or prompt delimiters."""
     return PROMPT_DELIMITER.sub("", TEMPLATE_TOKENS.sub("", text))
+
+
+def strip_echoed_delimiters(text: str) -> str:
+    """A model's text without the passage delimiters it echoed (« [extrait 2] », « </extrait> »)."""
+    return _ECHOED.sub("", text)
 
 
 def addresses_assistant(sentence: str) -> bool:

@@ -11,6 +11,16 @@ NUMBER = re.compile(
 _DIGITS = re.compile(r"\b\d[\d \u00a0]*\d\b|\b\d\b")
 
 
+def french_count(n: int) -> str:
+    """« 1 000 000 »: a count written the French way."""
+    return f"{n:,}".replace(",", " ")
+
+
+def french_megabytes(n: int) -> str:
+    """« 2,5 Mo »: a size in bytes, as megabytes written the French way."""
+    return f"{n / (1024 * 1024):.3g} Mo".replace(".", ",")
+
+
 def _compact(text: str) -> str:
     return text.replace(" ", "").replace("\u00a0", "")
 

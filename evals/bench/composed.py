@@ -34,6 +34,8 @@ import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
+from index.embeddings import embed_batches
+
 
 def model_tag(model) -> str:
     """A short stable id of the embedding model (its name or folder and its files' sizes)."""
@@ -56,12 +58,12 @@ def encode_passages(model, texts: list[str], batch_size: int | None = None) -> n
     """
     if batch_size and batch_size != model.embed_batch_size:
         model = model.model_copy(update={"embed_batch_size": int(batch_size)})
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    vectors = model.get_text_embedding_batch([texts[i] for i in order])
-    out = np.zeros((len(texts), len(vectors[0]) if vectors else 0), dtype=np.float32)
-    for position, vector in zip(order, vectors, strict=True):
-        out[position] = vector
-    return out
+    vectors = embed_batches(model.get_text_embedding_batch, texts, len(texts), longest_first=True)
+    return (
+        np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        if texts
+        else np.zeros((0, 0), np.float32)
+    )
 
 
 def pool_vectors(pool: list[str], model, cache_dir: Path, batch_size: int = 64) -> tuple[np.ndarray, dict]:

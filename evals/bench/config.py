@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, SHARED_DIR
 
-SHARED = PROJECT_ROOT.parent / "shared"
-SEEDS = SHARED / "seeds"
-SEEDS_DEV = SHARED / "evals" / "seeds_dev.jsonl"
+SEEDS = SHARED_DIR / "seeds"
+SEEDS_DEV = SHARED_DIR / "evals" / "seeds_dev.jsonl"
 SAMPLE = PROJECT_ROOT / "sample_corpus"
 SAMPLE_GOLD = PROJECT_ROOT / "evals" / "sample_gold.jsonl"
 SEEDS_CHUNKS = 46  # chunks of ../shared/seeds with the default settings: the "1x" of the scale ladder

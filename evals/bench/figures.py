@@ -53,14 +53,21 @@ def scale_point(chunks: int, q: dict, build: dict | None, base_chunks: int) -> d
     }
 
 
+RETRIEVAL_P95_MS = 150.0  # hybrid retrieval at the largest scale
+IDLE_RSS_MB = 1536.0  # the server idle, without the LLM
 TARGETS = [
     ("ingest >= 80 % of the raw embedding throughput", "ingest.ratio_to_raw_embedding", ">=", 0.8),
     ("no-change re-ingest of the corpus < 2 s (in process)", "reingest.seconds_in_process", "<", 2.0),
-    ("retrieval p95 < 150 ms at the largest scale (hybrid)", "scale[-1].retrieval_ms.hybrid.p95", "<", 150.0),
+    (
+        "retrieval p95 < 150 ms at the largest scale (hybrid)",
+        "scale[-1].retrieval_ms.hybrid.p95",
+        "<",
+        RETRIEVAL_P95_MS,
+    ),
     ("extractive answer p95 < 300 ms", "query.answers.extractive.total_ms.p95", "<", 300.0),
     ("local LLM first token < 8 s (p95)", "query.answers.local.first_token_ms.p95", "<", 8000.0),
     ("local LLM whole answer < 25 s (p95)", "query.answers.local.total_ms.p95", "<", 25000.0),
-    ("server idle memory < 1.5 GB without the LLM", "query.idle_rss_mb", "<", 1536.0),
+    ("server idle memory < 1.5 GB without the LLM", "query.idle_rss_mb", "<", IDLE_RSS_MB),
 ]
 _PATH_PART = re.compile(r"[^.\[\]]+|\[-?\d+\]")
 

