@@ -48,8 +48,10 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     first = {}
     for rank, (n, _, _) in enumerate(chosen):
         first.setdefault(n, rank)
-    # the passage holding the best sentence first, then reading order within each passage
-    chosen.sort(key=lambda x: (first[x[0]], x[1]))
+    # « passage »: the passage holding the best sentence first, then reading order within each
+    # passage; « score »: the best sentence first (what the first 400 characters show)
+    if s.answer_order == "passage":
+        chosen.sort(key=lambda x: (first[x[0]], x[1]))
     lines = [cited_line(sentence, n) for n, _, sentence in chosen]
     return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from assistant.question import GENERIC, content_terms
 from core.settings import Settings
 from core.text.dates import DATE, YEAR
-from core.text.numbers import NUMBER
 from core.text.sentences import windows
-from core.text.tokens import fold, tokenize
+from core.text.tokens import tokenize
+from core.text.values import LABELS, asked_value, counted_words, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
 
@@ -28,29 +28,7 @@ _REFUSAL_HINT = re.compile(
     r"aucune information",
     re.I,
 )
-_AMOUNT_Q = re.compile(
-    r"\b(montant|budget|co[uû]t|co[uû]te|co[uû]tent|prix|tarif|financ\w+ .*combien|"
-    r"combien .*(euros?|€|pay|financ))",
-    re.I,
-)
-_AMOUNT = re.compile(r"(\d[\d .,]*\s*(€|euros?|k€|m€|millions?|milliards?)|\bgratuit\w*)", re.I)
-_COUNT_Q = re.compile(r"\bcombien\s+(?:de|d['’])\s*(\w+)", re.I)
-_RATE_Q = re.compile(r"\b(taux|pourcentage|proportion|quelle part)\b", re.I)
-_RATE = re.compile(r"\d\s*%|\bpour ?cent\b|\d+(,\d+)?\s*points?\b", re.I)
-# A question asking for a date, not « quand on parle de … »
-_WHEN_Q = re.compile(
-    r"((^|[,;:?]\s*|\bet\s+|\bde\s+|\bdepuis\s+|jusqu'à\s+|à partir de\s+)quand\b|"
-    r"\bquelle date\b|\bquel jour\b)",
-    re.I,
-)
-_AMOUNT_WORDS = set(
-    tokenize("montant montants budget coût coûte coûtent prix tarif combien euros maximal maximum")
-)
 _VALUE_FILLER = set(tokenize("chacun chacune compte compter comptait comptent plus moins minimum maximum"))
-# Units a programme counts in interchangeably: « combien de journées » is answered by « quatre séances ».
-_SAME_UNIT = [
-    set(tokenize("journée journées séance séances session sessions rencontre rencontres jour jours"))
-]
 
 
 @dataclass(frozen=True)
@@ -82,7 +60,9 @@ def decide(
         if not passages:
             return Decision(True, "aucun passage trouvé")
         texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
-        missing = missing_answer_type(question, texts, vocab, settings.focus_share)
+        missing = missing_answer_type(
+            question, texts, vocab, settings.focus_share, settings.focus_share_other_word
+        )
         if missing:
             return Decision(True, missing)
         share = coverage(question, texts, vocab, settings.related_stem)
@@ -142,32 +122,41 @@ def _related(a: str, b: str) -> bool:
     return len(short) >= 4 and long.startswith(short)
 
 
-def missing_answer_type(question: str, texts: list[str], vocab: Vocabulary, least: float) -> str | None:
-    """A reason to refuse when the question asks for a kind of value the passages lack, or hold
-    only about something else (see ``_in_focus``, ``least``: the gate's ``focus_share``)."""
-    joined = "\n".join(texts)
-    amount = _AMOUNT_Q.search(question)
-    if amount:
-        if not _AMOUNT.search(joined):
-            return "aucun montant dans les passages"
-        if not _in_focus(
-            question, amount, _AMOUNT_WORDS, lambda w: bool(_AMOUNT.search(w)), texts, vocab, least
-        ):
-            return "aucun montant à propos de ce que demande la question"
-    if _RATE_Q.search(question) and not _RATE.search(joined):
-        return "aucun taux ni pourcentage dans les passages"
-    match = _COUNT_Q.search(question)
-    if match:
-        noun = tokenize(match.group(1))
-        if noun and not _counted(noun[0], joined):
-            return f"aucun nombre de « {match.group(1)} » dans les passages"
-        if noun and not _in_focus(
-            question, match, _units(noun[0]), lambda w: _counted(noun[0], w), texts, vocab, least
-        ):
-            return f"aucun nombre de « {match.group(1)} » à propos de ce que demande la question"
-    when = _WHEN_Q.search(question)
-    if when and not _dated_where_named(_clause(question, when), texts):
-        return "aucune date dans les passages qui nomment ce que demande la question"
+def missing_answer_type(
+    question: str, texts: list[str], vocab: Vocabulary, least: float, least_other: float = 1.0
+) -> str | None:
+    """A reason to refuse when the question asks for a kind of value (:func:`core.text.values.asked_value`)
+    the passages lack, or hold only about something else (see ``_in_focus``, ``least``: the gate's
+    ``focus_share``). A date is looked for where the passages name the question's subject. A count
+    of another word than the one asked (« combien de sièges » / « 18 représentants ») must sit in
+    a sentence closer to the question (``least_other``: ``focus_share_other_word``)."""
+    asked = asked_value(question)
+    if asked is None:
+        return None
+    kind, match = asked
+    if kind == "date":
+        if not _dated_where_named(_clause(question, match), texts):
+            return "aucune date dans les passages qui nomment ce que demande la question"
+        return None
+    label = LABELS[kind]
+    if not holds_value(kind, "\n".join(texts)):
+        return f"aucun {label} dans les passages"
+    if kind == "rate":
+        return None
+    asked = set(tokenize(match.group(0)))
+    if kind == "count":
+        noun = tokenize(match.group(0).split()[-1])
+
+        def same(window: str) -> bool:
+            return any(
+                noun[0] == t or _related(noun[0], t) for w in counted_words(window) for t in tokenize(w)
+            )
+
+        if noun and _in_focus(question, match, asked, same, texts, vocab, least):
+            return None
+        least = least_other
+    if not _in_focus(question, match, asked, lambda w: holds_value(kind, w), texts, vocab, least):
+        return f"aucun {label} à propos de ce que demande la question"
     return None
 
 
@@ -228,23 +217,4 @@ def _in_focus(
                 present = context | set(tokenize(window))
                 if sum(vocab.idf(t) for t in terms if t in present) / total >= least:
                     return True
-    return False
-
-
-def _units(stem: str) -> set[str]:
-    return {stem}.union(*(group for group in _SAME_UNIT if stem in group))
-
-
-def _counted(stem: str, text: str) -> bool:
-    """A number within three words before a word of the given stem, a unit counted the same way,
-    or its abbreviation (« 112 p. »). Enumerations (« 2. Les conseils ») are not counts."""
-    stems = _units(stem)
-    found = re.findall(r"\w+\.?", text)
-    for i, word in enumerate(found):
-        token = tokenize(word.rstrip("."))
-        match = (token and token[0] in stems) or (
-            word.endswith(".") and fold(stem).startswith(fold(word[:-1].lower()))
-        )
-        if match and any(NUMBER.fullmatch(w) and not YEAR.fullmatch(w) for w in found[max(0, i - 3) : i]):
-            return True
     return False

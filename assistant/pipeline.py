@@ -21,7 +21,7 @@ from assistant.extractive import extractive_answer, key_sentences
 from assistant.llm import registry
 from assistant.llm.base import ChatBackend
 from assistant.prompting import REFUSAL, answer_messages
-from assistant.question import clean_question, standalone_question, trim_history
+from assistant.question import clean_question, expand_acronyms, standalone_question, trim_history
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.verify import verify
 from core.settings import Settings, get_settings
@@ -156,6 +156,8 @@ class Assistant:
         backend = self.backend(name)
         standalone = standalone_question(question, trim_history(history, s.history_turns), backend)
         t0 = time.perf_counter()
+        self.retriever.refresh()
+        standalone, acronyms = expand_acronyms(standalone, self.retriever.acronyms, self.vocabulary)
         retrieved = self.retrieve(standalone, filters or Filters(), mode=mode)
         context = answer_context(retrieved, s)
         timings = {"condense": (t0 - started) * 1000, "retrieve": (time.perf_counter() - t0) * 1000}
@@ -168,6 +170,7 @@ class Assistant:
             retrieved=retrieved,
             standalone_question=standalone,
             backend=name,
+            acronyms=acronyms,
         )
         vocab = self.vocabulary
         decision = gate.decide(standalone, context, vocab, s)

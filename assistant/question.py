@@ -6,6 +6,7 @@ import re
 
 from assistant.prompting import condense_messages
 from core.settings import Settings
+from core.text.acronyms import Acronyms, acronyms_in
 from core.text.tokens import tokenize
 from core.text.unicode import clean_unicode
 
@@ -100,3 +101,20 @@ def standalone_question(question: str, history: list[dict], backend=None) -> str
     text = backend.complete(condense_messages(question, history), max_tokens=80).strip()
     text = text.splitlines()[0].strip().strip('"«» ') if text else ""
     return text if 5 <= len(text) <= 400 else rule_rewrite(question, history)
+
+
+# -- acronyms --------------------------------------------------------------------------------------
+def expand_acronyms(question: str, acronyms: Acronyms, vocab) -> tuple[str, dict[str, str]]:
+    """The question with each acronym the corpus never writes replaced by its long form (« le CA de
+    l'ONZUS » -> « le conseil d'administration de l'Observatoire national … »), and the acronyms
+    expanded (acronym -> long form, shown to the user). An acronym the corpus uses stays."""
+    used: dict[str, str] = {}
+    for acronym in acronyms_in(question):
+        terms = tokenize(acronym)
+        if terms and all(vocab.df.get(t, 0) for t in terms):
+            continue
+        long = acronyms.long_form(acronym)
+        if long:
+            used[acronym] = long
+            question = re.sub(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", long, question)
+    return question, used

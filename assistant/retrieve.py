@@ -18,6 +18,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 
 from core.settings import Settings
+from core.text.acronyms import Acronyms
 from index.bm25 import FrenchBM25Retriever, Vocabulary
 
 MODES = ("hybrid", "bm25", "dense")
@@ -123,6 +124,7 @@ class HybridRetriever:
             self._kinds = np.array([n.metadata.get("kind", "") for n in nodes])
             self._years = np.array([int(n.metadata.get("year") or 0) for n in nodes])
             self.nodes, self.bm25 = nodes, bm25
+            self.acronyms = Acronyms([n.get_content() for n in nodes])
             self.version = version
 
     def _dense(self, filters: Filters, k: int) -> BaseRetriever:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 
 from assistant.question import content_terms
+from assistant.ranker import load_ranker
 from core.settings import Settings
 from core.text.dates import DATE, full_dates
 from core.text.instructions import addresses_assistant
 from core.text.sentences import LIST_BULLET, is_fragment, sentence_spans
 from core.text.tokens import tokenize
+from core.text.values import asked_value, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
 
@@ -44,19 +46,6 @@ _DEFINES = re.compile(
 _PLACE = re.compile(r"^(lieu|adresse)\s*:|\b(à|au)\s+[A-ZÀ-Ý][a-zà-ÿ]+", re.I)
 
 Scored = tuple[float, int, int, str]  # (score, passage number from 1, order in the passage, sentence)
-
-
-def _answer_type_bonus(question: str, sentence: str, s: Settings) -> float:
-    bonus = 0.0
-    if Q_DATE.search(question) and DATE.search(sentence):
-        bonus += s.date_bonus
-    if (_Q_WHO.search(question) or _Q_WHERE.search(question)) and _NAME.search(sentence):
-        bonus += s.name_bonus
-    if _Q_WHERE.search(question) and _PLACE.search(sentence):
-        bonus += s.place_bonus
-    if _Q_DEFINE.search(question) and _DEFINES.search(sentence):
-        bonus += s.definition_bonus
-    return bonus
 
 
 def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
@@ -119,22 +108,21 @@ def asks_for_texts(question: str) -> bool:
     return bool(_Q_TEXTS.search(question) or _Q_HOW.search(question))
 
 
-def _legal_bonus(question: str, sentence: str, s: Settings) -> float:
-    if asks_for_texts(question) and _LEGAL.search(sentence) and DATE.search(sentence):
-        return s.legal_text_bonus
-    return 0.0
-
-
-def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> list[Scored]:
-    """(score, passage number, order in passage, sentence) for every useful sentence, best first.
-
-    A sentence that only echoes the question (a title restating it) is worth less than one that
-    adds information.
-    """
+def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings):
+    """(features, passage number, order in passage, sentence) for every useful sentence (each
+    sentence once, with the features of its best-ranked passage). The features are
+    :data:`assistant.ranker.FEATURES`, in order."""
     weights = {t: vocab.idf(t) for t in content_terms(question)}
     match = _matcher(weights, s.related_stem)
     asked = set(tokenize(question))
-    best: dict[str, Scored] = {}
+    value = asked_value(question)
+    q_date, q_who, q_where = (
+        bool(Q_DATE.search(question)),
+        bool(_Q_WHO.search(question)),
+        bool(_Q_WHERE.search(question)),
+    )
+    q_define, q_texts = bool(_Q_DEFINE.search(question)), asks_for_texts(question)
+    out: dict[str, tuple] = {}
     for n, passage in enumerate(passages, start=1):
         head = set(tokenize(f"{passage.title} {passage.heading}"))
         spans = sentence_spans(passage.text)
@@ -148,24 +136,59 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s
             if _ANAPHOR.match(LIST_BULLET.sub("", sentence)):
                 continues = continues | before  # « Il est coprésidé par ... » is about the sentence before
             previous = before = tokens
-            if _skippable(sentence):
+            if _skippable(sentence) or sentence in out:
                 continue
             around = (head | set(tokenize(intro)) | continues) - tokens
-            lexical = match(tokens)
             novelty = len(tokens - asked) / len(tokens) if tokens else 0.0
-            echo = s.echo_factor if novelty < s.echo_novelty else 1.0
-            introduced = match(set(tokenize(intro)) - tokens) if intro else 0.0
-            score = (
-                lexical * echo
-                + s.context_weight * match(around)
-                + s.list_intro_weight * introduced
-                + _answer_type_bonus(question, sentence, s)
-                + _legal_bonus(question, sentence, s)
-                + s.rank_bonus / n
+            features = (
+                match(tokens),
+                float(novelty < s.echo_novelty),
+                match(around),
+                match(set(tokenize(intro)) - tokens) if intro else 0.0,
+                float(q_date and bool(DATE.search(sentence))),
+                float((q_who or q_where) and bool(_NAME.search(sentence))),
+                float(q_where and bool(_PLACE.search(sentence))),
+                float(q_define and bool(_DEFINES.search(sentence))),
+                float(q_texts and bool(_LEGAL.search(sentence) and DATE.search(sentence))),
+                1.0 / n,
+                float(value is not None and holds_value(value[0], sentence)),
+                float(order == 0),
+                min(len(sentence), 400) / 400,
+                float(bool(LIST_BULLET.match(passage.text[start:end]))),
+                float(sentence.rstrip().endswith("?")),
             )
-            if sentence not in best or best[sentence][0] < score:
-                best[sentence] = (score, n, order, sentence)
-    return sorted(best.values(), key=lambda x: -x[0])
+            out[sentence] = (features, n, order, sentence)
+    return list(out.values())
+
+
+def rule_score(f: tuple, s: Settings) -> float:
+    """The hand-set linear score (the settings' weights): what ranks sentences without a learned ranker."""
+    lexical, echo, around, intro, date, name, place, define, legal, rank = f[:10]
+    return (
+        lexical * (s.echo_factor if echo else 1.0)
+        + s.context_weight * around
+        + s.list_intro_weight * intro
+        + s.date_bonus * date
+        + s.name_bonus * name
+        + s.place_bonus * place
+        + s.definition_bonus * define
+        + s.legal_text_bonus * legal
+        + s.rank_bonus * rank
+    )
+
+
+def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> list[Scored]:
+    """(score, passage number, order in passage, sentence) for every useful sentence, best first:
+    the learned ranker's probability (:mod:`assistant.ranker`) or, with ``sentence_ranker=rules``,
+    :func:`rule_score`. A sentence that only echoes the question (a title restating it) is worth
+    less than one that adds information."""
+    rows = sentence_features(question, passages, vocab, s)
+    ranker = load_ranker() if s.sentence_ranker == "learned" else None
+    scored = [
+        (ranker.probability(f) if ranker else rule_score(f, s), n, order, sentence)
+        for f, n, order, sentence in rows
+    ]
+    return sorted(scored, key=lambda x: -x[0])
 
 
 def framing_texts(

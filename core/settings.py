@@ -110,8 +110,16 @@ class Settings(BaseSettings):
     focus_share: float = _f(
         0.3, "Share of the asking clause's terms around a value asked for (amount, count).", "gate"
     )
+    focus_share_other_word: float = _f(
+        0.5, "The same share around a count of another word than the one asked.", "gate"
+    )
 
     # -- sentence scoring ---------------------------------------------------------------------------
+    sentence_ranker: str = _f(
+        "rules",
+        "How answer sentences are ranked: learned (assistant/ranker_weights.json) or rules (the weights below).",
+        "scoring",
+    )
     date_bonus: float = _f(
         0.35, "Bonus of a dated sentence for a « quand / calendrier » question.", "scoring"
     )
@@ -138,6 +146,9 @@ class Settings(BaseSettings):
     answer_max_chars: int = _f(1200, "Characters of an extractive answer (x1.5 for a list).", "extractive")
     answer_score_floor: float = _f(
         0.3, "A sentence below this share of the best score is left out.", "extractive"
+    )
+    answer_order: str = _f(
+        "score", "Order of an extractive answer's sentences: passage (reading order) or score.", "extractive"
     )
     list_extra_sentences: int = _f(2, "Extra sentences for a question asking for a list.", "extractive")
     framing_texts_max: int = _f(

@@ -112,6 +112,7 @@ class Answer:
     suggestions: list[dict] = field(default_factory=list)
     fallback: str | None = None
     refusal_reason: str = ""  # why the gate refused (empty when answered)
+    acronyms: dict[str, str] = field(default_factory=dict)  # acronyms of the question read in full
 
     def to_dict(self) -> dict:
         return {
@@ -126,4 +127,5 @@ class Answer:
             "suggestions": self.suggestions,
             "fallback": self.fallback,
             "refusal_reason": self.refusal_reason,
+            "acronyms": self.acronyms,
         }

@@ -59,7 +59,7 @@ def read_documents(files: list[Path]):
 class LlamaIndexDefaultRetriever:
     """A default ``VectorStoreIndex`` with the interface ``Assistant`` expects of its retriever.
 
-    ``Assistant`` uses ``retrieve``, ``refresh`` and ``vocabulary`` (the IDF table its answer
+    ``Assistant`` uses ``retrieve``, ``refresh``, ``acronyms`` and ``vocabulary`` (the IDF table its answer
     code weighs terms with: here over the peer's own chunks, as ``HybridRetriever`` does over
     the index's); retrieved nodes get the ``source`` (file name) and ``title`` metadata the rest
     of the code reads.
@@ -99,6 +99,12 @@ class LlamaIndexDefaultRetriever:
         for hit in hits:
             self._named(hit.node)
         return hits
+
+    @cached_property
+    def acronyms(self):
+        from core.text.acronyms import Acronyms
+
+        return Acronyms([n.get_content() for n in self.nodes])
 
     @cached_property
     def vocabulary(self):

@@ -24,6 +24,7 @@ from core.settings import Settings, get_settings, limit
 from core.text.numbers import french_megabytes
 from ingest.clean import clean_text, drop_furniture, repeated_furniture
 from ingest.document import Document, Page
+from ingest.header import lift_header
 
 MAX_TEXT_BYTES = int(Settings.model_fields["max_text_mb"].default * 1024 * 1024)  # the default cap
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -76,6 +77,7 @@ def load(path: Path, settings: Settings | None = None) -> Document:
                 "document Word corrompu ou d'un autre type (ce n'est pas une archive .docx)"
             ) from exc
         raise LoadError(f"fichier corrompu ou illisible ({type(exc).__name__}: {exc})"[:300]) from exc
+    doc = lift_header(doc)
     if len(doc.text.strip()) < 20:
         raise LoadError("aucun texte exploitable (document vide, image sans couche texte ?)")
     return doc

@@ -53,9 +53,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = SHARED_DIR
 SEEDS = SHARED / "seeds"
 SEEDS_DEV = SHARED / "evals" / "seeds_dev.jsonl"
+DEV2 = SHARED / "evals" / "dev2"
 SAMPLE = ROOT / "sample_corpus"
 SAMPLE_GOLD = ROOT / "evals" / "sample_gold.jsonl"
-REQUIRED_SHARED = {SEEDS: "dossier", SEEDS_DEV: "fichier"}
+REQUIRED_SHARED = {
+    SEEDS: "dossier",
+    SEEDS_DEV: "fichier",
+    DEV2 / "corpus": "dossier",
+    DEV2 / "questions.jsonl": "fichier",
+}
 
 # What the product promises for an answer through the server, and the timeouts derived from it.
 # docs/reliability.md §3: with 20 gradio_client sessions asking at once on 2 cores (8 answered at a
@@ -124,6 +130,7 @@ ANSWER_FIELDS = [
     "suggestions",
     "fallback",
     "refusal_reason",
+    "acronyms",
 ]
 CITATION_FIELDS = {
     "id",

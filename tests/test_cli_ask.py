@@ -68,3 +68,23 @@ def test_empty_question_is_a_clear_error(index_dir):
     run = run_assistant("ask", "   ", "--llm", "extractive", "--index-dir", index_dir)
     assert run.returncode == 2
     assert "question" in run.stderr.lower()
+
+
+def test_batch_lines_may_carry_the_conversation_so_far(index_dir, tmp_path):
+    turn = [
+        {"role": "user", "content": CALENDAR},
+        {"role": "assistant", "content": "Au plus tard le 31 mars 2024."},
+    ]
+    questions = tmp_path / "suite.jsonl"
+    questions.write_text(
+        json.dumps({"id": "suite", "question": "Et qui les signe ?", "history": turn}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "mal", "question": "Et alors ?", "history": "pas une liste"}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    run = run_assistant("ask", "--questions", questions, "--llm", "extractive", "--index-dir", index_dir)
+    rows = [json.loads(line) for line in run.stdout.strip().splitlines()]
+    assert rows[0]["standalone_question"] != "Et qui les signe ?"  # read with the previous turn
+    assert "contrats de ville" in rows[0]["standalone_question"]
+    assert "« history »" in rows[1]["error"] and run.returncode == 1

@@ -312,3 +312,52 @@ def test_cli_registers_eval():
 
     args = build_parser().parse_args(["eval", "--questions", "q.jsonl", "--corpus", "c", "--configs", "bm25"])
     assert args.func is cmd_eval and args.configs == "bm25" and args.index_dir is None and args.threads == 1
+
+
+# -- acc400, page_ok, numbers in words, several sets -----------------------------------------------
+def test_acc400_reads_the_first_400_characters_without_markers():
+    from evals.quality.metrics import answer_correct_within
+
+    item = {"must_contain": ["31 mars 2024"]}
+    early = {"abstained": False, "answer": "Au plus tard le 31 mars 2024. [1]" + " Suite." * 80}
+    late = {"abstained": False, "answer": "Contexte. [1] " * 40 + "Au plus tard le 31 mars 2024. [2]"}
+    assert answer_correct_within(item, early) and not answer_correct_within(item, late)
+
+
+def test_number_words_and_digits_meet_on_both_sides():
+    from evals.quality.metrics import contains_all
+
+    assert contains_all("Le bureau compte 24 membres.", ["vingt-quatre membres"])
+    assert contains_all("dans les neuf mois", ["9 mois"])
+    assert not contains_all("dans les huit mois", ["9 mois"])
+
+
+def test_page_ok_needs_the_gold_page_of_each_pdf():
+    from evals.quality.metrics import page_ok
+
+    item = {"source_file": ["a.pdf", "b.txt"], "page": [2, None]}
+    assert page_ok(item, {"citations": [{"source": "a.pdf", "page": 2}]})
+    assert not page_ok(
+        item, {"citations": [{"source": "a.pdf", "page": 1}, {"source": "b.txt", "page": None}]}
+    )
+    assert page_ok({"source_file": "b.txt", "page": None}, {"citations": []}) is None
+
+
+def test_eval_sets_from_a_folder_a_pair_or_public(tmp_path):
+    import pytest
+
+    from evals.quality.run import EvalError
+    from evals.quality.sets import parse_set, public_sets, unique
+
+    folder = tmp_path / "jeu"
+    (folder / "corpus").mkdir(parents=True)
+    (folder / "questions.jsonl").write_text("{}\n", encoding="utf-8")
+    assert [s.name for s in parse_set(str(folder))] == ["jeu"]
+    pair = parse_set(f"{folder / 'questions.jsonl'}:{folder / 'corpus'}")
+    assert pair[0].corpus == folder / "corpus"
+    assert [s.name for s in public_sets()] == ["seeds_dev", "dev2", "sample_gold"]
+    assert [s.name for s in unique(pair + pair)] == ["questions", "questions-2"]
+    with pytest.raises(EvalError, match="introuvable"):
+        parse_set(f"{folder / 'absent.jsonl'}:{folder / 'corpus'}")
+    with pytest.raises(EvalError, match="QUESTIONS.jsonl:CORPUS"):
+        parse_set("rien")

@@ -87,7 +87,8 @@ def _ask_batch(assistant, args, filters) -> int:
             if ident in seen:
                 raise ValueError(f"ligne {number} : identifiant « {ident} » déjà utilisé ligne {seen[ident]}")
             seen[ident] = number
-            result = {"id": ident, **assistant.ask(item["question"], filters=filters).to_dict()}
+            answer = assistant.ask(item["question"], history=item.get("history"), filters=filters)
+            result = {"id": ident, **answer.to_dict()}
         except (ValueError, QuestionError) as exc:
             result, failures = {"id": ident, "error": str(exc)}, failures + 1
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -109,11 +110,30 @@ def _batch_item(line: str, number: int) -> dict:
         raise ValueError(f"ligne {number} : champ « question » manquant")
     if not isinstance(item["question"], str):
         raise ValueError(f"ligne {number} : le champ « question » doit être un texte")
+    history = item.get("history")
+    if history is not None and not (
+        isinstance(history, list)
+        and all(
+            isinstance(m, dict)
+            and m.get("role") in ("user", "assistant")
+            and isinstance(m.get("content"), str)
+            for m in history
+        )
+    ):
+        raise ValueError(
+            f"ligne {number} : le champ « history » doit être une liste de tours "
+            '{"role": "user" ou "assistant", "content": "…"}'
+        )
     return item
 
 
 def format_answer(answer) -> str:
     lines = [answer.answer, ""]
+    if answer.acronyms:
+        lines += [
+            "Sigles lus en toutes lettres : " + " ; ".join(f"{a} : {v}" for a, v in answer.acronyms.items()),
+            "",
+        ]
     if answer.citations:
         lines.append("Sources :")
         for c in answer.citations:
@@ -167,7 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("question", nargs="?", help="la question")
     p.add_argument(
-        "--questions", type=Path, help="fichier JSONL (champs id, question) ; une réponse JSON par ligne"
+        "--questions",
+        type=Path,
+        help="fichier JSONL (champs id, question, et history facultatif : les tours précédents) ; "
+        "une réponse JSON par ligne",
     )
     p.add_argument("--llm", choices=_backends(), help="moteur de réponse")
     p.add_argument("--kind", action="append", choices=KINDS, help="filtrer par type de document (répétable)")

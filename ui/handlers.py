@@ -87,6 +87,11 @@ def final_markdown(turn: dict) -> str:
             "\n\n_Réponse composée de phrases des documents : le modèle de langage n'a pas produit de "
             "réponse appuyée sur les passages._"
         )
+    if answer.get("acronyms"):
+        read = " ; ".join(
+            f"{render.md_esc(a)} : {render.md_esc(long)}" for a, long in answer["acronyms"].items()
+        )
+        text += f"\n\n_Sigles lus en toutes lettres : {read}._"
     return text
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from text_to_num import alpha2digit
 
 # A count: digits (thousands may be spaced: « 1 362 ») or a French number word.
 NUMBER = re.compile(
@@ -33,3 +36,11 @@ def numbers_in(text: str) -> set[str]:
 def states_number(number: str, text: str) -> bool:
     """``text`` writes ``number`` (as :func:`numbers_in` gives it), spaced or not."""
     return number in _compact(text)
+
+
+@lru_cache(maxsize=4096)
+def with_digits(text: str) -> str:
+    """``text`` with its French number words written in digits (« trente-six membres » ->
+    « 36 membres », « neuf mois » -> « 9 mois »), by text2num; « un » / « une » alone stay words
+    (they are articles more often than counts)."""
+    return alpha2digit(text, "fr", threshold=2) if text else text

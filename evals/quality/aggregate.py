@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import median
 
+from core.text.markers import strip as strip_markers
 from evals.quality import metrics as m
 from evals.stats import percentile
 
@@ -44,11 +45,14 @@ METRICS: dict[str, Metric] = {
         Metric("passage_mrr@10", "passage MRR@10", "retrieval"),
         Metric("context_chars@5", "chars in top 5", "info", fmt="{:.0f}"),
         Metric("accuracy", "answer accuracy", "answer"),
+        Metric("acc400", "acc400", "answer"),
+        Metric("page_ok", "page ok", "answer"),
         Metric("citation_precision", "citation precision", "answer"),
         Metric("correct_cited_gold", "correct & cites gold", "answer"),
         Metric("correct_refusals", "correct refusals", "answer"),
         Metric("false_refusals", "false refusals", "answer", higher_is_better=False),
         Metric("overall", "overall correct", "answer"),
+        Metric("median_chars", "median answer chars", "answer", higher_is_better=False, fmt="{:.0f}"),
         Metric("time_median_ms", "median ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
         Metric("time_p95_ms", "p95 ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
         Metric("time_total_s", "total s", "time", higher_is_better=False, fmt="{:.1f}"),
@@ -90,9 +94,12 @@ def score_question(item: dict, passages: list[dict], answer: dict | None = None,
         )
     if answer is not None:
         scores["abstained"] = bool(answer["abstained"])
+        scores["answer_chars"] = None if answer["abstained"] else len(strip_markers(answer["answer"] or ""))
         scores["citation_precision"] = m.citation_precision(item, answer)
         if item["answerable"]:
             scores["correct"] = m.answer_correct(item, answer)
+            scores["correct400"] = m.answer_correct_within(item, answer, 400)
+            scores["page_ok"] = m.page_ok(item, answer)
             scores["missing_in_answer"] = (
                 [] if answer["abstained"] else m.missing_strings(answer["answer"], item["must_contain"])
             )
@@ -178,6 +185,10 @@ def aggregate(rows: list[dict], answers: bool) -> dict:
     out["context_chars@5"] = _mean(sc(r, "context_chars@5") for r in ok)
     if answers:
         out["accuracy"] = _mean(bool(sc(r, "correct")) for r in ok)
+        out["acc400"] = _mean(bool(sc(r, "correct400")) for r in ok)
+        out["page_ok"] = _mean(sc(r, "page_ok") for r in ok)
+        chars = [sc(r, "answer_chars") for r in rows if sc(r, "answer_chars") is not None]
+        out["median_chars"] = median(chars) if chars else None
         out["false_refusals"] = _mean(bool(sc(r, "abstained")) for r in ok)
         out["correct_refusals"] = _mean(bool(sc(r, "correct_refusal")) for r in no)
         out["citation_precision"] = _mean(sc(r, "citation_precision") for r in rows)

@@ -26,12 +26,17 @@ def register(subparsers, common) -> None:
         ),
     )
     p.add_argument(
-        "--questions",
-        type=Path,
-        required=True,
-        help="jeu de référence JSONL (format de shared/evals/README.md)",
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="JEU",
+        help="un jeu d'évaluation, répétable : un dossier (questions.jsonl et corpus/), "
+        "QUESTIONS.jsonl:CORPUS, ou public (les trois jeux publics : seeds_dev, dev2, sample_gold) ; "
+        "résultats par jeu et leur moyenne dans summary.md",
     )
-    p.add_argument("--corpus", type=Path, required=True, help="dossier des documents sources")
+    p.add_argument("--questions", type=Path, help="jeu de référence JSONL (format de shared/evals/README.md)")
+    p.add_argument("--corpus", type=Path, help="dossier des documents sources des questions")
     p.add_argument(
         "--configs",
         default=",".join(DEFAULT_CONFIGS),
@@ -51,15 +56,15 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=cmd_eval)
 
 
-def _command(args, out: Path) -> str:
-    """The command line that reproduces this run (every choice explicit)."""
+def _command(args, out: Path, questions: Path, corpus: Path) -> str:
+    """The command line that reproduces this run of one set (every choice explicit)."""
     parts = [
         "assistant",
         "eval",
         "--questions",
-        str(args.questions),
+        str(questions),
         "--corpus",
-        str(args.corpus),
+        str(corpus),
         "--configs",
         args.configs,
         "--out",
@@ -75,26 +80,60 @@ def _command(args, out: Path) -> str:
 
 
 def cmd_eval(args) -> int:
-    from evals.quality.report import answer_table, retrieval_table
-    from evals.quality.run import EvalError, run_eval
+    from evals.quality.run import EvalError
+    from evals.quality.sets import EvalSet, parse_set, run_sets
 
-    out = args.out or DEFAULT_OUT / args.questions.stem
-    command = _command(args, out)
     try:
-        results = run_eval(
-            args.questions,
-            args.corpus,
-            args.configs,
-            out,
-            index_dir=args.index_dir,
-            progress=not args.quiet,
-            limit=args.limit,
-            command=command,
-            threads=args.threads or None,
-        )
+        if bool(args.questions) != bool(args.corpus):
+            raise EvalError("--questions et --corpus vont ensemble (ou utilisez --set)")
+        sets = [s for spec in args.sets for s in parse_set(spec)]
+        if args.questions:
+            sets.insert(0, EvalSet(args.questions.stem, args.questions, args.corpus))
+        if not sets:
+            raise EvalError("indiquez un jeu : --set public, --set DOSSIER, ou --questions et --corpus")
+        if len(sets) == 1:
+            out = args.out or DEFAULT_OUT / sets[0].name
+            _print(_run_one(args, sets[0], out))
+            return 0
+        out = args.out or DEFAULT_OUT / "sets"
+        done = run_sets(sets, out, lambda s, folder: _run_one(args, s, folder))
     except EvalError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
+    from evals.quality.sets import summary_markdown
+
+    print("\n".join(summary_markdown(done["summary"])))
+    print(f"summary: {out / 'summary.md'}")
+    return 0
+
+
+_EMBED: list = []  # the e5 model, loaded once for every set of the run
+
+
+def _run_one(args, s, out: Path) -> dict:
+    from core.settings import get_settings
+    from evals.quality.run import run_eval
+    from index.embeddings import make_embed_model
+
+    if not _EMBED:
+        _EMBED.append(make_embed_model(get_settings()))
+    return run_eval(
+        s.questions,
+        s.corpus,
+        args.configs,
+        out,
+        index_dir=args.index_dir,
+        progress=not args.quiet,
+        limit=args.limit,
+        command=_command(args, out, s.questions, s.corpus),
+        threads=args.threads or None,
+        embed_model=_EMBED[0],
+    )
+
+
+def _print(results: dict) -> None:
+    from evals.quality.report import answer_table, retrieval_table
+
     lines = []
     if any(c["kind"] == "retrieval" and c.get("overall") for c in results["configs"].values()):
         lines += retrieval_table(results) + [""]
@@ -103,4 +142,3 @@ def cmd_eval(args) -> int:
     print("\n".join(lines))
     for kind, path in results["outputs"].items():
         print(f"{kind}: {path}")
-    return 0

@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.text.markers import strip as strip_markers
+from core.text.numbers import with_digits
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -23,8 +26,10 @@ def fold_typography(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC, lowercase, typographic apostrophes to ', œ to oe, every whitespace removed; accents kept."""
-    return _SPACE.sub("", fold_typography(unicodedata.normalize("NFKC", text or "").lower()))
+    """NFKC, lowercase, typographic apostrophes to ', œ to oe, number words as digits (« neuf mois »
+    and « 9 mois » meet), every whitespace removed; accents kept."""
+    text = fold_typography(unicodedata.normalize("NFKC", text or "").lower())
+    return _SPACE.sub("", with_digits(text))
 
 
 def contains_all(text: str, needles: list[str]) -> bool:
@@ -45,6 +50,32 @@ def gold_sources(item: dict) -> set[str]:
 
 def answer_correct(item: dict, result: dict) -> bool:
     return not result["abstained"] and contains_all(result["answer"], item["must_contain"])
+
+
+def answer_correct_within(item: dict, result: dict, chars: int = 400) -> bool:
+    """acc400: every must_contain string within the first ``chars`` characters of the answer,
+    its ``[n]`` markers removed (what a reader sees before scrolling)."""
+    head = strip_markers(result["answer"] or "")[:chars]
+    return not result["abstained"] and contains_all(head, item["must_contain"])
+
+
+def gold_pages(item: dict) -> list[tuple[str, int]]:
+    """(file, page) pairs of the gold evidence that has a page (PDF), aligned like ``source_file``."""
+    files, pages = item.get("source_file") or [], item.get("page")
+    if isinstance(files, str):
+        files, pages = [files], [pages]
+    if not isinstance(pages, list):
+        pages = [pages] * len(files)
+    return [(f, p) for f, p in zip(files, pages, strict=False) if f and isinstance(p, int)]
+
+
+def page_ok(item: dict, result: dict) -> bool | None:
+    """A citation of each gold PDF page (the file at that page); None when the gold has no page."""
+    wanted = gold_pages(item)
+    if not wanted:
+        return None
+    cited = {(c["source"], c.get("page")) for c in result["citations"]}
+    return all(pair in cited for pair in wanted)
 
 
 def refusal_correct(result: dict) -> bool:

@@ -126,6 +126,7 @@ def _row(config: Config, item: dict) -> dict:
         "type": item["type"],
         "answerable": bool(item["answerable"]),
         "question": item["question"],
+        "history": item.get("history"),
         "must_contain": item["must_contain"],
         "source_file": item["source_file"],
     }
@@ -150,7 +151,9 @@ def answer_row(config: Config, item: dict, assistant, mode: str) -> dict:
     row["context_k"] = assistant.settings.context_k
     t0 = time.perf_counter()
     try:
-        answer = assistant.ask(item["question"], llm=config.backend, mode=mode).to_dict()
+        answer = assistant.ask(
+            item["question"], history=item.get("history"), llm=config.backend, mode=mode
+        ).to_dict()
     except Exception as exc:  # recorded as a wrong answer with its reason
         row.update(
             time_ms=None,
@@ -163,6 +166,7 @@ def answer_row(config: Config, item: dict, assistant, mode: str) -> dict:
     row["time_ms"] = (time.perf_counter() - t0) * 1000
     row["answer"] = answer["answer"]
     row["abstained"] = answer["abstained"]
+    row["refusal_reason"] = answer.get("refusal_reason")
     row["fallback"] = answer.get("fallback")  # "extractive" when the model's answer was replaced
     row["citations"] = [
         {"id": c["id"], "source": c["source"], "page": c["page"], "text": c["text"]}
@@ -198,6 +202,7 @@ def run_eval(
     command: str | None = None,
     settings=None,
     threads: int | None = 1,
+    embed_model=None,
 ) -> dict:
     """Evaluate ``configs`` on the gold questions over ``corpus``; write the outputs to ``out_dir`` if given.
 
@@ -229,13 +234,24 @@ def run_eval(
                 command,
                 settings,
                 threads or previous,
+                embed_model,
             )
     finally:
         torch.set_num_threads(previous)
 
 
 def _run(
-    questions_path, corpus, configs, out_dir, index_dir, progress, limit, command, settings, threads
+    questions_path,
+    corpus,
+    configs,
+    out_dir,
+    index_dir,
+    progress,
+    limit,
+    command,
+    settings,
+    threads,
+    embed_model,
 ) -> dict:
     from tqdm import tqdm
 
@@ -268,7 +284,7 @@ def _run(
             )
 
         _say(progress, f"Ingestion de {corpus} dans {index_dir}")
-        assistant = Assistant(settings)
+        assistant = Assistant(settings, embed_model=embed_model)
         ingest = assistant.ingest([corpus], progress=progress)
         if not ingest.usable:
             raise EvalError(f"aucun document utilisable dans {corpus}")

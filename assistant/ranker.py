@@ -1,0 +1,55 @@
+"""The learned sentence ranker: a logistic regression over the features of
+:func:`assistant.scoring.sentence_features`, its weights in ``ranker_weights.json``.
+
+The weights are fitted by ``scripts/train_ranker.py`` on the public gold sets (a sentence is
+positive when it holds a ``must_contain`` string or lies in the ``source_quote``), leave-one-corpus-
+out cross-validated; the file records the date, the sets and the cross-validated figures. At run
+time the score is a dot product: deterministic, no library needed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
+FEATURES = (
+    "lexical",  # IDF-weighted share of the question's terms in the sentence
+    "echo",  # the sentence mostly restates the question
+    "around",  # the terms of its title, heading, list intro, continued line
+    "intro",  # the terms of the line introducing its list
+    "date_for_when",  # a date, for a « quand » question
+    "name_for_who",  # a proper name, for a « qui / où » question
+    "place_for_where",  # a place, for a « où » question
+    "defines_for_what",  # a defining verb, for a « qu'est-ce que » question
+    "legal_for_texts",  # a dated legal text, for « comment / quels textes »
+    "passage_rank",  # 1 / rank of its passage
+    "value_asked",  # a value of the kind asked (count, duration, amount, rate, date)
+    "first_in_passage",
+    "length",  # characters / 400, capped at 1
+    "list_item",
+    "is_question",  # the text asks it (a heading-like question, not an answer)
+)
+
+
+@dataclass(frozen=True)
+class Ranker:
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, features) -> float:
+        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@lru_cache(maxsize=1)
+def load_ranker(path: Path = WEIGHTS_FILE) -> Ranker:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(
+            f"{path.name} : caractéristiques différentes de celles du code ; relancer scripts/train_ranker.py"
+        )
+    return Ranker(tuple(float(data["weights"][name]) for name in FEATURES), float(data["bias"]))

@@ -1,0 +1,117 @@
+"""The value toolkit (numbers in words, durations, counts), acronyms and provenance headers, on
+sentences written for these tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.gate import missing_answer_type
+from assistant.question import expand_acronyms
+from core.settings import get_settings
+from core.text.acronyms import Acronyms, acronyms_in, definitions, spelled_in
+from core.text.numbers import with_digits
+from core.text.values import asked_value, counted_words, holds_value
+from index.bm25 import Vocabulary
+from ingest.document import Document, Page
+from ingest.header import lift_header, text_name
+
+
+def test_number_words_read_as_digits():
+    assert with_digits("un bureau de vingt-quatre membres") == "un bureau de 24 membres"
+    assert with_digits("dans les onze mois") == "dans les 11 mois"
+    assert with_digits("une fois") == "une fois"  # an article, not a count
+
+
+def test_the_kind_of_value_asked_comes_from_the_interrogative_form():
+    assert asked_value("Pour combien de temps le comité est-il élu ?")[0] == "duration"
+    assert asked_value("Quelle est la durée du mandat du bureau ?")[0] == "duration"
+    assert asked_value("Combien de sièges compte le bureau ?")[0] == "count"
+    assert asked_value("Quel est le nombre de communes concernées ?")[0] == "count"
+    assert asked_value("Quand le comité se réunit-il ?")[0] == "date"
+    assert asked_value("Quel montant est alloué au fonds ?")[0] == "amount"
+    assert asked_value("Qui préside le comité ?") is None
+
+
+def test_durations_and_counts_in_words_or_digits():
+    assert holds_value("duration", "Le bureau est élu pour une durée de quatre ans.")
+    assert holds_value("duration", "Il statue dans les 15 jours.")
+    assert not holds_value("duration", "Le bureau a été créé en 2016.")
+    assert counted_words("Il comprend vingt-quatre membres, dont douze élus.") == ["membres", "élus"]
+    assert not holds_value("count", "3. Les instances du comité")  # an enumeration
+    assert not holds_value("count", "Réunion le 14 mars 2025.")  # a date
+
+
+def _refuses(question: str, text: str) -> bool:
+    vocab = Vocabulary.from_texts([text, "Le comité de suivi se réunit au printemps."])
+    s = get_settings()
+    return missing_answer_type(question, [text], vocab, s.focus_share, s.focus_share_other_word) is not None
+
+
+def test_a_count_written_in_words_answers_a_count_question():
+    bureau = "Le comité de suivi\nLe comité de suivi est composé de vingt-quatre membres nommés par arrêté."
+    assert not _refuses("Combien de membres compte le comité de suivi ?", bureau)
+    assert not _refuses(
+        "Pour combien de temps sont nommés les membres ?", bureau.replace("par arrêté", "pour trois ans")
+    )
+    assert _refuses("Pour combien de temps sont nommés les membres ?", bureau)  # no duration at all
+
+
+def test_acronyms_defined_in_the_text_either_way():
+    text = (
+        "Le fonds régional d'aide aux associations (FRAA) finance les projets. Le CLS (contrat local de "
+        "santé) est signé. Voir l'article II (alinéa 3)."
+    )
+    found = definitions(text)
+    assert found["FRAA"] == "fonds régional d'aide aux associations"
+    assert found["CLS"] == "contrat local de santé"
+    assert "II" not in found
+    assert acronyms_in("Le CLS de l'article IV et le FRAA ?") == ["CLS", "FRAA"]
+
+
+def test_an_acronym_spelled_by_a_phrase_of_the_corpus():
+    corpus = ["Le programme régional pour l'emploi des jeunes est reconduit en 2026."]
+    assert spelled_in("PREJ", corpus[0]) == "programme régional pour l'emploi des jeunes"
+    acronyms = Acronyms(corpus)
+    assert acronyms.long_form("PREJ") == "programme régional pour l'emploi des jeunes"
+    assert acronyms.long_form("ZFU") == "zone franche urbaine"  # the shipped glossary
+    assert acronyms.long_form("XQWZ") is None
+
+
+def test_a_question_acronym_the_corpus_never_writes_is_read_in_full():
+    corpus = ["Le programme régional pour l'emploi des jeunes est reconduit.", "Le CLS est signé."]
+    vocab = Vocabulary.from_texts(corpus)
+    question, used = expand_acronyms("Le PREJ et le CLS sont-ils reconduits ?", Acronyms(corpus), vocab)
+    assert question == "Le programme régional pour l'emploi des jeunes et le CLS sont-ils reconduits ?"
+    assert used == {"PREJ": "programme régional pour l'emploi des jeunes"}
+
+
+def test_a_provenance_header_becomes_metadata_and_leaves_the_text():
+    head = (
+        "Source: depot/textes (Arrêté du 3 février 2019 relatif au comité de suivi (extrait : article 2)) "
+        "- arrete/2019/a.md | Licence: Licence Ouverte\n" + "-" * 40 + "\n"
+    )
+    body = (
+        "Article 2\nLe comité de suivi comprend douze membres.\n\nArticle 3\nIl se réunit deux fois par an."
+    )
+    text = head + body
+    doc = Document(Path("a.pdf"), text, [Page(1, 0, len(head) + 20), Page(2, len(head) + 20, len(text))])
+    doc = lift_header(doc)
+    assert doc.text == body
+    assert (
+        doc.metadata["title"] == "Arrêté du 3 février 2019 relatif au comité de suivi (extrait : article 2)"
+    )
+    assert str(doc.metadata["date"]) == "2019-02-03"
+    assert [(p.number, p.start, p.end) for p in doc.pages] == [(1, 0, 20), (2, 20, len(body))]
+    assert doc.page_at(body.index("Il se réunit")) == 2
+
+
+def test_a_rule_under_a_plain_title_is_not_a_header():
+    text = "Compte rendu de la réunion\n" + "=" * 30 + "\nLe comité a validé le programme."
+    doc = lift_header(Document(Path("b.md"), text, [Page(None, 0, len(text))]))
+    assert doc.text == text and "provenance" not in doc.metadata
+
+
+def test_the_name_of_a_legal_text():
+    assert text_name("vu le Décret n° 2019-12 du 1er mars 2019 relatif aux comités ; vu") == (
+        "Décret n° 2019-12 du 1er mars 2019 relatif aux comités"
+    )
