@@ -3,8 +3,10 @@ added verbatim under a generated answer."""
 
 from __future__ import annotations
 
+import math
 import re
 
+from assistant.newest import newest_first
 from assistant.scoring import Q_DATE, framing_texts, score_sentences
 from core.settings import Settings
 from core.text.dates import full_dates
@@ -18,9 +20,14 @@ _Q_LIST = re.compile(
 )
 
 
+# « III. ― », « I.- », « 2° - »: the number of a paragraph of a legal text, not part of what it says
+_PARAGRAPH_NUMBER = re.compile(r"^(?:[IVXL]{1,5}|\d{1,2}°?)\s*\.?\s*[-―–—]\s*")
+
+
 def cited_line(sentence: str, n: int) -> str:
-    """A passage sentence as an answer line: list marker removed, closing stop, marker [n]."""
-    sentence = LIST_BULLET.sub("", sentence).strip()
+    """A passage sentence as an answer line: list marker and paragraph number removed, closing stop,
+    marker [n]."""
+    sentence = _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip()
     if sentence and sentence[-1] not in ".!?…":
         sentence += "."
     return f"{sentence} [{n}]"
@@ -31,16 +38,18 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     scored = score_sentences(question, passages, vocab, s)
     if not scored:
         return ""
+    scored, newest = newest_first(scored, passages, s.answer_score_floor, s.newest_similarity)
     best = scored[0][0]
     is_list = bool(_Q_LIST.search(question))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
-    chosen, length = [], 0
+    chosen, length, weight = [], 0, {}
     for score, n, order, sentence in scored:
         if len(chosen) >= limit or (chosen and score < s.answer_score_floor * best):
             break
         if length + len(sentence) > s.answer_max_chars * (1.5 if is_list else 1) and chosen:
             continue
         chosen.append((n, order, sentence))
+        weight[(n, order)] = score / best if best > 0 else 0.0
         length += len(sentence)
     framing = framing_texts(question, scored, [sentence for _, _, sentence in chosen], s.framing_texts_max)
     if framing:
@@ -49,10 +58,17 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     for rank, (n, _, _) in enumerate(chosen):
         first.setdefault(n, rank)
     # « passage »: the passage holding the best sentence first, then reading order within each
-    # passage; « score »: the best sentence first (what the first 400 characters show)
+    # passage; « score »: best first (what the first 400 characters show)
     if s.answer_order == "passage":
         chosen.sort(key=lambda x: (first[x[0]], x[1]))
-    lines = [cited_line(sentence, n) for n, _, sentence in chosen]
+    else:  # scores within 5 % of each other keep the passages' order: a tiny change of IDF
+        # (one more document in the index) does not reorder the answer
+        chosen.sort(key=lambda x: (-math.floor(weight.get((x[0], x[1]), 0.0) * 20), first[x[0]], x[1]))
+    lines = []
+    for n, _, sentence in chosen:
+        if newest and sentence == newest[0]:  # named first, as a claim its passage's title supports
+            lines.append(cited_line(f"Texte le plus récent : {newest[1]}", n))
+        lines.append(cited_line(sentence, n))
     return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
 
 

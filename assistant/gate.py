@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 
 from assistant.question import GENERIC, content_terms
 from core.settings import Settings
-from core.text.dates import DATE, YEAR
+from core.text.dates import DATE, YEAR, find_dates
+from core.text.legal import cited_numbers, named_by_date
 from core.text.sentences import windows
 from core.text.tokens import tokenize
-from core.text.values import LABELS, asked_value, counted_words, holds_value
+from core.text.values import LABELS, asked_noun, asked_value, counts_word, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
 
@@ -60,6 +61,9 @@ def decide(
         if not passages:
             return Decision(True, "aucun passage trouvé")
         texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
+        unknown = unindexed_text(question, texts)
+        if unknown:
+            return Decision(True, unknown)
         missing = missing_answer_type(
             question, texts, vocab, settings.focus_share, settings.focus_share_other_word
         )
@@ -86,6 +90,22 @@ def decide(
             return replace(previous, fallback=True, reason="aucune phrase du modèle appuyée par un passage")
         return replace(previous, refuse=True, reason="aucune phrase appuyée par un passage")
     return previous
+
+
+def unindexed_text(question: str, texts: list[str]) -> str | None:
+    """A reason to refuse when the question names a legal text (by its number, or « la circulaire
+    du 3 mars 2019 ») that no passage names: what it says is not in the documents."""
+    joined = "\n".join(texts).replace("‑", "-")
+    for number in cited_numbers(question):
+        if not re.search(rf"(?<![\d-]){re.escape(number)}(?![\d-])", joined):
+            return f"le texte n° {number} n'est pas dans les passages trouvés"
+    if named_by_date(question):
+        known = {d.key for d in find_dates(joined) if d.kind in ("day", "numeric")}
+        for name in named_by_date(question):
+            dates = [d for d in find_dates(name) if d.kind == "day"]
+            if dates and dates[0].key not in known:
+                return f"« {name} » n'est pas dans les passages trouvés"
+    return None
 
 
 def is_refusal(text: str) -> bool:
@@ -145,14 +165,8 @@ def missing_answer_type(
         return None
     asked = set(tokenize(match.group(0)))
     if kind == "count":
-        noun = tokenize(match.group(0).split()[-1])
-
-        def same(window: str) -> bool:
-            return any(
-                noun[0] == t or _related(noun[0], t) for w in counted_words(window) for t in tokenize(w)
-            )
-
-        if noun and _in_focus(question, match, asked, same, texts, vocab, least):
+        noun = asked_noun(match)
+        if _in_focus(question, match, asked, lambda w: counts_word(w, noun), texts, vocab, least):
             return None
         least = least_other
     if not _in_focus(question, match, asked, lambda w: holds_value(kind, w), texts, vocab, least):

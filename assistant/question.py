@@ -106,7 +106,7 @@ def standalone_question(question: str, history: list[dict], backend=None) -> str
 # -- acronyms --------------------------------------------------------------------------------------
 def expand_acronyms(question: str, acronyms: Acronyms, vocab) -> tuple[str, dict[str, str]]:
     """The question with each acronym the corpus never writes replaced by its long form (« le CA de
-    l'ONZUS » -> « le conseil d'administration de l'Observatoire national … »), and the acronyms
+    l'OFAJ » -> « le conseil d'administration de l'Office franco-allemand … »), and the acronyms
     expanded (acronym -> long form, shown to the user). An acronym the corpus uses stays."""
     used: dict[str, str] = {}
     for acronym in acronyms_in(question):

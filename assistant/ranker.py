@@ -32,6 +32,7 @@ FEATURES = (
     "length",  # characters / 400, capped at 1
     "list_item",
     "is_question",  # the text asks it (a heading-like question, not an answer)
+    "counts_asked",  # it counts the word a « combien de » question asks about
 )
 
 

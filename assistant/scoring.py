@@ -17,7 +17,7 @@ from core.text.dates import DATE, full_dates
 from core.text.instructions import addresses_assistant
 from core.text.sentences import LIST_BULLET, is_fragment, sentence_spans
 from core.text.tokens import tokenize
-from core.text.values import asked_value, holds_value
+from core.text.values import asked_noun, asked_value, counts_word, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
 
@@ -63,14 +63,16 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
     return intros
 
 
-def _skippable(sentence: str) -> bool:
-    """Headings, labels, links and orders given to an assistant are not answers."""
+def _skippable(sentence: str, holds_asked: bool = False) -> bool:
+    """Headings, labels, links and orders given to an assistant are not answers; nor is a line
+    introducing a list, unless it holds the value asked (« … un conseil de vingt membres qui
+    comprend : » answers « combien de membres »)."""
     letters = [c for c in sentence if c.isalpha()]
     shouting = len(letters) > 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
     return (
         sentence.startswith("#")
         or is_fragment(sentence)
-        or sentence.rstrip().endswith(":")
+        or (sentence.rstrip().endswith(":") and not holds_asked)
         or "http" in sentence
         or (shouting and not DATE.search(sentence))
         or addresses_assistant(sentence)
@@ -116,6 +118,7 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
     match = _matcher(weights, s.related_stem)
     asked = set(tokenize(question))
     value = asked_value(question)
+    noun = asked_noun(value[1]) if value and value[0] == "count" else None
     q_date, q_who, q_where = (
         bool(Q_DATE.search(question)),
         bool(_Q_WHO.search(question)),
@@ -136,7 +139,8 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
             if _ANAPHOR.match(LIST_BULLET.sub("", sentence)):
                 continues = continues | before  # « Il est coprésidé par ... » is about the sentence before
             previous = before = tokens
-            if _skippable(sentence) or sentence in out:
+            counts = noun is not None and counts_word(sentence, noun)
+            if _skippable(sentence, counts) or sentence in out:
                 continue
             around = (head | set(tokenize(intro)) | continues) - tokens
             novelty = len(tokens - asked) / len(tokens) if tokens else 0.0
@@ -156,6 +160,7 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
                 min(len(sentence), 400) / 400,
                 float(bool(LIST_BULLET.match(passage.text[start:end]))),
                 float(sentence.rstrip().endswith("?")),
+                float(counts),
             )
             out[sentence] = (features, n, order, sentence)
     return list(out.values())
@@ -163,7 +168,8 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
 
 def rule_score(f: tuple, s: Settings) -> float:
     """The hand-set linear score (the settings' weights): what ranks sentences without a learned ranker."""
-    lexical, echo, around, intro, date, name, place, define, legal, rank = f[:10]
+    lexical, echo, around, intro, date, name, place, define, legal, rank, value = f[:11]
+    counts_asked = f[15]
     return (
         lexical * (s.echo_factor if echo else 1.0)
         + s.context_weight * around
@@ -174,6 +180,8 @@ def rule_score(f: tuple, s: Settings) -> float:
         + s.definition_bonus * define
         + s.legal_text_bonus * legal
         + s.rank_bonus * rank
+        + s.value_bonus * value
+        + s.count_bonus * counts_asked
     )
 
 

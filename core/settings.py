@@ -139,6 +139,14 @@ class Settings(BaseSettings):
         0.35, "Below this share of new terms a sentence only echoes the question.", "scoring"
     )
     echo_factor: float = _f(0.6, "Factor on the lexical score of an echoing sentence.", "scoring")
+    value_bonus: float = _f(
+        0.2,
+        "Bonus of a sentence holding the kind of value asked (count, duration, amount, rate, date).",
+        "scoring",
+    )
+    count_bonus: float = _f(
+        0.2, "Bonus of a sentence counting the word a « combien de » question asks.", "scoring"
+    )
     rank_bonus: float = _f(0.1, "Bonus of a sentence of passage n: rank_bonus / n.", "scoring")
 
     # -- the extractive answer ----------------------------------------------------------------------
@@ -146,6 +154,12 @@ class Settings(BaseSettings):
     answer_max_chars: int = _f(1200, "Characters of an extractive answer (x1.5 for a list).", "extractive")
     answer_score_floor: float = _f(
         0.3, "A sentence below this share of the best score is left out.", "extractive"
+    )
+    newest_similarity: float = _f(
+        0.6,
+        "Share of shared terms from which two sentences of texts of different dates say the same thing "
+        "(the newer one leads the answer).",
+        "extractive",
     )
     answer_order: str = _f(
         "score", "Order of an extractive answer's sentences: passage (reading order) or score.", "extractive"

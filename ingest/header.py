@@ -13,16 +13,12 @@ from __future__ import annotations
 import re
 
 from core.text.dates import parse_date
+from core.text.legal import LEGAL_NAME, text_name
 from ingest.document import Document, Page
 
 _RULE = re.compile(r"^[ \t]*[-=_*—]{10,}[ \t]*$", re.M)
 _FIELD = re.compile(r"(?:^|\|)\s*([A-ZÀ-Ý][\w-]{1,24})\s?:\s", re.M)
 _MAX_HEADER = 2500
-# « Décret n° 2011-628 du 1er juin 2011 », « Loi du 1er août 2003 », « Arrêté du 30 mai 2014 »
-LEGAL_NAME = re.compile(
-    r"\b(Loi|Décret|Arrêté|Circulaire|Ordonnance|Instruction|Délibération|Décision)"
-    r"(\s+(organique\s+)?n°\s*[\d-]+)?\s+du\s+\d{1,2}(er)?\s+[a-zéû]+\s+\d{4}",
-)
 
 
 def lift_header(doc: Document) -> Document:
@@ -50,25 +46,3 @@ def lift_header(doc: Document) -> Document:
         Page(p.number, max(0, p.start - cut), max(0, p.end - cut)) for p in doc.pages if p.end > cut
     ] or [Page(None, 0, len(doc.text))]
     return doc
-
-
-def text_name(text: str) -> str | None:
-    """The name of a legal text given in ``text``: from « Décret n° … du <date> » to the end of the
-    parenthesis, field or sentence that holds it (its own parentheses kept)."""
-    match = LEGAL_NAME.search(text)
-    if match is None:
-        return None
-    depth, end = 0, len(text)
-    for i in range(match.end(), len(text)):
-        c = text[i]
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            if depth == 0:
-                end = i
-                break
-            depth -= 1
-        elif c in "|;" and depth == 0:
-            end = i
-            break
-    return text[match.start() : end].strip(" -.") or None

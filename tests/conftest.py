@@ -88,8 +88,8 @@ def pytest_configure(config):
     if missing:
         raise pytest.UsageError(
             "matériel partagé introuvable (shared material missing) :\n  " + "\n  ".join(missing) + "\n"
-            "Les tests ont besoin du matériel partagé (seeds/ et evals/seeds_dev.jsonl) : clonez-le à côté "
-            f"du projet, dans {ROOT.parent / 'shared'}, ou indiquez son emplacement avec "
+            "Les tests ont besoin du matériel partagé (seeds/, evals/seeds_dev.jsonl et evals/dev2/) : "
+            f"clonez-le à côté du projet, dans {ROOT.parent / 'shared'}, ou indiquez son emplacement avec "
             f"{SHARED_ENV}=/chemin/vers/shared.\n"
             f"Clone the shared material beside the project (../shared) or set {SHARED_ENV}."
         )

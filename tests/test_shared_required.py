@@ -11,7 +11,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from conftest import SEEDS, SEEDS_DEV, SHARED_ENV, child_pytest
+from conftest import DEV2, SEEDS, SEEDS_DEV, SHARED_ENV, child_pytest
 
 CHILD = textwrap.dedent("""
     import os
@@ -58,5 +58,6 @@ def test_shared_dir_points_the_tests_at_another_copy(tmp_path):
     shutil.copytree(SEEDS, copy / "seeds")
     (copy / "evals").mkdir()
     shutil.copy(SEEDS_DEV, copy / "evals" / SEEDS_DEV.name)
+    shutil.copytree(DEV2, copy / "evals" / "dev2")
     code, out = run_child(tmp_path, copy)
     assert code == 0 and "1 passed" in out, out

@@ -9,11 +9,12 @@ from assistant.gate import missing_answer_type
 from assistant.question import expand_acronyms
 from core.settings import get_settings
 from core.text.acronyms import Acronyms, acronyms_in, definitions, spelled_in
+from core.text.legal import text_name
 from core.text.numbers import with_digits
 from core.text.values import asked_value, counted_words, holds_value
 from index.bm25 import Vocabulary
 from ingest.document import Document, Page
-from ingest.header import lift_header, text_name
+from ingest.header import lift_header
 
 
 def test_number_words_read_as_digits():
@@ -115,3 +116,18 @@ def test_the_name_of_a_legal_text():
     assert text_name("vu le Décret n° 2019-12 du 1er mars 2019 relatif aux comités ; vu") == (
         "Décret n° 2019-12 du 1er mars 2019 relatif aux comités"
     )
+
+
+def test_a_question_naming_a_text_the_passages_do_not_name_is_refused():
+    from assistant.gate import unindexed_text
+
+    texts = [
+        "Titre\n\nLe décret n° 2019-12 du 1er mars 2019 fixe la liste. La circulaire du 31/08/2023 précise."
+    ]
+    assert unindexed_text("Que fixe le décret n° 2019-12 ?", texts) is None
+    assert "2019-125" in unindexed_text("Que fixe le décret n° 2019-125 ?", texts)
+    assert (
+        unindexed_text("Que dit la circulaire du 31 août 2023 ?", texts) is None
+    )  # another form of the date
+    assert unindexed_text("Que dit la circulaire du 12 mai 2021 ?", texts)
+    assert unindexed_text("Que dit la circulaire d'août 2023 ?", texts) is None  # a month names no text

@@ -1,11 +1,11 @@
-"""Acronyms: what « ONZUS », « PNRU » or « CA » stand for, so that a question using one meets a text
-that spells it out (and the reverse).
+"""Acronyms: what « CLS », « FRAA » or « CA » stand for, so that a question using one meets a text
+that spells it out.
 
-Three sources, the corpus first: a definition in parentheses (« l'Agence nationale pour la
-rénovation urbaine (ANRU) », « ANRU (Agence nationale …) »); the field's glossary shipped in
+Three sources, the corpus first: a definition in parentheses (« le fonds régional d'aide aux
+associations (FRAA) », « CLS (contrat local de santé) »); the field's glossary shipped in
 ``core/glossary/acronyms.tsv``; and, for an acronym of three letters or more found nowhere else, a
-phrase of the corpus whose words' initials spell it (« programme national de rénovation urbaine »
-for PNRU; small words such as « de », « la », « pour » are skipped).
+phrase of the corpus whose words' initials spell it (« programme régional pour l'emploi des
+jeunes » for PREJ; small words such as « de », « la », « pour » are skipped).
 """
 
 from __future__ import annotations

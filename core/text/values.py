@@ -12,6 +12,7 @@ import re
 
 from core.text.dates import DATE, YEAR
 from core.text.numbers import with_digits
+from core.text.tokens import tokenize
 
 _UNIT_OF_TIME = r"(?:jours?|semaines?|mois|ans|années?|heures?|trimestres?|semestres?)"
 _DURATION = re.compile(
@@ -66,6 +67,24 @@ def counted_words(text: str) -> list[str]:
     lines = (_ENUMERATION.sub(" ", line) for line in with_digits(text).split("\n"))
     body = DATE.sub(" ", "\n".join(lines))
     return [m.group(2) for m in _COUNT.finditer(body) if not YEAR.fullmatch(m.group(1).strip())]
+
+
+def counts_word(text: str, noun: str) -> bool:
+    """``text`` counts ``noun`` (« dix-huit représentants » counts « représentants »; stems compared,
+    or their first six letters)."""
+    want = tokenize(noun)
+    if not want:
+        return False
+    for word in counted_words(text):
+        for t in tokenize(word):
+            if t == want[0] or (len(t) >= 6 and len(want[0]) >= 6 and t[:6] == want[0][:6]):
+                return True
+    return False
+
+
+def asked_noun(match: re.Match) -> str:
+    """The word a count question counts (« combien de membres » -> « membres »)."""
+    return match.group(0).split()[-1].split("'")[-1].split("’")[-1]
 
 
 def holds_value(kind: str, text: str, years: set[str] = frozenset()) -> bool:
