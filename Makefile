@@ -34,4 +34,4 @@ bench: $(STAMP)
 	$(BIN)/assistant bench --out bench_out
 
 eval: $(STAMP)
-	$(BIN)/assistant eval --questions ../shared/evals/seeds_dev.jsonl --corpus ../shared/seeds
+	$(BIN)/assistant eval --set public

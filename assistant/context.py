@@ -25,12 +25,18 @@ def merge_neighbours(passages: list[Passage], extra: list[Passage] = ()) -> list
                 first, second = (kept, p) if kept.start <= p.start else (p, kept)
                 gap = second.start - first.end
                 text = first.text + ("\n" * gap if gap > 0 else "") + second.text[max(0, -gap) :]
+                shift = len(text) - len(second.text)
+                starts = [
+                    *_starts(first),
+                    *((o + shift, pg) for o, pg in _starts(second) if o + shift >= len(first.text)),
+                ]
                 merged[i] = replace(
                     kept,
                     text=text,
                     start=first.start,
                     end=max(first.end, second.end),
                     page=first.page,
+                    page_starts=tuple(starts),
                     heading=first.heading,
                     chunk_index=min(kept.chunk_index, p.chunk_index),
                 )
@@ -41,6 +47,12 @@ def merge_neighbours(passages: list[Passage], extra: list[Passage] = ()) -> list
                 merged.append(p)
                 last.append(p.chunk_index)
     return merged
+
+
+def _starts(p: Passage) -> list[tuple[int, int]]:
+    if p.page_starts:
+        return list(p.page_starts)
+    return [(0, p.page)] if p.page else []
 
 
 def answer_context(retrieved: list[Passage], settings: Settings) -> list[Passage]:

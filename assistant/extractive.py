@@ -7,6 +7,7 @@ import math
 import re
 
 from assistant.newest import newest_first
+from assistant.question import asked_part
 from assistant.scoring import Q_DATE, framing_texts, score_sentences
 from core.settings import Settings
 from core.text.dates import full_dates
@@ -40,7 +41,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         return ""
     scored, newest = newest_first(scored, passages, s.answer_score_floor, s.newest_similarity)
     best = scored[0][0]
-    is_list = bool(_Q_LIST.search(question))
+    is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
     chosen, length, weight = [], 0, {}
     for score, n, order, sentence in scored:
@@ -88,7 +89,7 @@ def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vo
         tokens = set(tokenize(sentence))
         if tokens and len(tokens & said) / len(tokens) < s.key_covered:
             kept.append((n, sentence))
-    if Q_DATE.search(question):
+    if Q_DATE.search(asked_part(question)):
         dated = 0
         for _, n, _, sentence in scored[:5]:
             dates = full_dates(sentence)

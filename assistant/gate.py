@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from assistant.question import GENERIC, content_terms
+from assistant.question import GENERIC, asked_part, content_terms
 from core.settings import Settings
 from core.text.dates import DATE, YEAR, find_dates
 from core.text.legal import cited_numbers, named_by_date
@@ -150,6 +150,8 @@ def missing_answer_type(
     ``focus_share``). A date is looked for where the passages name the question's subject. A count
     of another word than the one asked (« combien de sièges » / « 18 représentants ») must sit in
     a sentence closer to the question (``least_other``: ``focus_share_other_word``)."""
+    whole, question = question, asked_part(question)
+    about = whole[len(question) :]  # the previous question a follow-up is about, if any
     asked = asked_value(question)
     if asked is None:
         return None
@@ -166,7 +168,10 @@ def missing_answer_type(
     asked = set(tokenize(match.group(0)))
     if kind == "count":
         noun = asked_noun(match)
-        if _in_focus(question, match, asked, lambda w: counts_word(w, noun), texts, vocab, least):
+        # an elliptic follow-up (« et combien de membres y siègent ? ») says its subject in the
+        # previous turn: a count of the word it asks is enough
+        same = 0.0 if about else least
+        if _in_focus(question, match, asked, lambda w: counts_word(w, noun), texts, vocab, same):
             return None
         least = least_other
     if not _in_focus(question, match, asked, lambda w: holds_value(kind, w), texts, vocab, least):

@@ -85,11 +85,28 @@ def needs_rewrite(question: str, history: list[dict]) -> bool:
     return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= 2
 
 
+SUBJECT_MARK = " — à propos de : "
+_INTERROGATIVE = re.compile(
+    r"\b(qui|que|qu['’]|quoi|quand|où|comment|pourquoi|combien|quel|quelle|quels|quelles|lequel|"
+    r"laquelle|lesquels|lesquelles)\b",
+    re.I,
+)
+
+
 def rule_rewrite(question: str, history: list[dict]) -> str:
-    """Without an LLM: attach the previous question's subject to a short follow-up."""
+    """Without an LLM: the follow-up, then the previous question it is about (« qui les signe ? —
+    à propos de : Quel est le calendrier de signature … »)."""
     previous = next(m["content"] for m in reversed(history) if m["role"] == "user")
     follow = re.sub(r"^\s*(et|mais|alors)\s+", "", question.strip(), flags=re.I).rstrip(" ?")
-    return f"{previous.strip().rstrip(' ?')} — {follow} ?"
+    return f"{follow} ?{SUBJECT_MARK}{previous.strip().rstrip(' ?')}"
+
+
+def asked_part(question: str) -> str:
+    """What a question asks for: a rewritten follow-up that asks its own way (« qui les signe ? »)
+    asks that, not what the previous question asked (« quel est le calendrier … »); one without
+    its own interrogative (« et pour la gouvernance ? ») asks what the previous one asked."""
+    follow, mark, _ = question.partition(SUBJECT_MARK)
+    return follow if mark and _INTERROGATIVE.search(follow) else question
 
 
 def standalone_question(question: str, history: list[dict], backend=None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.question import content_terms
+from assistant.question import asked_part, content_terms
 from assistant.ranker import load_ranker
 from core.settings import Settings
 from core.text.dates import DATE, full_dates
@@ -117,14 +117,11 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
     weights = {t: vocab.idf(t) for t in content_terms(question)}
     match = _matcher(weights, s.related_stem)
     asked = set(tokenize(question))
-    value = asked_value(question)
+    asks = asked_part(question)
+    value = asked_value(asks)
     noun = asked_noun(value[1]) if value and value[0] == "count" else None
-    q_date, q_who, q_where = (
-        bool(Q_DATE.search(question)),
-        bool(_Q_WHO.search(question)),
-        bool(_Q_WHERE.search(question)),
-    )
-    q_define, q_texts = bool(_Q_DEFINE.search(question)), asks_for_texts(question)
+    q_date, q_who, q_where = bool(Q_DATE.search(asks)), bool(_Q_WHO.search(asks)), bool(_Q_WHERE.search(asks))
+    q_define, q_texts = bool(_Q_DEFINE.search(asks)), asks_for_texts(asks)
     out: dict[str, tuple] = {}
     for n, passage in enumerate(passages, start=1):
         head = set(tokenize(f"{passage.title} {passage.heading}"))
@@ -210,6 +207,6 @@ def framing_texts(
     def framing(sentence: str) -> bool:
         return bool(_LEGAL.search(sentence) and full_dates(sentence))
 
-    if not asks_for_texts(question) or any(framing(text) for text in said):
+    if not asks_for_texts(asked_part(question)) or any(framing(text) for text in said):
         return []
     return [(n, order, sentence) for _, n, order, sentence in scored if framing(sentence)][:most]

@@ -9,6 +9,7 @@ the markers of the passages that support it, is re-pointed to the one that does,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from core.settings import Settings
@@ -149,12 +150,13 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
             out.append(f"{body} {cites}".rstrip() if cites else body)
         if out:
             out_lines.append(" ".join(out))
-    citations = [
-        Citation(
-            id=new, passage=passages[old - 1], spans=supporting_spans(passages[old - 1].text, claims[old])
-        )
-        for old, new in sorted(numbering.items(), key=lambda x: x[1])
-    ]
+    citations = []
+    for old, new in sorted(numbering.items(), key=lambda x: x[1]):
+        passage = passages[old - 1]
+        spans = supporting_spans(passage.text, claims[old])
+        if spans and passage.page_starts:  # a passage over two pages cites the page of its sentence
+            passage = replace(passage, page=passage.page_at(spans[0][0]))
+        citations.append(Citation(id=new, passage=passage, spans=spans))
     return "\n".join(out_lines), citations
 
 

@@ -23,6 +23,11 @@ class Chunk:
     index: int
     metadata: dict = field(default_factory=dict)
     page_end: int | None = None  # page where it ends (the same page unless a tiny tail ran over)
+    page_breaks: tuple[tuple[int, int], ...] = ()  # (offset in ``text``, page) where a new page starts
+
+    def page_breaks_field(self) -> str:
+        """``page_breaks`` as a metadata string: « 812:3,1650:4 »."""
+        return ",".join(f"{offset}:{page}" for offset, page in self.page_breaks)
 
 
 @dataclass
@@ -43,6 +48,16 @@ class Passage:
     path: str = ""
     doc_id: str = ""
     chunk_index: int = 0
+    # (offset in ``text``, page) where each page of a merged passage starts; empty: ``page`` throughout
+    page_starts: tuple[tuple[int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of the character at ``offset`` of ``text``."""
+        page = self.page
+        for start, number in self.page_starts:
+            if start <= offset:
+                page = number
+        return page
 
     @classmethod
     def from_node(cls, node_with_score) -> Passage:
@@ -63,6 +78,7 @@ class Passage:
             path=meta.get("path", ""),
             doc_id=meta.get("doc_id", ""),
             chunk_index=int(meta.get("chunk_index", 0)),
+            page_starts=_page_starts(meta),
         )
 
     @property
@@ -84,6 +100,19 @@ class Passage:
             "score": round(self.score, 6),
             "addresses_assistant": self.addresses_assistant,
         }
+
+
+def _page_starts(meta: dict) -> tuple[tuple[int, int], ...]:
+    """The page starts of a stored chunk: its first page, then its ``page_breaks`` field."""
+    first = int(meta.get("page") or 0)
+    if not first:
+        return ()
+    starts = [(0, first)]
+    for item in str(meta.get("page_breaks") or "").split(","):
+        offset, _, page = item.partition(":")
+        if offset.isdigit() and page.isdigit():
+            starts.append((int(offset), int(page)))
+    return tuple(starts)
 
 
 @dataclass

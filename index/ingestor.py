@@ -268,6 +268,7 @@ class Ingestor:
                 "start": chunk.start,
                 "end": chunk.end,
                 "page_end": chunk.page_end or chunk.page or 0,
+                "page_breaks": chunk.page_breaks_field(),
             }
             node = TextNode(
                 id_=f"{doc_id}-{content_hash[:12]}-{chunk.index:04d}",

@@ -157,6 +157,11 @@ def split_document(doc: Document, settings: Settings | None = None) -> list[Chun
                 heading=heading,
                 index=len(chunks),
                 page_end=group[-1].page,
+                page_breaks=tuple(
+                    (u.start - start, u.page)
+                    for before, u in zip(group, group[1:], strict=False)
+                    if u.page and u.page != before.page
+                ),
             )
         )
     return chunks

@@ -131,3 +131,26 @@ def test_a_question_naming_a_text_the_passages_do_not_name_is_refused():
     )  # another form of the date
     assert unindexed_text("Que dit la circulaire du 12 mai 2021 ?", texts)
     assert unindexed_text("Que dit la circulaire d'août 2023 ?", texts) is None  # a month names no text
+
+
+def test_the_learned_ranker_weights_match_the_features_and_rank_deterministically():
+    from assistant.ranker import FEATURES, load_ranker
+
+    ranker = load_ranker()
+    assert len(ranker.weights) == len(FEATURES)
+    on_topic = (0.9, 0, 0.5, 0, 1, 0, 0, 0, 0, 1.0, 1, 1, 0.5, 0, 0, 1)
+    off_topic = (0.1, 1, 0.0, 0, 0, 0, 0, 0, 0, 0.2, 0, 0, 0.5, 0, 1, 0)
+    assert ranker.probability(on_topic) > ranker.probability(off_topic)
+    assert ranker.probability(on_topic) == load_ranker().probability(on_topic)
+
+
+def test_a_follow_up_asks_its_own_question_about_the_previous_subject():
+    from assistant.question import asked_part, rule_rewrite
+
+    history = [{"role": "user", "content": "Quel est le calendrier de révision du schéma régional ?"}]
+    who = rule_rewrite("Et qui le signe ?", history)
+    assert who.startswith("qui le signe ?") and "calendrier de révision du schéma régional" in who
+    assert asked_part(who) == "qui le signe ?"  # asks who, not when
+    more = rule_rewrite("Et pour le volet transport ?", history)
+    assert asked_part(more) == more  # no question of its own: it asks what the previous one asked
+    assert asked_part("Quand le schéma est-il révisé ?") == "Quand le schéma est-il révisé ?"
