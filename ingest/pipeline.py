@@ -96,18 +96,18 @@ def file_hash(path: Path) -> str:
     return sha256_file(path)
 
 
-def document_hash(path: Path) -> str:
-    """What decides whether a file must be indexed again: its bytes, and its ``metadata.yaml`` entry.
+# Raised when the way files are read and cut changes what is stored (provenance headers lifted,
+# page breaks kept per chunk): an unchanged file is indexed again once, then re-ingest is a no-op.
+READER_VERSION = "2"
 
-    Without a sidecar entry this is :func:`file_hash`; with one, editing the entry
-    (title, kind, date) re-indexes the file with the new metadata.
-    """
+
+def document_hash(path: Path) -> str:
+    """What decides whether a file must be indexed again: its bytes, its ``metadata.yaml`` entry
+    (editing the title, kind or date re-indexes it) and :data:`READER_VERSION`."""
     content = file_hash(path)
     entry = sidecar_for(path)
-    if not entry:
-        return content
-    extra = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(f"{content}\0{extra}".encode()).hexdigest()
+    extra = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str) if entry else ""
+    return hashlib.sha256(f"{READER_VERSION}\0{content}\0{extra}".encode()).hexdigest()
 
 
 def display_path(path) -> str:
