@@ -25,6 +25,7 @@ from assistant.question import clean_question, expand_acronyms, standalone_quest
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.verify import verify
 from core.settings import Settings, get_settings
+from core.text.markers import strip as strip_markers
 from core.types import Answer, Citation, Passage
 from index.bm25 import Vocabulary
 
@@ -174,7 +175,7 @@ class Assistant:
         )
         vocab = self.vocabulary
         decision = gate.decide(standalone, context, vocab, s)
-        text, citations = "", []
+        text, citations, quoted = "", [], None  # quoted: the lines added verbatim under a model's answer
         if not decision.refuse and backend is None:
             raw = extractive_answer(standalone, context, vocab, s)
             yield Delta(raw)
@@ -183,14 +184,14 @@ class Assistant:
                 text, citations = verify(raw, context, s)
                 decision = gate.decide(standalone, context, vocab, s, cited=len(citations), previous=decision)
         elif not decision.refuse:
-            decision, text, citations = yield from self._generate(
+            decision, text, citations, quoted = yield from self._generate(
                 backend, standalone, context, vocab, decision
             )
             if decision.fallback:
                 # The model wrote nothing the passages support (e.g. bare markers), or refused
                 # over strong evidence: show the extractive answer instead.
                 text, citations = verify(extractive_answer(standalone, context, vocab, s), context, s)
-                answer.fallback = "extractive"
+                answer.fallback, quoted = "extractive", None
                 yield Reset(text)
                 decision = gate.decide(standalone, context, vocab, s, cited=len(citations), previous=decision)
         if decision.refuse:
@@ -198,6 +199,7 @@ class Assistant:
             answer.suggestions = self.suggestions(retrieved)
         else:
             answer.answer, answer.citations, answer.abstained = text, citations, False
+            answer.sentences = line_origins(text, quoted)
         timings["generate"] = (time.perf_counter() - t1) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
@@ -226,7 +228,7 @@ class Assistant:
         raw = "".join(pieces)
         decision = gate.decide(question, context, vocab, s, draft=raw, by_model=True, previous=decision)
         if decision.refuse or decision.fallback:
-            return decision, "", []
+            return decision, "", [], None
         text, citations = verify(raw, sources, s)
         key = key_sentences(question, text, sources, vocab, s) if citations else ""
         if key:
@@ -236,6 +238,7 @@ class Assistant:
             gate.decide(question, context, vocab, s, cited=len(citations), by_model=True, previous=decision),
             text,
             citations,
+            {_plain(line) for line in key.splitlines()},
         )
 
     @staticmethod
@@ -267,6 +270,23 @@ class Assistant:
             "chunks": sum(d["chunks"] for d in docs),
             "backend": self.backend_name(),
         }
+
+
+def _plain(line: str) -> str:
+    return " ".join(strip_markers(line).split()).strip(" -").rstrip(".")
+
+
+def line_origins(text: str, quoted: set[str] | None) -> list[dict]:
+    """Each line of an answer with where it comes from: ``model`` (the language model's own
+    words), ``quotation`` (a passage's sentence added verbatim under them) or ``extractive`` (an
+    answer made of the passages' sentences: the extractive backend, or its fallback)."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        origin = "extractive" if quoted is None else "quotation" if _plain(line) in quoted else "model"
+        out.append({"text": line, "origin": origin})
+    return out
 
 
 __all__ = ["Assistant", "Citation", "Event", "Retrieved", "Delta", "Reset", "Done"]

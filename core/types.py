@@ -142,6 +142,8 @@ class Answer:
     fallback: str | None = None
     refusal_reason: str = ""  # why the gate refused (empty when answered)
     acronyms: dict[str, str] = field(default_factory=dict)  # acronyms of the question read in full
+    # each line of the answer and its origin: model | quotation | extractive (assistant.pipeline.line_origins)
+    sentences: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -157,4 +159,5 @@ class Answer:
             "fallback": self.fallback,
             "refusal_reason": self.refusal_reason,
             "acronyms": self.acronyms,
+            "sentences": self.sentences,
         }

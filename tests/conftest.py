@@ -131,6 +131,7 @@ ANSWER_FIELDS = [
     "fallback",
     "refusal_reason",
     "acronyms",
+    "sentences",
 ]
 CITATION_FIELDS = {
     "id",

@@ -69,3 +69,37 @@ def test_droit_commun_with_the_local_path_names_the_2014_circular_from_the_guide
     assert markers and all(
         answer.citations[n - 1].passage.source == "004_8649248bb84313d8.txt" for n in markers
     )
+
+
+def test_the_deadline_is_in_the_models_own_words_not_only_in_a_quotation(local_assistant):
+    answer = local_assistant.ask(CALENDAR)
+    assert answer.fallback is None and not answer.abstained
+    origins = {line["origin"] for line in answer.sentences}
+    assert origins <= {"model", "quotation"} and "model" in origins
+    own = " ".join(line["text"] for line in answer.sentences if line["origin"] == "model")
+    assert "31 mars 2024" in own, answer.sentences
+
+
+COMMITTEE = (
+    "# Comité de pilotage du contrat de ville\n\n"
+    "Le comité de pilotage du contrat de ville réunit les signataires deux fois par an. Il suit les "
+    "engagements de chaque partenaire et arrête la programmation annuelle des actions.\n\n"
+    "Le comité de pilotage comprend les maires des communes concernées, les représentants des "
+    "bailleurs sociaux, de la caisse d'allocations familiales et des conseils citoyens.\n"
+)
+
+
+def test_a_question_the_passages_cover_but_do_not_answer_reaches_the_model_which_invents_nothing(
+    tmp_path, settings_factory, local_assistant
+):
+    from assistant.pipeline import Assistant
+
+    (tmp_path / "comite.md").write_text(COMMITTEE, encoding="utf-8")
+    settings = settings_factory("committee", llm="local")
+    app = Assistant(settings, embed_model=local_assistant.embed_model)
+    assert app.ingest([tmp_path]).usable == 1
+    events = list(app.stream("Qui préside le comité de pilotage du contrat de ville ?"))
+    answer = events[-1].answer
+    assert any(isinstance(e, Delta) for e in events), "the gate refused before the model ran"
+    claims = answer.answer.lower()
+    assert answer.abstained or not re.search(r"présid\w*\s+par|président", claims), answer.answer

@@ -81,7 +81,14 @@ def final_markdown(turn: dict) -> str:
     if answer["abstained"]:
         return render.abstained_markdown(answer)
     known = {c["id"] for c in answer["citations"]}
-    text = render.answer_markdown(answer["answer"], turn["number"], known)
+    lines = answer.get("sentences") or []
+    quotes = [line["text"] for line in lines if line["origin"] == "quotation"]
+    if quotes:  # the model's words, then the passages' sentences added under them, as quotations
+        own = "\n".join(line["text"] for line in lines if line["origin"] != "quotation")
+        text = render.answer_markdown(own, turn["number"], known) + "\n\n**Extraits des documents :**\n"
+        text += "\n".join(f"> {render.answer_markdown(q, turn['number'], known)}" for q in quotes)
+    else:
+        text = render.answer_markdown(answer["answer"], turn["number"], known)
     if answer.get("fallback"):
         text += (
             "\n\n_Réponse composée de phrases des documents : le modèle de langage n'a pas produit de "
