@@ -118,9 +118,16 @@ class Assistant:
             return self._backends[name]
 
     # -- answering -----------------------------------------------------------------
+    def read(self, question: str) -> tuple[str, dict[str, str]]:
+        """The question as retrieval reads it: acronyms the corpus never writes read in full
+        (:func:`assistant.question.expand_acronyms`), and those expanded."""
+        self.retriever.refresh()
+        return expand_acronyms(question, self.retriever.acronyms, self.vocabulary)
+
     def retrieve(
         self, question: str, filters: Filters = Filters(), k: int | None = None, mode: str = "hybrid"
     ):
+        question, _ = self.read(question)
         nodes = self.retriever.retrieve(question, filters, k or self.settings.top_k, mode=mode)
         return [Passage.from_node(n) for n in nodes]
 
@@ -157,8 +164,7 @@ class Assistant:
         backend = self.backend(name)
         standalone = standalone_question(question, trim_history(history, s.history_turns), backend)
         t0 = time.perf_counter()
-        self.retriever.refresh()
-        standalone, acronyms = expand_acronyms(standalone, self.retriever.acronyms, self.vocabulary)
+        standalone, acronyms = self.read(standalone)
         retrieved = self.retrieve(standalone, filters or Filters(), mode=mode)
         context = answer_context(retrieved, s)
         timings = {"condense": (t0 - started) * 1000, "retrieve": (time.perf_counter() - t0) * 1000}
