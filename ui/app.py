@@ -53,17 +53,13 @@ def build_app(
             )
             year_min = gr.Number(
                 label="Depuis l'année",
-                precision=0,
-                minimum=1990,
-                maximum=2100,
+                precision=0,  # no minimum: an empty box is no bound (a minimum made Gradio refuse 0)
                 elem_id="filter-year-min",
                 scale=1,
             )
             year_max = gr.Number(
                 label="Jusqu'à l'année",
-                precision=0,
-                minimum=1990,
-                maximum=2100,
+                precision=0,  # no minimum: an empty box is no bound (a minimum made Gradio refuse 0)
                 elem_id="filter-year-max",
                 scale=1,
             )
