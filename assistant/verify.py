@@ -16,7 +16,7 @@ from core.settings import Settings
 from core.text import markers
 from core.text.dates import DATE
 from core.text.instructions import addresses_assistant, strip_echoed_delimiters
-from core.text.numbers import numbers_in, states_number
+from core.text.numbers import numbers_in, states_number, with_digits
 from core.text.sentences import is_fragment, sentence_spans
 from core.text.tokens import tokenize
 from core.types import Citation, Passage
@@ -65,13 +65,51 @@ def _informing_tokens(text: str, title: str) -> frozenset[str]:
 
 
 def facts(claim: str) -> set[str]:
-    """Dates and numbers a claim asserts, normalised (« 15 avril 2025 », « 1250 »)."""
-    text = markers.strip(claim).lower()
+    """Dates and numbers a claim asserts, normalised (« 15 avril 2025 », « 1250 »; numbers
+    written in words too: « douze » -> « 12 »)."""
+    text = with_digits(markers.strip(claim).lower())
     return {" ".join(m.group(0).split()) for m in DATE.finditer(text)} | numbers_in(text)
 
 
+_NEGATION = re.compile(
+    r"\bn(?:e\b|['’])[^.;:]{0,40}?\b(?:pas|plus|jamais|guère|nullement|aucun\w*|rien|personne)\b"
+    r"|\baucun\w*\b|\bni\b",
+    re.I,
+)
+# « coprésidé par le préfet »: a participle or verb, « par », the one who does it
+_AGENT = re.compile(
+    r"\b([^\W\d_]{3,})\s+par\s+(?:l['’]|le\s|la\s|les\s|un\s|une\s|des\s|du\s)?([^\W\d_]{3,})", re.I
+)
+
+
+def negated(sentence: str) -> bool:
+    """The sentence denies what it says (« ne … pas / plus / jamais », « aucun »)."""
+    return bool(_NEGATION.search(sentence))
+
+
+def states_claim(body: str, passage: Passage) -> bool:
+    """The passage's sentence closest to the claim says it the same way: both deny or both affirm,
+    and the one who acts (« … par le préfet ») is the one the passage names with that verb, in one
+    sentence. « Le comité est coprésidé par les habitants » is not stated by « Il est coprésidé par
+    le préfet. Les habitants participent aux groupes de travail. »"""
+    sentences = _informing(passage.text)
+    if not sentences:
+        return True
+    claim = set(tokenize(body))
+    tokens = [set(tokenize(s)) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: len(claim & tokens[i]))
+    if negated(body) != negated(sentences[best]):
+        return False
+    for verb, agent in _AGENT.findall(markers.strip(body)):
+        pair = set(tokenize(f"{verb} {agent}"))
+        if len(pair) == 2 and not any(pair <= t for t in tokens):
+            return False
+    return True
+
+
 def _fact_in(fact: str, text: str) -> bool:
-    """``text`` lower-cased with single spaces; numbers compare without their thousands spaces."""
+    """``text`` lower-cased with single spaces, numbers in digits; numbers compare without their
+    thousands spaces."""
     return states_number(fact, text) if fact.isdigit() else fact in text
 
 
@@ -93,7 +131,7 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
     fact_tokens = set(tokenize(" ".join(found)))
     claim = set(tokenize(body)) - fact_tokens
     sentences = [passage.title, *_informing(passage.text)]
-    flat = [" ".join(sentence.lower().split()) for sentence in sentences]
+    flat = [with_digits(" ".join(sentence.lower().split())) for sentence in sentences]
     head = set(tokenize(f"{passage.title} {passage.heading}"))
     for fact in found:
         for i, sentence in enumerate(flat):
@@ -110,9 +148,10 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
 def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str, list[Citation]]:
     """Every sentence ends up cited by a passage that supports it, or is removed; renumber from [1].
 
-    A passage supports a sentence when it holds at least ``settings.min_support`` of its terms
-    and states every date and number it asserts in a sentence about the same thing
-    (:func:`states_facts`). The sentence keeps the markers of its supporting passages; if none
+    A passage supports a sentence when it holds at least ``settings.min_support`` of its terms,
+    states every date and number it asserts (in words or digits) in a sentence about the same
+    thing (:func:`states_facts`), and says it the same way: no negation added or dropped, the
+    same actor for the same verb (:func:`states_claim`). The sentence keeps the markers of its supporting passages; if none
     of them does, it is re-pointed to the passage that does. A sentence that no passage supports
     (an invention of the model, or a fact taken from the wrong passage) is dropped, except very
     short connecting phrases without a fact, which are kept without a marker (a fragment such as
@@ -123,8 +162,10 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
 
     def supported_by(body: str, n: int, found: set[str]) -> bool:
         passage = passages[n - 1]
-        return support(body, passage) >= settings.min_support and states_facts(
-            body, found, passage, settings.fact_context_share
+        return (
+            support(body, passage) >= settings.min_support
+            and states_facts(body, found, passage, settings.fact_context_share)
+            and states_claim(body, passage)
         )
 
     out_lines = []

@@ -1,0 +1,64 @@
+"""A citation means the passage says it: claims written to be wrong in one way each, against a
+passage written for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.verify import verify
+from core.settings import get_settings
+from core.types import Passage
+
+TEXT = (
+    "Le comité de pilotage se réunit deux fois par an. Il est coprésidé par le préfet et par le "
+    "président de l'intercommunalité. Les habitants participent aux groupes de travail thématiques. "
+    "Le contrat, d'une durée de six ans, comprend douze engagements. La convention n'est pas signée "
+    "par les bailleurs sociaux. Le programme a été adopté le 14 mars 2024."
+)
+PASSAGE = Passage(
+    node_id="n1",
+    source="contrat.md",
+    title="Contrat de ville de Rivebelle",
+    kind="guide",
+    date="2024-03-14",
+    page=None,
+    heading="Gouvernance",
+    text=TEXT,
+    start=0,
+    end=len(TEXT),
+    doc_id="d",
+    chunk_index=0,
+)
+
+
+def kept(claim: str) -> bool:
+    text, citations = verify(f"{claim} [1]", [PASSAGE], get_settings())
+    return bool(citations) and "[1]" in text
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Le comité de pilotage est coprésidé par le préfet et par le président de l'intercommunalité.",
+        "Le contrat dure six ans et comprend douze engagements.",
+        "Le programme a été adopté le 14 mars 2024.",
+        "La convention n'est pas signée par les bailleurs sociaux.",
+    ],
+)
+def test_what_the_passage_states_is_kept(claim):
+    assert kept(claim)
+
+
+@pytest.mark.parametrize(
+    "claim, why",
+    [
+        ("Le contrat comprend quinze engagements.", "a wrong number, in words"),
+        ("Le contrat, d'une durée de huit ans, comprend douze engagements.", "a wrong duration"),
+        ("Le programme a été adopté le 14 mai 2024.", "a wrong date"),
+        ("Le comité de pilotage est coprésidé par les habitants.", "a role given to the wrong actor"),
+        ("La convention est signée par les bailleurs sociaux.", "a negation dropped"),
+        ("Le comité de pilotage ne se réunit pas.", "a negation added"),
+    ],
+)
+def test_a_claim_the_passage_does_not_state_is_dropped(claim, why):
+    assert not kept(claim), why
