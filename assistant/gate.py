@@ -168,7 +168,7 @@ def missing_answer_type(
     asked = set(tokenize(match.group(0)))
     if kind == "count":
         noun = asked_noun(match)
-        # an elliptic follow-up (« et combien de membres y siègent ? ») says its subject in the
+        # an elliptic follow-up (« et combien de sièges y a-t-il ? ») says its subject in the
         # previous turn: a count of the word it asks is enough
         same = 0.0 if about else least
         if _in_focus(question, match, asked, lambda w: counts_word(w, noun), texts, vocab, same):

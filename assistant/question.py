@@ -95,7 +95,7 @@ _INTERROGATIVE = re.compile(
 
 def rule_rewrite(question: str, history: list[dict]) -> str:
     """Without an LLM: the follow-up, then the previous question it is about (« qui les signe ? —
-    à propos de : Quel est le calendrier de signature … »)."""
+    à propos de : Quel est le calendrier de révision du schéma … »)."""
     previous = next(m["content"] for m in reversed(history) if m["role"] == "user")
     follow = re.sub(r"^\s*(et|mais|alors)\s+", "", question.strip(), flags=re.I).rstrip(" ?")
     return f"{follow} ?{SUBJECT_MARK}{previous.strip().rstrip(' ?')}"

@@ -194,3 +194,23 @@ def load_and_split_alone(path: Path, what: str) -> dict:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"\n{path.name} ({path.stat().st_size:,} bytes, {what}): {result}")
     return result
+
+
+def make_passage(text: str, **fields):
+    """A :class:`core.types.Passage` of one document for the answer-level tests (``fields`` override)."""
+    from core.types import Passage
+
+    values = {
+        "node_id": text[:8],
+        "source": "doc.md",
+        "title": "Document",
+        "kind": "guide",
+        "date": "",
+        "page": None,
+        "heading": "",
+        "text": text,
+        "start": 0,
+        "end": len(text),
+        "doc_id": "d",
+    }
+    return Passage(**{**values, **fields})

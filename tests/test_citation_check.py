@@ -4,10 +4,10 @@ passage written for the test."""
 from __future__ import annotations
 
 import pytest
+from ingest_helpers import make_passage
 
 from assistant.verify import verify
 from core.settings import get_settings
-from core.types import Passage
 
 TEXT = (
     "Le comité de pilotage se réunit deux fois par an. Il est coprésidé par le préfet et par le "
@@ -15,19 +15,8 @@ TEXT = (
     "Le contrat, d'une durée de six ans, comprend douze engagements. La convention n'est pas signée "
     "par les bailleurs sociaux. Le programme a été adopté le 14 mars 2024."
 )
-PASSAGE = Passage(
-    node_id="n1",
-    source="contrat.md",
-    title="Contrat de ville de Rivebelle",
-    kind="guide",
-    date="2024-03-14",
-    page=None,
-    heading="Gouvernance",
-    text=TEXT,
-    start=0,
-    end=len(TEXT),
-    doc_id="d",
-    chunk_index=0,
+PASSAGE = make_passage(
+    TEXT, source="contrat.md", title="Contrat de ville de Rivebelle", heading="Gouvernance"
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ingest_helpers import make_passage
+
 from assistant.context import merge_neighbours
 from assistant.verify import verify
 from core.settings import get_settings
@@ -10,18 +12,13 @@ from core.types import Chunk, Passage, _page_starts
 
 def _passage(text: str, start: int, page: int, index: int, breaks: str = "") -> Passage:
     meta = {"page": page, "page_breaks": breaks}
-    return Passage(
+    return make_passage(
+        text,
         node_id=f"n{index}",
         source="arrete.pdf",
-        title="Arrêté relatif au comité",
-        kind="circulaire",
-        date="2019-02-03",
         page=page,
-        heading="",
-        text=text,
         start=start,
         end=start + len(text),
-        doc_id="d",
         chunk_index=index,
         page_starts=_page_starts(meta),
     )
