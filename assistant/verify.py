@@ -152,8 +152,8 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
     states every date and number it asserts (in words or digits) in a sentence about the same
     thing (:func:`states_facts`), and says it the same way: no negation added or dropped, the
     same actor for the same verb (:func:`states_claim`). The sentence keeps the markers of its
-    supporting passages; if none of them does, it is re-pointed to the passage that does. A sentence that no passage supports
-    (an invention of the model, or a fact taken from the wrong passage) is dropped, except very
+    supporting passages; if none of them does, it is re-pointed to the passage that does. A
+    sentence that no passage supports (an invention of the model, or a fact taken from the wrong passage) is dropped, except very
     short connecting phrases without a fact, which are kept without a marker (a fragment such as
     « Oui. » before a sentence is part of it: :func:`split_claims`).
     """
