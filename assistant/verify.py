@@ -153,9 +153,10 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
     thing (:func:`states_facts`), and says it the same way: no negation added or dropped, the
     same actor for the same verb (:func:`states_claim`). The sentence keeps the markers of its
     supporting passages; if none of them does, it is re-pointed to the passage that does. A
-    sentence that no passage supports (an invention of the model, or a fact taken from the wrong passage) is dropped, except very
-    short connecting phrases without a fact, which are kept without a marker (a fragment such as
-    « Oui. » before a sentence is part of it: :func:`split_claims`).
+    sentence that no passage supports (an invention of the model, or a fact taken from the
+    wrong passage) is dropped, except very short connecting phrases without a fact, which are
+    kept without a marker (a fragment such as « Oui. » before a sentence is part of it:
+    :func:`split_claims`).
     """
     numbering: dict[int, int] = {}
     claims: dict[int, list[str]] = {}  # passage number -> the kept claims it supports
