@@ -61,7 +61,7 @@ def decide(
         if not passages:
             return Decision(True, "aucun passage trouvé")
         texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
-        unknown = unindexed_text(question, texts)
+        unknown = unindexed_text(question, texts) or later_than_passages(question, texts)
         if unknown:
             return Decision(True, unknown)
         missing = missing_answer_type(
@@ -105,6 +105,16 @@ def unindexed_text(question: str, texts: list[str]) -> str | None:
             dates = [d for d in find_dates(name) if d.kind == "day"]
             if dates and dates[0].key not in known:
                 return f"« {name} » n'est pas dans les passages trouvés"
+    return None
+
+
+def later_than_passages(question: str, texts: list[str]) -> str | None:
+    """A reason to refuse when the question is about a year later than any the passages mention
+    (« … en 2020 » over texts that stop in 2014): the documents cannot say what came after them."""
+    asked = {int(y) for y in YEAR.findall(asked_part(question))}
+    known = {int(y) for y in YEAR.findall("\n".join(texts))}
+    if asked and known and max(asked) > max(known):
+        return f"les passages trouvés ne vont pas au-delà de {max(known)} ({max(asked)} demandé)"
     return None
 
 

@@ -154,3 +154,12 @@ def test_a_follow_up_asks_its_own_question_about_the_previous_subject():
     more = rule_rewrite("Et pour le volet transport ?", history)
     assert asked_part(more) == more  # no question of its own: it asks what the previous one asked
     assert asked_part("Quand le schéma est-il révisé ?") == "Quand le schéma est-il révisé ?"
+
+
+def test_a_question_about_a_year_after_the_passages_is_refused():
+    from assistant.gate import later_than_passages
+
+    texts = ["Le schéma régional de 2016 a été révisé en 2019 ; sa prochaine révision est prévue en 2026."]
+    assert later_than_passages("Qu'a changé la réforme de 2028 ?", texts)
+    assert later_than_passages("Quand la révision de 2026 est-elle prévue ?", texts) is None
+    assert later_than_passages("Qui a révisé le schéma ?", texts) is None
