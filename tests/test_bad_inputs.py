@@ -18,7 +18,15 @@ import time
 from pathlib import Path
 
 import pytest
-from ingest_helpers import by_source, index_records, ingest, load_and_split_alone, open_store, release_store
+from ingest_helpers import (
+    by_source,
+    index_records,
+    ingest,
+    load_and_split_alone,
+    open_store,
+    release_store,
+    run_assistant,
+)
 
 from ingest.loaders import load
 from ingest.split import split_document
@@ -305,3 +313,16 @@ def test_only_bad_files_exit_non_zero_and_nothing_indexed_is_lost(bad_run, tmp_p
     after = {r["id"]: r["text"] for r in index_records(store)}
     release_store(store)
     assert after == before
+
+
+def test_a_named_path_that_does_not_exist_exits_non_zero_and_says_which(tmp_path):
+    good = tmp_path / "corpus"
+    good.mkdir()
+    (good / "note.md").write_text(
+        "# Note\n\nLe comité de suivi se réunit chaque trimestre.\n", encoding="utf-8"
+    )
+    absent = tmp_path / "absent"
+    run = run_assistant("ingest", good, absent, "--index-dir", tmp_path / "index", "--quiet")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"chemin introuvable : {absent}" in run.stderr
+    assert "ajoutés : 1" in run.stdout  # what exists is indexed all the same

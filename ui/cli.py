@@ -40,6 +40,10 @@ def cmd_ingest(args) -> int:
     print(report.summary())
     if args.report:
         args.report.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    missing = [str(path) for path in args.paths if not Path(path).exists()]
+    if missing:  # a path the user named that does not exist is an error, whatever else was indexed
+        print(f"Erreur : chemin introuvable : {', '.join(missing)}", file=sys.stderr)
+        return 1
     return 0 if report.usable else 1
 
 
