@@ -140,12 +140,12 @@ class Settings(BaseSettings):
     )
     echo_factor: float = _f(0.6, "Factor on the lexical score of an echoing sentence.", "scoring")
     value_bonus: float = _f(
-        0.2,
+        0.0,
         "Bonus of a sentence holding the kind of value asked (count, duration, amount, rate, date).",
         "scoring",
     )
     count_bonus: float = _f(
-        0.2, "Bonus of a sentence counting the word a « combien de » question asks.", "scoring"
+        0.4, "Bonus of a sentence counting the word a « combien de » question asks.", "scoring"
     )
     rank_bonus: float = _f(0.1, "Bonus of a sentence of passage n: rank_bonus / n.", "scoring")
 
