@@ -85,7 +85,8 @@ COMMITTEE = (
     "Le comité de pilotage du contrat de ville réunit les signataires deux fois par an. Il suit les "
     "engagements de chaque partenaire et arrête la programmation annuelle des actions.\n\n"
     "Le comité de pilotage comprend les maires des communes concernées, les représentants des "
-    "bailleurs sociaux, de la caisse d'allocations familiales et des conseils citoyens.\n"
+    "bailleurs sociaux, de la caisse d'allocations familiales et des conseils citoyens. Sa présidence "
+    "sera fixée par le règlement intérieur, qui n'est pas encore adopté.\n"
 )
 
 
