@@ -19,7 +19,7 @@ from core.settings import Settings
 from core.text.dates import DATE, YEAR, find_dates
 from core.text.legal import cited_numbers, named_by_date
 from core.text.sentences import windows
-from core.text.tokens import tokenize
+from core.text.tokens import same_prefix, tokenize
 from core.text.values import LABELS, asked_noun, asked_value, counts_word, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
@@ -147,7 +147,7 @@ def term_match(term: str, tokens: set[str], related: float) -> float:
 
 def _related(a: str, b: str) -> bool:
     if len(a) >= 6 and len(b) >= 6:
-        return a[:6] == b[:6]
+        return same_prefix(a, b)
     short, long = sorted((a, b), key=len)
     return len(short) >= 4 and long.startswith(short)
 
@@ -160,12 +160,12 @@ def missing_answer_type(
     ``focus_share``). A date is looked for where the passages name the question's subject. A count
     of another word than the one asked (« combien de sièges » / « 18 représentants ») must sit in
     a sentence closer to the question (``least_other``: ``focus_share_other_word``)."""
-    whole, question = question, asked_part(question)
-    about = whole[len(question) :]  # the previous question a follow-up is about, if any
-    asked = asked_value(question)
-    if asked is None:
+    follow_up = asked_part(question) != question  # a follow-up asking its own question
+    question = asked_part(question)
+    value = asked_value(question)
+    if value is None:
         return None
-    kind, match = asked
+    kind, match = value
     if kind == "date":
         if not _dated_where_named(_clause(question, match), texts):
             return "aucune date dans les passages qui nomment ce que demande la question"
@@ -180,7 +180,7 @@ def missing_answer_type(
         noun = asked_noun(match)
         # an elliptic follow-up (« et combien de sièges y a-t-il ? ») says its subject in the
         # previous turn: a count of the word it asks is enough
-        same = 0.0 if about else least
+        same = 0.0 if follow_up else least
         if _in_focus(question, match, asked, lambda w: counts_word(w, noun), texts, vocab, same):
             return None
         least = least_other

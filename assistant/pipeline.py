@@ -127,8 +127,11 @@ class Assistant:
     def retrieve(
         self, question: str, filters: Filters = Filters(), k: int | None = None, mode: str = "hybrid"
     ):
-        question, _ = self.read(question)
-        nodes = self.retriever.retrieve(question, filters, k or self.settings.top_k, mode=mode)
+        return self._search(self.read(question)[0], filters, k, mode)
+
+    def _search(self, read: str, filters: Filters, k: int | None, mode: str) -> list[Passage]:
+        """Retrieval of a question already :meth:`read`."""
+        nodes = self.retriever.retrieve(read, filters, k or self.settings.top_k, mode=mode)
         return [Passage.from_node(n) for n in nodes]
 
     def clean(self, question: str) -> str:
@@ -165,7 +168,7 @@ class Assistant:
         standalone = standalone_question(question, trim_history(history, s.history_turns), backend)
         t0 = time.perf_counter()
         standalone, acronyms = self.read(standalone)
-        retrieved = self.retrieve(standalone, filters or Filters(), mode=mode)
+        retrieved = self._search(standalone, filters or Filters(), None, mode)
         context = answer_context(retrieved, s)
         timings = {"condense": (t0 - started) * 1000, "retrieve": (time.perf_counter() - t0) * 1000}
         yield Retrieved(retrieved)

@@ -16,7 +16,7 @@ from core.settings import Settings
 from core.text.dates import DATE, full_dates
 from core.text.instructions import addresses_assistant
 from core.text.sentences import LIST_BULLET, is_fragment, sentence_spans
-from core.text.tokens import tokenize
+from core.text.tokens import same_prefix, tokenize
 from core.text.values import asked_noun, asked_value, counts_word, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
@@ -89,7 +89,7 @@ def _matcher(weights: dict[str, float], related: float):
         for term, weight in weights.items():
             if term in tokens:
                 total += weight
-            elif len(term) >= 6 and any(len(t) >= 6 and t[:6] == term[:6] for t in tokens):
+            elif any(same_prefix(term, t) for t in tokens):
                 total += related * weight
         return total / norm
 

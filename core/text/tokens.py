@@ -66,3 +66,9 @@ def tokenize(text: str) -> list[str]:
 def words(text: str) -> list[re.Match]:
     """The words of ``text`` with their positions (for highlighting)."""
     return list(_WORD.finditer(text))
+
+
+def same_prefix(a: str, b: str, length: int = 6) -> bool:
+    """Two stems that differ but share their first ``length`` letters (« priorit » / « prioritair »):
+    related words for the matching rules of scoring, the gate and counts."""
+    return len(a) >= length and len(b) >= length and a[:length] == b[:length]

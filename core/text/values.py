@@ -12,7 +12,7 @@ import re
 
 from core.text.dates import DATE, YEAR
 from core.text.numbers import with_digits
-from core.text.tokens import tokenize
+from core.text.tokens import same_prefix, tokenize
 
 _UNIT_OF_TIME = r"(?:jours?|semaines?|mois|ans|années?|heures?|trimestres?|semestres?)"
 _DURATION = re.compile(
@@ -77,7 +77,7 @@ def counts_word(text: str, noun: str) -> bool:
         return False
     for word in counted_words(text):
         for t in tokenize(word):
-            if t == want[0] or (len(t) >= 6 and len(want[0]) >= 6 and t[:6] == want[0][:6]):
+            if t == want[0] or same_prefix(t, want[0]):
                 return True
     return False
 

@@ -91,12 +91,13 @@ def cmd_eval(args) -> int:
             sets.insert(0, EvalSet(args.questions.stem, args.questions, args.corpus))
         if not sets:
             raise EvalError("indiquez un jeu : --set public, --set DOSSIER, ou --questions et --corpus")
+        embed_model = _embed_model()  # one e5 model for every set of the run
         if len(sets) == 1:
             out = args.out or DEFAULT_OUT / sets[0].name
-            _print(_run_one(args, sets[0], out))
+            _print(_run_one(args, sets[0], out, embed_model))
             return 0
         out = args.out or DEFAULT_OUT / "sets"
-        done = run_sets(sets, out, lambda s, folder: _run_one(args, s, folder))
+        done = run_sets(sets, out, lambda s, folder: _run_one(args, s, folder, embed_model))
     except EvalError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
@@ -107,16 +108,16 @@ def cmd_eval(args) -> int:
     return 0
 
 
-_EMBED: list = []  # the e5 model, loaded once for every set of the run
-
-
-def _run_one(args, s, out: Path) -> dict:
+def _embed_model():
     from core.settings import get_settings
-    from evals.quality.run import run_eval
     from index.embeddings import make_embed_model
 
-    if not _EMBED:
-        _EMBED.append(make_embed_model(get_settings()))
+    return make_embed_model(get_settings())
+
+
+def _run_one(args, s, out: Path, embed_model) -> dict:
+    from evals.quality.run import run_eval
+
     return run_eval(
         s.questions,
         s.corpus,
@@ -127,7 +128,7 @@ def _run_one(args, s, out: Path) -> dict:
         limit=args.limit,
         command=_command(args, out, s.questions, s.corpus),
         threads=args.threads or None,
-        embed_model=_EMBED[0],
+        embed_model=embed_model,
     )
 
 

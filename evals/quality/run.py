@@ -19,6 +19,8 @@ comparisons with the other pipelines, and every per-question row.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import shutil
 import sys
@@ -190,6 +192,27 @@ def _under(path: str, root: Path) -> bool:
     return p == root or root in p.parents
 
 
+def _quiet(func):
+    """Run ``func`` with ``threads`` torch intra-op threads (restored afterwards; None leaves torch's
+    default, and the function receives the number in use) and stdout sent to stderr."""
+
+    @functools.wraps(func)
+    def wrapper(*args, threads: int | None = 1, **kwargs):
+        import torch
+
+        previous = torch.get_num_threads()
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                return func(*args, threads=threads or previous, **kwargs)
+        finally:
+            torch.set_num_threads(previous)
+
+    return wrapper
+
+
+@_quiet
 def run_eval(
     questions_path,
     corpus,
@@ -214,45 +237,6 @@ def run_eval(
     every e5 query wait on a busy core (measured: ~1.5 s instead of ~0.05 s).
     llama-index's "Using MockLLM" notices go to stderr, so stdout stays clean.
     """
-    import contextlib
-
-    import torch
-
-    previous = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            return _run(
-                questions_path,
-                corpus,
-                configs,
-                out_dir,
-                index_dir,
-                progress,
-                limit,
-                command,
-                settings,
-                threads or previous,
-                embed_model,
-            )
-    finally:
-        torch.set_num_threads(previous)
-
-
-def _run(
-    questions_path,
-    corpus,
-    configs,
-    out_dir,
-    index_dir,
-    progress,
-    limit,
-    command,
-    settings,
-    threads,
-    embed_model,
-) -> dict:
     from tqdm import tqdm
 
     from assistant.llm.base import BackendUnavailable
