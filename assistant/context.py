@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from assistant.newest import newest_only
 from assistant.scoring import framing_texts, score_sentences
 from core.settings import Settings
 from core.text.sentences import LIST_BULLET
@@ -70,10 +71,13 @@ def trim_passages(
     Returns (trimmed, whole): the text sent to the model (``llm_context_chars`` in all,
     ``llm_passage_chars`` per passage), and the same passages whole, in the same order, which
     citations point to (offsets name the whole passage). The framing legal texts of a
-    « comment … » question go in first.
+    « comment … » question go in first. When a newer text replaces an older one's statement
+    (:func:`assistant.newest.newest_first`), the newer statement leads and the older one is left
+    out: a small model mixes them, or takes whichever comes first.
     """
     budget, per_passage = settings.llm_context_chars, settings.llm_passage_chars
     scored = score_sentences(question, passages, vocab, settings)
+    scored = newest_only(question, scored, passages, settings)
     framing = {sentence for _, _, sentence in framing_texts(question, scored, [], settings.framing_texts_max)}
     scored = sorted(scored, key=lambda row: row[3] not in framing)  # stable: the rest keeps its order
     kept: dict[int, list[tuple[int, str]]] = {}

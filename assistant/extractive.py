@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from assistant.newest import newest_first
+from assistant.newest import PRESENT, newest_first, newest_only
 from assistant.question import asked_part
 from assistant.scoring import Q_DATE, framing_texts, score_sentences
 from core.settings import Settings
@@ -28,7 +28,7 @@ _PARAGRAPH_NUMBER = re.compile(r"^(?:[IVXL]{1,5}|\d{1,2}°?)\s*\.?\s*[-―–—
 def cited_line(sentence: str, n: int) -> str:
     """A passage sentence as an answer line: list marker and paragraph number removed, closing stop,
     marker [n]."""
-    sentence = _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip()
+    sentence = _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip().rstrip(" ;,:")
     if sentence and sentence[-1] not in ".!?…":
         sentence += "."
     return f"{sentence} [{n}]"
@@ -39,7 +39,13 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     scored = score_sentences(question, passages, vocab, s)
     if not scored:
         return ""
-    scored, newest = newest_first(scored, passages, s.answer_score_floor, s.newest_similarity)
+    scored, named, _ = newest_first(
+        scored,
+        passages,
+        s.answer_score_floor,
+        s.newest_similarity,
+        bool(PRESENT.search(asked_part(question))),
+    )
     best = scored[0][0]
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
@@ -67,10 +73,30 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         chosen.sort(key=lambda x: (-math.floor(weight.get((x[0], x[1]), 0.0) * 20), first[x[0]], x[1]))
     lines = []
     for n, _, sentence in chosen:
-        if newest and sentence == newest[0]:  # named first, as a claim its passage's title supports
-            lines.append(cited_line(f"Texte le plus récent : {newest[1]}", n))
-        lines.append(cited_line(sentence, n))
+        # the text that says it named first, as a claim its passage's title supports
+        lines.append(cited_line(_named(named[sentence], sentence) if sentence in named else sentence, n))
     return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
+
+
+def _named(lead_in: str, sentence: str) -> str:
+    """« Selon …, le décret n° … : le secrétariat … »: the sentence after the words naming its text."""
+    body = _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip()
+    if len(body) > 1 and body[0].isupper() and body[1].islower():
+        body = body[0].lower() + body[1:]
+    return f"{lead_in} {body}"
+
+
+def named_lead(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> str:
+    """The newest text's statement, named (« Selon le texte le plus récent, le décret … : … [n] »),
+    when a newer text replaces an older one's statement or the question asks about now
+    (:func:`assistant.newest.newest_first`); "" otherwise. Put before a model's answer."""
+    scored = score_sentences(question, passages, vocab, s)
+    present = bool(PRESENT.search(asked_part(question)))
+    scored, named, _ = newest_first(scored, passages, s.answer_score_floor, s.newest_similarity, present)
+    if not named:
+        return ""
+    _, n, _, sentence = scored[0]
+    return cited_line(_named(named[sentence], sentence), n) if sentence in named else ""
 
 
 def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> str:
@@ -81,7 +107,7 @@ def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vo
     answer lacks (``key_dates_max``); for « comment … » and « quels textes », the framing legal
     texts it does not name. A small model often paraphrases around the one fact that was asked.
     """
-    scored = score_sentences(question, passages, vocab, s)
+    scored = newest_only(question, score_sentences(question, passages, vocab, s), passages, s)
     said = set(tokenize(answer))
     kept: list[tuple[int, str]] = []
     if scored:

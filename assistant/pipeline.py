@@ -16,15 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant import gate
+from assistant.chronology import asks_chronology, chronology_answer, chronology_subject
 from assistant.context import answer_context, trim_passages
-from assistant.extractive import extractive_answer, key_sentences
+from assistant.extractive import extractive_answer, key_sentences, named_lead
 from assistant.llm import registry
 from assistant.llm.base import ChatBackend
+from assistant.newest import PRESENT
 from assistant.prompting import REFUSAL, answer_messages
-from assistant.question import clean_question, expand_acronyms, standalone_question, trim_history
+from assistant.question import asked_part, clean_question, expand_acronyms, standalone_question, trim_history
+from assistant.relations import Relations
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.verify import verify
 from core.settings import Settings, get_settings
+from core.text.generations import earlier_note
 from core.text.markers import strip as strip_markers
 from core.types import Answer, Citation, Passage
 from index.bm25 import Vocabulary
@@ -72,6 +76,7 @@ class Assistant:
         self._embed_model = embed_model
         self._retriever = retriever
         self._backends: dict[str, ChatBackend | None] = {}
+        self._relations: tuple[str, Relations] | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -132,7 +137,25 @@ class Assistant:
     def _search(self, read: str, filters: Filters, k: int | None, mode: str) -> list[Passage]:
         """Retrieval of a question already :meth:`read`."""
         nodes = self.retriever.retrieve(read, filters, k or self.settings.top_k, mode=mode)
-        return [Passage.from_node(n) for n in nodes]
+        passages = [Passage.from_node(n) for n in nodes]
+        relations = self.relations()
+        for p in passages:
+            link = relations.newer(p.path)
+            if link is not None:
+                p.superseded, p.superseded_by = (
+                    relations.superseded_note(p.path),
+                    (link.relation, link.source),
+                )
+        return passages
+
+    def relations(self) -> Relations:
+        """The links between the indexed texts (:mod:`assistant.relations`), rebuilt when the index
+        changes."""
+        token = self.store.version.get()
+        with self._lock:
+            if self._relations is None or self._relations[0] != token:
+                self._relations = (token, Relations(self.store.documents()))
+            return self._relations[1]
 
     def clean(self, question: str) -> str:
         """The question as the assistant reads it; raises :class:`assistant.question.QuestionError`."""
@@ -183,15 +206,21 @@ class Assistant:
             acronyms=acronyms,
         )
         vocab = self.vocabulary
-        decision = gate.decide(standalone, context, vocab, s)
+        # a chronology is a dated list made from the passages, whatever the backend; the gate judges
+        # what it is about (« la chronologie de X » is about X)
+        chronology, judged = "", standalone
+        if asks_chronology(standalone):
+            judged = chronology_subject(standalone)
+            chronology = chronology_answer(judged, context, vocab, s)
+        decision = gate.decide(judged, context, vocab, s)
         text, citations, quoted = "", [], None  # quoted: the lines added verbatim under a model's answer
-        if not decision.refuse and backend is None:
-            raw = extractive_answer(standalone, context, vocab, s)
+        if not decision.refuse and (backend is None or chronology):
+            raw = chronology or extractive_answer(standalone, context, vocab, s)
             yield Delta(raw)
-            decision = gate.decide(standalone, context, vocab, s, draft=raw, previous=decision)
+            decision = gate.decide(judged, context, vocab, s, draft=raw, previous=decision)
             if not decision.refuse:
                 text, citations = verify(raw, context, s)
-                decision = gate.decide(standalone, context, vocab, s, cited=len(citations), previous=decision)
+                decision = gate.decide(judged, context, vocab, s, cited=len(citations), previous=decision)
         elif not decision.refuse:
             decision, text, citations, quoted = yield from self._generate(
                 backend, standalone, context, vocab, decision
@@ -207,8 +236,19 @@ class Assistant:
             answer.refusal_reason = decision.reason
             answer.suggestions = self.suggestions(retrieved)
         else:
-            answer.answer, answer.citations, answer.abstained = text, citations, False
+            note = earlier_note(
+                standalone,
+                [(f"{c.passage.title}\n{c.passage.text}", int(c.passage.date[:4] or 0)) for c in citations],
+                bool(PRESENT.search(asked_part(standalone))),
+            )
+            answer.answer, answer.citations, answer.abstained = (
+                (f"{note}\n" if note else "") + text,
+                citations,
+                False,
+            )
             answer.sentences = line_origins(text, quoted)
+            if note:
+                answer.sentences.insert(0, {"text": note, "origin": "note"})
         timings["generate"] = (time.perf_counter() - t1) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
@@ -239,15 +279,20 @@ class Assistant:
         if decision.refuse or decision.fallback:
             return decision, "", [], None
         text, citations = verify(raw, sources, s)
-        key = key_sentences(question, text, sources, vocab, s) if citations else ""
-        if key:
-            yield Delta("\n" + key)
-            text, citations = verify(raw + "\n" + key, sources, s)
+        # the newest text's statement, named, before the model's words (assistant.newest)
+        lead = named_lead(question, sources, vocab, s) if citations else ""
+        key = key_sentences(question, f"{lead}\n{text}", sources, vocab, s) if citations else ""
+        if key or lead:
+            yield Delta("\n" + "\n".join(x for x in (lead, key) if x))
+            if lead:  # the model's line that only repeats the named statement goes
+                said = _plain(lead).lower()
+                raw = "\n".join(line for line in raw.splitlines() if _plain(line).lower() not in said)
+            text, citations = verify("\n".join(x for x in (lead, raw, key) if x), sources, s)
         return (
             gate.decide(question, context, vocab, s, cited=len(citations), by_model=True, previous=decision),
             text,
             citations,
-            {_plain(line) for line in key.splitlines()},
+            {_plain(line) for line in f"{lead}\n{key}".splitlines() if line.strip()},
         )
 
     @staticmethod

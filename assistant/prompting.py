@@ -7,6 +7,7 @@ inert, so that a document cannot forge a citation or a system message.
 
 from __future__ import annotations
 
+from core.text.dates import french_date
 from core.text.instructions import strip_template
 from core.text.markers import neutralise
 from core.types import Passage
@@ -27,11 +28,23 @@ def inert(text: str) -> str:
 
 
 def passage_blocks(passages: list[Passage]) -> str:
-    """The passages numbered from 1, each in its ``<extrait>`` block."""
+    """The passages numbered from 1, each in its ``<extrait>`` block with what says where it comes
+    from and when: the text's name (« Décret n° … du … ») when its title does not give it, its
+    date, its page, and the note of a text that a newer indexed text modifies or abrogates."""
     template = load_prompt("passage")
+
+    def field(name: str, value: str) -> str:
+        return f' {name}="{attribute(value)}"' if value else ""
+
     return "\n\n".join(
         template.format(
-            n=n, title=attribute(p.title), page=f' page="{p.page}"' if p.page else "", text=inert(p.text)
+            n=n,
+            title=attribute(p.title),
+            identity=field("texte", p.name if p.name and p.name not in p.title else ""),
+            date=field("date", french_date(p.date)),
+            page=f' page="{p.page}"' if p.page else "",
+            status=field("statut", p.superseded),
+            text=inert(p.text),
         ).strip()
         for n, p in enumerate(passages, start=1)
     )

@@ -125,7 +125,13 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
     in a sentence which, with its neighbours and the passage's title, holds at least ``least``
     of the claim's other terms. « Le forum des associations a lieu le 12 octobre » is not
     supported by « Les inscriptions ferment le 12 octobre » just because the passage holds that
-    date somewhere."""
+    date somewhere. A number or date of the passage's own name or title (« décret n° 2011-628 du
+    1er juin 2011 », « Programme régional 2025-2027 ») is the passage's identity: a claim naming its
+    text states it."""
+    if not found:
+        return True
+    own = with_digits(" ".join(f"{passage.name} {passage.title}".lower().split()))
+    found = {fact for fact in found if not (own and _fact_in(fact, own))}
     if not found:
         return True
     fact_tokens = set(tokenize(" ".join(found)))
@@ -175,7 +181,7 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
         for sentence in line:
             cited = {n for n in markers.cited(sentence) if 1 <= n <= len(passages)}
             body = markers.strip(sentence).rstrip()
-            body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
+            body = re.sub(r"\s+([.…,])", r"\1", body)  # French keeps its space before « : ; ! ? »
             if not body.strip(" -*•.0123456789"):
                 continue  # bare markers or list numbers
             found = facts(body)

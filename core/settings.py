@@ -152,6 +152,12 @@ class Settings(BaseSettings):
     # -- the extractive answer ----------------------------------------------------------------------
     answer_max_sentences: int = _f(8, "Sentences in an extractive answer.", "extractive")
     answer_max_chars: int = _f(1200, "Characters of an extractive answer (x1.5 for a list).", "extractive")
+    chronology_max_lines: int = _f(
+        8, "Dated lines of a chronology asked in the chat (one per date).", "extractive"
+    )
+    chronology_score_floor: float = _f(
+        0.4, "A dated sentence below this share of the best one is left out of a chronology.", "extractive"
+    )
     answer_score_floor: float = _f(
         0.3, "A sentence below this share of the best score is left out.", "extractive"
     )

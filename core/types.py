@@ -50,6 +50,13 @@ class Passage:
     chunk_index: int = 0
     # (offset in ``text``, page) where each page of a merged passage starts; empty: ``page`` throughout
     page_starts: tuple[tuple[int, int], ...] = ()
+    nature: str = ""  # « décret », « guide », « formation »… (ingest.identity)
+    number: str = ""  # « 2011-628 »
+    name: str = ""  # « Décret n° 2011-628 du 1er juin 2011 », "" for a text that does not name itself
+    # a newer indexed text that modifies, abrogates or replaces this one (« Abrogé par … »), set at
+    # query time from the library's relations (assistant.relations); "" when none
+    superseded: str = ""
+    superseded_by: tuple[str, str] = ()  # (relation, path of that newer text)
 
     def page_at(self, offset: int) -> int | None:
         """The page of the character at ``offset`` of ``text``."""
@@ -79,6 +86,9 @@ class Passage:
             doc_id=meta.get("doc_id", ""),
             chunk_index=int(meta.get("chunk_index", 0)),
             page_starts=_page_starts(meta),
+            nature=meta.get("nature", ""),
+            number=meta.get("number", ""),
+            name=meta.get("name", ""),
         )
 
     @property
@@ -99,6 +109,10 @@ class Passage:
             "end": self.end,
             "score": round(self.score, 6),
             "addresses_assistant": self.addresses_assistant,
+            "nature": self.nature,
+            "number": self.number,
+            "name": self.name,
+            "superseded": self.superseded,
         }
 
 
@@ -142,7 +156,8 @@ class Answer:
     fallback: str | None = None
     refusal_reason: str = ""  # why the gate refused (empty when answered)
     acronyms: dict[str, str] = field(default_factory=dict)  # acronyms of the question read in full
-    # each line of the answer and its origin: model | quotation | extractive (assistant.pipeline.line_origins)
+    # each line of the answer and its origin: model | quotation | extractive | note (a warning put
+    # before it, assistant.pipeline)
     sentences: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:

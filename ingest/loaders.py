@@ -244,6 +244,7 @@ def _load_pdf(path: Path, cap: int) -> Document:
             listed = ", ".join(map(str, lost[:10])) + ("…" if len(lost) > 10 else "")
             notes.append(f"{len(lost)} page(s) illisible(s) ignorée(s) : {listed}")
         info_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        created = _quietly(lambda: reader.metadata.creation_date) if reader.metadata else None
     except FileNotDecryptedError as exc:
         raise LoadError("PDF chiffré (protégé par mot de passe)") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError) as exc:
@@ -264,7 +265,17 @@ def _load_pdf(path: Path, cap: int) -> Document:
     doc = Document(path=path, text="\n\n".join(parts), pages=pages, warnings=notes)
     if info_title and str(info_title).strip():
         doc.metadata["title"] = str(info_title).strip()
+    if created:
+        doc.metadata["file_date"] = created.date()
     return doc
+
+
+def _quietly(read):
+    """A value of a file's own metadata, or None when it is missing or malformed."""
+    try:
+        return read()
+    except Exception:  # a malformed date in a file's metadata is no date, never a failed file
+        return None
 
 
 # Page furniture and code: never text of the document.
@@ -324,19 +335,24 @@ def _load_docx(path: Path, settings: Settings, cap: int) -> Document:
         check_archive(path, ArchiveLimits.from_settings(settings))
     except ArchiveRejected as exc:
         raise LoadError(str(exc)) from exc
-    text, notes = _docx_to_markdown(path, cap)
+    text, notes, created = _docx_to_markdown(path, cap)
     doc = _single_page(path, text)
     doc.warnings.extend(notes)
+    if created:
+        doc.metadata["file_date"] = created.date()
     return doc
 
 
-def _docx_to_markdown(path: Path, cap: int) -> tuple[str, list[str]]:
-    """The paragraphs of a Word file as Markdown, capped at ``cap`` bytes of text; (text, notes)."""
+def _docx_to_markdown(path: Path, cap: int) -> tuple[str, list[str], object]:
+    """The paragraphs of a Word file as Markdown, capped at ``cap`` bytes of text; (text, notes,
+    the file's creation date or None)."""
     import docx
 
     out: list[str] = []
     styles: dict = {}  # style id -> name: python-docx looks a style up among all styles at every call
-    paragraphs = docx.Document(str(path)).paragraphs
+    document = docx.Document(str(path))
+    paragraphs = document.paragraphs
+    created = _quietly(lambda: document.core_properties.created)
     total = 0
     for number, para in enumerate(paragraphs, start=1):
         text = para.text.strip()
@@ -349,7 +365,7 @@ def _docx_to_markdown(path: Path, cap: int) -> tuple[str, list[str]]:
                 f"texte tronqué : {number} paragraphes sur {len(paragraphs)} indexés "
                 f"(plafond de {french_megabytes(cap)} de texte)"
             ]
-            return "\n\n".join(part for part in out if part), notes
+            return "\n\n".join(part for part in out if part), notes, created
         key = para._p.style  # the style id of its w:p element (python-docx); None: the default style
         if key not in styles:
             styles[key] = (para.style.name or "").lower() if para.style is not None else ""
@@ -363,7 +379,7 @@ def _docx_to_markdown(path: Path, cap: int) -> tuple[str, list[str]]:
             out.append(f"- {text}")
         else:
             out.append(text)
-    return "\n\n".join(out), []
+    return "\n\n".join(out), [], created
 
 
 def _cut_utf8(text: str, limit: int) -> str:

@@ -11,6 +11,7 @@ from core.documents import DEFAULT_KIND, KINDS
 from core.text.dates import parse_date
 from core.text.tokens import fold
 from ingest.document import Document
+from ingest.identity import identify
 
 SIDECAR_NAMES = ("metadata.yaml", "metadata.yml")
 
@@ -147,11 +148,18 @@ def describe(doc: Document) -> dict:
             when = date.fromisoformat(raw_date)
         except ValueError:
             when = None
+    identity = identify(title, doc.text, kind, doc.path.suffix.lower(), explicit)
+    if when is None and identity["day"]:
+        when = parse_date(identity["day"])  # the date of the text's own name
     if when is None:
         when = infer_date(doc.text)
+    if when is None and isinstance(explicit.get("file_date"), date):
+        when = explicit["file_date"]  # the file's own metadata (PDF, DOCX), last
+    identity.pop("day")
     return {
         "title": title,
         "kind": kind,
+        **identity,
         "date": when.isoformat() if when else "",
         "year": when.year if when else 0,
         "source": doc.path.name,

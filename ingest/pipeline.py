@@ -97,8 +97,9 @@ def file_hash(path: Path) -> str:
 
 
 # Raised when the way files are read and cut changes what is stored (provenance headers lifted,
-# page breaks kept per chunk): an unchanged file is indexed again once, then re-ingest is a no-op.
-READER_VERSION = "2"
+# page breaks kept per chunk, identities and relations read): an unchanged file is indexed again
+# once, then re-ingest is a no-op.
+READER_VERSION = "3"
 
 
 def document_hash(path: Path) -> str:

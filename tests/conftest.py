@@ -146,6 +146,10 @@ CITATION_FIELDS = {
     "end",
     "score",
     "addresses_assistant",
+    "nature",  # « décret », « guide »… (ingest/identity.py)
+    "number",
+    "name",
+    "superseded",  # « Texte modifié par … » when a newer indexed text modifies it, else ""
     "spans",
 }
 

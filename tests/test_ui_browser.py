@@ -346,3 +346,37 @@ def test_a_100000_character_question_gets_a_clear_message(browser, seeds_server)
         browser, box, "\x01\x02 Comment mobiliser le droit commun ? \x7f"
     )  # the chat goes on; control characters dropped
     wait(browser, lambda d: "[1]" in chat_text(d))
+
+
+@pytest.fixture(scope="module")
+def time_server(seeds_assistant, settings_factory, tmp_path_factory):
+    from time_corpus import write_time_corpus
+
+    from assistant.pipeline import Assistant
+    from ui.server import serve_in_background
+
+    shared = Assistant(
+        settings_factory("time_index", llm="extractive"), embed_model=seeds_assistant.embed_model
+    )
+    assert shared.ingest([write_time_corpus(tmp_path_factory.mktemp("time_docs"))]).usable == 4
+    demo, url = serve_in_background(shared, feedback_path=tmp_path_factory.mktemp("time_fb") / "fb.sqlite")
+    yield url
+    demo.close()
+
+
+def test_the_library_and_the_source_cards_show_which_text_modifies_which(browser, time_server):
+    box = open_app(browser, time_server)
+    box.send_keys(
+        "Pour quelle durée les membres du conseil local des habitants de Valmont sont-ils désignés ?"
+    )
+    box.send_keys(Keys.ENTER)
+    wait(browser, lambda d: "Selon le texte le plus récent" in chat_text(d))
+    note = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#sources .src-superseded"))
+    assert "Texte modifié par Décret n° 2022-55 du 10 mars 2022" in note.text
+    open_tab(browser, "Bibliothèque")
+    table = wait(browser, lambda d: d.find_element(By.ID, "documents"))
+    wait(browser, lambda d: "modifié par Décret n° 2022-55 du 10 mars 2022" in table.text)
+    text = table.text
+    assert "modifie Décret n° 2019-101 du 4 février 2019" in text and "2019-101" in text
+    assert "Nature" in text and "Liens avec d'autres textes" in text
+    save_screenshot(browser, "bibliotheque_relations.png")

@@ -309,7 +309,9 @@ def test_upload_accepts_good_files_and_ingests_them(upload_assistant, tmp_path):
     assert upload_assistant.status()["documents"] == before + 1
     answer = upload_assistant.ask("Quand se réunit le conseil citoyen du quartier des Tilleuls ?")
     assert "5 juin 2024" in answer.answer
-    assert any(r[5] == outcome.saved[0].name for r in library.documents_rows(upload_assistant))
+    assert any(
+        r[library.FILE_COLUMN] == outcome.saved[0].name for r in library.documents_rows(upload_assistant)
+    )
 
 
 def test_upload_rejects_bad_type_oversize_fake_content_and_empty_files(upload_assistant, tmp_path):

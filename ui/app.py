@@ -160,7 +160,7 @@ def build_app(
                     wrap=True,
                     elem_id="documents",
                     label="Documents indexés",
-                    column_widths=["38%", "15%", "13%", "8%", "12%", "14%"],
+                    column_widths=["26%", "9%", "8%", "10%", "20%", "6%", "9%", "12%"],
                 )
                 refresh = gr.Button("Actualiser la liste", size="sm", elem_id="library-refresh")
                 if allow_upload:

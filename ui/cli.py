@@ -143,6 +143,8 @@ def format_answer(answer) -> str:
         for c in answer.citations:
             page = f", page {c.passage.page}" if c.passage.page else ""
             lines.append(f"[{c.id}] {c.passage.title} ({c.passage.source}{page})")
+            if c.passage.superseded:
+                lines.append(f"    ⚠ {c.passage.superseded}")
             lines.append(f"    « {' '.join(c.passage.text.split())[:300]} »")
     elif answer.suggestions:
         lines.append("Documents les plus proches :")
@@ -152,13 +154,19 @@ def format_answer(answer) -> str:
 
 
 def cmd_docs(args) -> int:
+    from assistant.relations import Relations
     from index.store import ChunkStore
+    from ingest.identity import nature_label
 
-    for doc in ChunkStore(_settings(args)).documents():
+    relations = Relations(ChunkStore(_settings(args)).documents())
+    for doc in relations.rows.values():
+        nature = nature_label(doc.get("nature") or "") + (f" n° {doc['number']}" if doc.get("number") else "")
         print(
-            f"{doc['kind']:<10} {doc['date'] or '—':<10} {doc['chunks']:>4} passages  "
+            f"{nature:<22} {doc['date'] or '—':<10} {doc['chunks']:>4} passages  "
             f"{doc['title'][:70]}  ({doc['source']})"
         )
+        for link in relations.of(doc.get("path") or ""):
+            print(f"{'':<34}↳ {link}")
     return 0
 
 

@@ -20,9 +20,20 @@ from pathlib import Path
 from core.documents import FORMATS_LABEL, SUPPORTED_EXTENSIONS, kind_label
 from core.text.dates import french_date
 from index.ingestor import INGEST_LOCK
+from ingest.identity import nature_label
 
 MAX_NAME = 120
-COLUMNS = ["Titre", "Type", "Date", "Passages", "Ajouté le", "Fichier"]
+COLUMNS = [
+    "Titre",
+    "Nature",
+    "Numéro",
+    "Date",
+    "Liens avec d'autres textes",
+    "Passages",
+    "Ajouté le",
+    "Fichier",
+]
+FILE_COLUMN = COLUMNS.index("Fichier")
 
 
 class UploadRejected(ValueError):
@@ -51,14 +62,21 @@ def upload_dir(settings) -> Path:
 
 
 def documents_rows(assistant) -> list[list]:
+    """One row per indexed document (:data:`COLUMNS`): its identity, date and links with the other
+    indexed texts (« abrogé par … », « modifie … », :mod:`assistant.relations`)."""
+    relations = assistant.relations()
     rows = []
-    for doc in assistant.store.documents():
+    for doc in relations.rows.values():
         ingested = _local_time(doc.get("ingested_at") or "")
         rows.append(
             [
                 doc.get("title") or doc.get("source") or "",
-                kind_label(doc.get("kind", "")),
+                nature_label(doc.get("nature") or "")
+                if doc.get("nature")
+                else kind_label(doc.get("kind", "")),
+                doc.get("number") or "",
                 french_date(doc.get("date")),
+                " ; ".join(relations.of(doc.get("path") or "")),
                 int(doc.get("chunks") or 0),
                 ingested,
                 doc.get("source") or "",

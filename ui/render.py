@@ -15,6 +15,7 @@ from core.documents import kind_label
 from core.text import markers
 from core.text.dates import french_date
 from core.text.tokens import tokenize, words
+from ingest.identity import nature_label
 
 BACKEND_LABELS = {
     "extractive": "extractif (phrases des documents, sans modèle de langage)",
@@ -99,8 +100,10 @@ def highlight(text: str, question: str, cited: list[tuple[int, int]] = ()) -> st
 
 
 def meta_parts(item: dict, file_label: str = "") -> list[str]:
-    """Kind, date, page and file of a source, in reading order (plain text)."""
-    parts = [kind_label(item.get("kind", ""))]
+    """Nature (else kind), number, date, page and file of a source, in reading order (plain text)."""
+    parts = [nature_label(item["nature"]) if item.get("nature") else kind_label(item.get("kind", ""))]
+    if item.get("number"):
+        parts.append(f"n° {item['number']}")
     if item.get("date"):
         parts.append(french_date(item["date"]))
     if item.get("page"):
@@ -127,9 +130,17 @@ def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2
         f'<div class="src-card" id="{esc(anchor)}">'
         f'<div class="src-head"><span class="src-num">{esc(label)}</span> '
         f'<span class="src-title">{esc(item.get("title") or item.get("source") or "Document")}</span></div>'
-        f'<div class="src-meta">{_meta_line(item)}</div>{heading_html}{_orders_warning(item)}'
+        f'<div class="src-meta">{_meta_line(item)}</div>{heading_html}{_superseded(item)}'
+        f"{_orders_warning(item)}"
         f'<blockquote class="src-text">{highlight(text, question, spans)}</blockquote></div>'
     )
+
+
+def _superseded(item: dict) -> str:
+    """The note of a passage whose text a newer indexed text modifies, abrogates or follows."""
+    if not item.get("superseded"):
+        return ""
+    return f'<div class="src-superseded" role="note">⚠️ {esc(item["superseded"])}</div>'
 
 
 def _orders_warning(item: dict) -> str:

@@ -32,7 +32,7 @@ CSS = """
 .src-num { color: var(--color-accent); margin-right: 4px; }
 .src-meta { font-size: 0.85em; opacity: 0.8; }
 .src-heading { font-size: 0.85em; font-style: italic; opacity: 0.8; }
-.src-warning { font-size: 0.85em; margin: 4px 0; padding: 4px 8px; border-left: 3px solid #b34700;
+.src-warning, .src-superseded { font-size: 0.85em; margin: 4px 0; padding: 4px 8px; border-left: 3px solid #b34700;
   background: rgba(179, 71, 0, 0.08); }
 .src-text { margin: 6px 0 0 0; padding-left: 8px; border-left: 3px solid var(--border-color-accent);
             white-space: pre-wrap; max-height: 22em; overflow-y: auto; }
