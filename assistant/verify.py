@@ -181,7 +181,7 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
         for sentence in line:
             cited = {n for n in markers.cited(sentence) if 1 <= n <= len(passages)}
             body = markers.strip(sentence).rstrip()
-            body = re.sub(r"\s+([.…,])", r"\1", body)  # French keeps its space before « : ; ! ? »
+            body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
             if not body.strip(" -*•.0123456789"):
                 continue  # bare markers or list numbers
             found = facts(body)

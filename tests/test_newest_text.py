@@ -45,7 +45,7 @@ def test_the_newer_text_leads_and_is_named(mobility):
     )
     assert not answer.abstained
     first = answer.answer.split("[")[0]
-    assert first.startswith("Selon le texte le plus récent, le décret n° 2021-77 du 3 février 2021 :")
+    assert first.startswith("Selon le texte le plus récent, le décret n° 2021-77 du 3 février 2021:")
     assert "six ans" in first
     assert (
         answer.answer.index("six ans") < answer.answer.find("trois ans") or "trois ans" not in answer.answer

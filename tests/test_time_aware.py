@@ -74,7 +74,7 @@ def test_the_modifying_decree_leads_and_the_modified_one_is_flagged(valmont):
         "Pour quelle durée les membres du conseil local des habitants de Valmont sont-ils désignés ?"
     )
     first = answer.answer.split("[")[0]
-    assert first.startswith("Selon le texte le plus récent, le décret n° 2022-55 du 10 mars 2022 :")
+    assert first.startswith("Selon le texte le plus récent, le décret n° 2022-55 du 10 mars 2022:")
     assert "quatre ans" in first
     assert answer.answer.index("quatre ans") < answer.answer.index("deux ans")
     older = next(c for c in answer.citations if c.passage.source == "decret_2019_conseil.md")
