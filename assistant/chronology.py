@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
+from assistant.extractive import cited_line
 from assistant.question import asked_part
 from assistant.scoring import score_sentences
-from assistant.workspace import timeline
+from assistant.workspace import TimelineEvent, timeline
 from core.settings import Settings
 from core.types import Passage
 from index.bm25 import Vocabulary
@@ -42,26 +43,23 @@ def chronology_subject(question: str) -> str:
 
 def chronology_answer(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> str:
     """The dated list (« - fin octobre 2023 : … [2] »), or "" when fewer than two dates answer."""
-    scores = {
-        (n, " ".join(sentence.split())): score
-        for score, n, _, sentence in score_sentences(question, passages, vocab, s)
-    }
-    passage_best: dict[int, float] = {}
-    for (n, _), v in scores.items():
-        passage_best[n] = max(v, passage_best.get(n, 0.0))
+    scored: dict[int, list[tuple[float, str]]] = {}  # passage -> its sentences' scores
+    for score, n, _, sentence in score_sentences(question, passages, vocab, s):
+        scored.setdefault(n, []).append((score, " ".join(sentence.split())))
     best_by_date: dict[tuple, tuple[float, str, int, str]] = {}
-    first: dict[tuple[int, str], object] = {}  # a sentence is listed once, at the date it gives first
+    first: dict[tuple[int, str], tuple[int, TimelineEvent]] = {}  # a sentence once, at its first date
     for event in timeline(passages):
         text = _ENUMERATOR.sub("", event.text)
         where = text.lower().find(event.label.lower())
-        held = first.get((event.passage, text))
-        if held is None or 0 <= where < held[0]:
-            first[(event.passage, text)] = (where if where >= 0 else len(text), event)
-    for (_, text), (_, event) in first.items():
-        score = max(
-            (v for (n, sentence), v in scores.items() if n == event.passage and text.strip("…") in sentence),
-            default=0.0,
-        ) or 0.5 * passage_best.get(event.passage, 0.0)  # a date in a passage about the subject
+        where = where if where >= 0 else len(text)
+        if (event.passage, text) not in first or where < first[(event.passage, text)][0]:
+            first[(event.passage, text)] = (where, event)
+    for (n, text), (_, event) in first.items():
+        sentences = scored.get(n, [])
+        score = max((v for v, sentence in sentences if text.strip("…") in sentence), default=0.0)
+        score = score or 0.5 * max(
+            (v for v, _ in sentences), default=0.0
+        )  # a date in a passage on the subject
         if score > 0 and score > best_by_date.get(event.key, (0.0,))[0]:
             best_by_date[event.key] = (score, event.label, event.passage, text)
     if len(best_by_date) < 2:
@@ -73,7 +71,6 @@ def chronology_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         return ""
     lines = []
     for _, (_, label, n, text) in sorted(kept, key=lambda kv: kv[0]):
-        text = text.rstrip(" ;,:")
         said = text if label.lower() in text[:40].lower() else f"{label} : {text}"
-        lines.append(f"- {said}{'' if said[-1] in '.!?…' else '.'} [{n}]")
+        lines.append(f"- {cited_line(said, n)}")
     return "\n".join(lines)

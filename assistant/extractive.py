@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from assistant.newest import PRESENT, newest_first, newest_only
+from assistant.newest import newest_first
 from assistant.question import asked_part
 from assistant.scoring import Q_DATE, framing_texts, score_sentences
 from core.settings import Settings
@@ -39,13 +39,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     scored = score_sentences(question, passages, vocab, s)
     if not scored:
         return ""
-    scored, named, _ = newest_first(
-        scored,
-        passages,
-        s.answer_score_floor,
-        s.newest_similarity,
-        bool(PRESENT.search(asked_part(question))),
-    )
+    scored, named, _ = newest_first(question, scored, passages, s)
     best = scored[0][0]
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
@@ -86,28 +80,28 @@ def _named(lead_in: str, sentence: str) -> str:
     return f"{lead_in} {body}"
 
 
-def named_lead(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> str:
-    """The newest text's statement, named (« Selon le texte le plus récent, le décret … : … [n] »),
-    when a newer text replaces an older one's statement or the question asks about now
-    (:func:`assistant.newest.newest_first`); "" otherwise. Put before a model's answer."""
-    scored = score_sentences(question, passages, vocab, s)
-    present = bool(PRESENT.search(asked_part(question)))
-    scored, named, _ = newest_first(scored, passages, s.answer_score_floor, s.newest_similarity, present)
-    if not named:
-        return ""
-    _, n, _, sentence = scored[0]
-    return cited_line(_named(named[sentence], sentence), n) if sentence in named else ""
+def key_sentences(
+    question: str, answer: str, passages: list[Passage], vocab: Vocabulary, s: Settings
+) -> tuple[str, str]:
+    """What to put around a generated answer, from the passages' own sentences (with their markers):
+    (the line to put before it, the lines to add under it).
 
-
-def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> str:
-    """Sentences of the passages (verbatim, with their markers) to add under a generated answer.
-
-    The best sentence for the question, unless the answer already says it (``key_covered`` of its
-    terms); for a « quand / calendrier » question, also the best dated sentences whose dates the
-    answer lacks (``key_dates_max``); for « comment … » and « quels textes », the framing legal
-    texts it does not name. A small model often paraphrases around the one fact that was asked.
+    Before it: the newest text's statement, named (« Selon le texte le plus récent, le décret … :
+    … [n] »), when a newer text replaces an older one's statement or the question asks about now
+    (:func:`assistant.newest.newest_first`); "" otherwise. Under it, verbatim, the older statement
+    left out: the best sentence for the question, unless the answer (or that line) already says it
+    (``key_covered`` of its terms); for a « quand / calendrier » question, also the best dated
+    sentences whose dates the answer lacks (``key_dates_max``); for « comment … » and « quels
+    textes », the framing legal texts it does not name. A small model often paraphrases around the
+    one fact that was asked.
     """
-    scored = newest_only(question, score_sentences(question, passages, vocab, s), passages, s)
+    scored, named, older = newest_first(question, score_sentences(question, passages, vocab, s), passages, s)
+    lead = ""
+    if scored and scored[0][3] in named:
+        _, n, _, sentence = scored[0]
+        lead = cited_line(_named(named[sentence], sentence), n)
+    scored = [row for row in scored if row[3] not in older]
+    answer = f"{lead}\n{answer}" if lead else answer
     said = set(tokenize(answer))
     kept: list[tuple[int, str]] = []
     if scored:
@@ -126,4 +120,4 @@ def key_sentences(question: str, answer: str, passages: list[Passage], vocab: Vo
     for n, _, sentence in framing_texts(question, scored, [answer], s.framing_texts_max):
         if (n, sentence) not in kept:
             kept.append((n, sentence))
-    return "\n".join(cited_line(sentence, n) for n, sentence in kept)
+    return lead, "\n".join(cited_line(sentence, n) for n, sentence in kept)

@@ -61,20 +61,23 @@ def spoken_name(p: Passage) -> str:
     return f"« {p.title} »{when}"
 
 
+def asks_present(question: str) -> bool:
+    """The question asks about the state of things now (:data:`PRESENT`)."""
+    return bool(PRESENT.search(asked_part(question)))
+
+
 def newest_first(
-    scored: list[Scored],
-    passages: list[Passage],
-    floor: float,
-    least: float,
-    present: bool = False,
-    window: int = 8,
+    question: str, scored: list[Scored], passages: list[Passage], s, window: int = 8
 ) -> tuple[list[Scored], dict[str, str], set[str]]:
     """``scored`` reordered so that the newer statement leads (with the better score of the two)
     and the older follows it (see module); the words that name them: sentence -> its lead-in
     (« Selon le texte le plus récent, … : », « Auparavant, … : »), empty when nothing changes; and
-    the older statement that the newer one replaces (a set of at most one sentence)."""
+    the older statement that the newer one replaces (a set of at most one sentence). The top
+    sentences are those within ``answer_score_floor`` of the best; two sentences speak of the same
+    thing when they share ``newest_similarity`` of their terms."""
     if not scored:
         return scored, {}, set()
+    floor, least = s.answer_score_floor, s.newest_similarity
     top = [x for x in scored[:window] if x[0] >= floor * scored[0][0]]
     best = top[0]
 
@@ -99,7 +102,7 @@ def newest_first(
                 },
                 {old[3]},
             )
-    if present:  # the best sentence of the newest of the dated documents among the top ones
+    if asks_present(question):  # the best sentence of the newest of the dated documents among the top ones
         dated = [x for x in top if passage(x).date]
         newest = max(dated, key=lambda x: passage(x).date, default=None)
         if newest is not None and any(passage(x).date < passage(newest).date for x in dated):
@@ -120,11 +123,5 @@ def _lead(scored: list[Scored], lead: Scored, second: Scored | None, best: Score
 def newest_only(question: str, scored: list[Scored], passages: list[Passage], s) -> list[Scored]:
     """``scored`` with the newer statement first and the older statement it replaces left out: what
     a model is shown, and the sentences quoted under its answer."""
-    scored, _, older = newest_first(
-        scored,
-        passages,
-        s.answer_score_floor,
-        s.newest_similarity,
-        bool(PRESENT.search(asked_part(question))),
-    )
+    scored, _, older = newest_first(question, scored, passages, s)
     return [row for row in scored if row[3] not in older]

@@ -18,12 +18,12 @@ from pathlib import Path
 from assistant import gate
 from assistant.chronology import asks_chronology, chronology_answer, chronology_subject
 from assistant.context import answer_context, trim_passages
-from assistant.extractive import extractive_answer, key_sentences, named_lead
+from assistant.extractive import extractive_answer, key_sentences
 from assistant.llm import registry
 from assistant.llm.base import ChatBackend
-from assistant.newest import PRESENT
+from assistant.newest import asks_present
 from assistant.prompting import REFUSAL, answer_messages
-from assistant.question import asked_part, clean_question, expand_acronyms, standalone_question, trim_history
+from assistant.question import clean_question, expand_acronyms, standalone_question, trim_history
 from assistant.relations import Relations
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.verify import verify
@@ -138,20 +138,18 @@ class Assistant:
         """Retrieval of a question already :meth:`read`."""
         nodes = self.retriever.retrieve(read, filters, k or self.settings.top_k, mode=mode)
         passages = [Passage.from_node(n) for n in nodes]
-        relations = self.relations()
+        # the index version that :meth:`read` just checked, when the retriever keeps one
+        relations = self.relations(getattr(self.retriever, "version", None))
         for p in passages:
             link = relations.newer(p.path)
             if link is not None:
-                p.superseded, p.superseded_by = (
-                    relations.superseded_note(p.path),
-                    (link.relation, link.source),
-                )
+                p.superseded, p.superseded_by = relations.note(link), (link.relation, link.source)
         return passages
 
-    def relations(self) -> Relations:
+    def relations(self, token: str | None = None) -> Relations:
         """The links between the indexed texts (:mod:`assistant.relations`), rebuilt when the index
-        changes."""
-        token = self.store.version.get()
+        version (``token``, read from the index when not given) changes."""
+        token = token or self.store.version.get()
         with self._lock:
             if self._relations is None or self._relations[0] != token:
                 self._relations = (token, Relations(self.store.documents()))
@@ -239,7 +237,7 @@ class Assistant:
             note = earlier_note(
                 standalone,
                 [(f"{c.passage.title}\n{c.passage.text}", int(c.passage.date[:4] or 0)) for c in citations],
-                bool(PRESENT.search(asked_part(standalone))),
+                asks_present(standalone),
             )
             answer.answer, answer.citations, answer.abstained = (
                 (f"{note}\n" if note else "") + text,
@@ -279,9 +277,9 @@ class Assistant:
         if decision.refuse or decision.fallback:
             return decision, "", [], None
         text, citations = verify(raw, sources, s)
-        # the newest text's statement, named, before the model's words (assistant.newest)
-        lead = named_lead(question, sources, vocab, s) if citations else ""
-        key = key_sentences(question, f"{lead}\n{text}", sources, vocab, s) if citations else ""
+        # the newest text's statement, named, before the model's words (assistant.newest); the
+        # sentences it left out under them
+        lead, key = key_sentences(question, text, sources, vocab, s) if citations else ("", "")
         if key or lead:
             yield Delta("\n" + "\n".join(x for x in (lead, key) if x))
             if lead:  # the model's line that only repeats the named statement goes

@@ -120,11 +120,9 @@ class Relations:
         ]
         return max(found, key=lambda k: self.rows[k.source].get("date") or "", default=None)
 
-    def superseded_note(self, path: str) -> str:
-        """« Texte abrogé par Décret n° … (1er juin 2011), indexé. », or ""."""
-        link = self.newer(path)
-        if link is None:
-            return ""
+    def note(self, link: Link) -> str:
+        """What a passage of ``link``'s target says of it (:meth:`newer`): « Texte abrogé par
+        Décret n° … (1er juin 2011), indexé. »"""
         row = self.rows[link.source]
         name = display_name(row)
         if row.get("date") and not row.get("name"):
