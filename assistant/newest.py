@@ -2,8 +2,9 @@
 and is named (« Selon le texte le plus récent, le décret n° 2011-628 du 1er juin 2011 : … »), the
 older one follows, named too (« Auparavant, le décret n° 2004-1135 du 22 octobre 2004 : … »), when
 
-- two of them come from legal texts of different dates and disagree (:func:`_disagree`: a decree
-  and the one that replaced it give different terms for the same office);
+- two of them come from legal texts of the same form and different dates and disagree
+  (:func:`_disagree`: a decree and the one that replaced it give different terms for the same
+  office);
 - or one comes from a text that the other one's indexed text modifies, abrogates, replaces or
   follows on the same object (:attr:`core.types.Passage.superseded_by`) and they are about the
   same thing;
@@ -74,7 +75,9 @@ def newest_first(
     (« Selon le texte le plus récent, … : », « Auparavant, … : »), empty when nothing changes; and
     the older statement that the newer one replaces (a set of at most one sentence). The top
     sentences are those within ``answer_score_floor`` of the best; two sentences speak of the same
-    thing when they share ``newest_similarity`` of their terms."""
+    thing when they share ``newest_similarity`` of their terms; the newer one replaces the older
+    only when it holds as many of the question's terms, with its text's title (« les
+    administrateurs de l'Agence … » is not answered by another body's decree)."""
     if not scored:
         return scored, {}, set()
     floor, least = s.answer_score_floor, s.newest_similarity
@@ -84,13 +87,24 @@ def newest_first(
     def passage(x: Scored) -> Passage:
         return passages[x[1] - 1]
 
+    asked = _terms(asked_part(question))
+
+    def covers(x: Scored) -> int:
+        """How many of the question's terms the sentence and its text's title hold."""
+        return len(asked & _terms(f"{passage(x).title} {x[3]}"))
+
     def replaces(old: Scored, new: Scored) -> bool:
         p_old, p_new = passage(old), passage(new)
         if p_old.source == p_new.source or not p_old.date or not p_new.date or p_new.date <= p_old.date:
             return False
+        if covers(new) < covers(old):  # another text's statement on a neighbouring subject
+            return False
         if p_old.superseded_by and p_old.superseded_by[1] == p_new.path:
             return _about_same(old[3], new[3], least)
-        return _legal(p_old) and _legal(p_new) and _disagree(old[3], new[3], least)
+        # without a stated link, a text stands in only for one of its own form: a decree details
+        # the law it applies, it does not replace it
+        same_form = p_old.nature == p_new.nature and _legal(p_old) and _legal(p_new)
+        return same_form and _disagree(old[3], new[3], least)
 
     for old, new in [(best, x) for x in top[1:]] + [(x, best) for x in top[1:]]:
         if replaces(old, new):

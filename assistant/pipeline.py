@@ -29,7 +29,8 @@ from assistant.retrieve import Filters, HybridRetriever
 from assistant.verify import verify
 from core.settings import Settings, get_settings
 from core.text.generations import earlier_note
-from core.text.markers import strip as strip_markers
+from core.text.instructions import strip_echoed_delimiters
+from core.text.markers import claim_text
 from core.types import Answer, Citation, Passage
 from index.bm25 import Vocabulary
 
@@ -325,7 +326,9 @@ class Assistant:
 
 
 def _plain(line: str) -> str:
-    return " ".join(strip_markers(line).split()).strip(" -").rstrip(".")
+    """A line compared with another whatever its markers, echoed extract tags and spacing (as
+    :func:`verify` reads and writes it)."""
+    return " ".join(claim_text(strip_echoed_delimiters(line)).split()).strip(" -").rstrip(".")
 
 
 def line_origins(text: str, quoted: set[str] | None) -> list[dict]:

@@ -127,16 +127,17 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
     supported by « Les inscriptions ferment le 12 octobre » just because the passage holds that
     date somewhere. A number or date of the passage's own name or title (« décret n° 2011-628 du
     1er juin 2011 », « Programme régional 2025-2027 ») is the passage's identity: a claim naming its
-    text states it."""
+    text (:func:`names_text`) states it."""
     if not found:
         return True
-    own = with_digits(" ".join(f"{passage.name} {passage.title}".lower().split()))
-    found = {fact for fact in found if not (own and _fact_in(fact, own))}
+    if names_text(body, passage):
+        own = with_digits(" ".join(f"{passage.name} {passage.title}".lower().split()))
+        found = {fact for fact in found if not _fact_in(fact, own)}
     if not found:
         return True
     fact_tokens = set(tokenize(" ".join(found)))
     claim = set(tokenize(body)) - fact_tokens
-    sentences = [passage.title, *_informing(passage.text)]
+    sentences = _informing(passage.text)  # the title's own dates: only through names_text above
     flat = [with_digits(" ".join(sentence.lower().split())) for sentence in sentences]
     head = set(tokenize(f"{passage.title} {passage.heading}"))
     for fact in found:
@@ -149,6 +150,17 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
         else:
             return False
     return True
+
+
+def names_text(body: str, passage: Passage) -> bool:
+    """The claim names the passage's text: the form of its legal name (« le décret … »), or half
+    of its title's words besides dates and numbers (« le programme régional … »). A date of the
+    title alone (a training day's « le 24 septembre 2024 ») does not make a claim about the text."""
+    claim = set(tokenize(body))
+    if set(tokenize(passage.name)[:1]) & claim:
+        return True
+    title = set(tokenize(with_digits(passage.title.lower()))) - set(tokenize(" ".join(facts(passage.title))))
+    return bool(title) and len(title & claim) / len(title) >= 0.5
 
 
 def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str, list[Citation]]:
@@ -180,8 +192,7 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
         out = []
         for sentence in line:
             cited = {n for n in markers.cited(sentence) if 1 <= n <= len(passages)}
-            body = markers.strip(sentence).rstrip()
-            body = re.sub(r"\s+([.!?…,;:])", r"\1", body)
+            body = markers.claim_text(sentence)
             if not body.strip(" -*•.0123456789"):
                 continue  # bare markers or list numbers
             found = facts(body)

@@ -51,3 +51,31 @@ def test_what_the_passage_states_is_kept(claim):
 )
 def test_a_claim_the_passage_does_not_state_is_dropped(claim, why):
     assert not kept(claim), why
+
+
+DAY = make_passage(
+    "La journée présente les outils de la programmation annuelle des actions.",
+    source="journee.md",
+    title="Journée d'échanges du 24 septembre 2024 à Lyon",
+    heading="Programme",
+)
+DECREE = make_passage(
+    "Le conseil compte vingt membres.",
+    source="decret.md",
+    title="Décret n° 2019-101 du 4 février 2019 relatif au conseil local des habitants",
+    name="Décret n° 2019-101 du 4 février 2019",
+)
+
+
+def test_a_date_of_a_documents_title_supports_only_a_claim_about_that_document():
+    def kept_by(claim: str, passage) -> bool:
+        text, citations = verify(f"{claim} [1]", [passage], get_settings())
+        return bool(citations)
+
+    # a training day's date is not the date of what its page talks about
+    assert not kept_by("La programmation annuelle des actions est fixée le 24 septembre 2024.", DAY)
+    assert kept_by(
+        "La journée d'échanges du 24 septembre 2024 à Lyon présente les outils de la programmation.", DAY
+    )
+    # a decree named by its form and date states its own date
+    assert kept_by("Le décret du 4 février 2019 fixe à vingt le nombre de membres du conseil.", DECREE)

@@ -65,3 +65,53 @@ def test_a_provenance_header_is_metadata_never_an_answer(mobility):
     answer = mobility.ask("Sur quoi le comité régional des mobilités rend-il un avis ?")
     assert "Source" not in answer.answer and "Licence" not in answer.answer
     assert all("Licence" not in c.passage.text for c in answer.citations)
+
+
+LAW = (
+    "# Loi n° 2018-40 du 2 février 2018 relative à l'Agence régionale de l'eau\n\n"
+    "## Article 1\n\nL'Agence régionale de l'eau est administrée par un conseil d'administration composé "
+    "de représentants de l'État et des collectivités territoriales.\n"
+)
+AGENCY = (
+    "# Décret n° 2019-12 du 8 janvier 2019 relatif à l'Agence régionale de l'eau\n\n"
+    "## Article 1\n\nL'Agence régionale de l'eau est administrée par un conseil de vingt-quatre membres "
+    "représentant l'État et les collectivités territoriales.\n\n"
+    "## Article 2\n\nLes membres du conseil d'administration de l'Agence régionale de l'eau sont nommés "
+    "pour une durée de cinq ans.\n"
+)
+FORESTS = (
+    "# Décret n° 2023-90 du 6 février 2023 relatif à l'Observatoire régional des forêts\n\n"
+    "## Article 1\n\nLes membres du conseil d'orientation de l'Observatoire régional des forêts sont "
+    "nommés pour une durée de trois ans.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def water(tmp_path_factory, settings_factory):
+    from assistant.pipeline import Assistant
+
+    corpus = tmp_path_factory.mktemp("eau")
+    for name, text in {"loi.md": LAW, "decret_eau.md": AGENCY, "decret_forets.md": FORESTS}.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    assistant = Assistant(settings_factory("eau", llm="extractive"))
+    assert assistant.ingest([corpus]).usable == 3
+    return assistant
+
+
+def test_a_newer_text_about_another_body_does_not_replace_the_one_asked_about(water):
+    answer = water.ask(
+        "Pour combien de temps sont nommés les membres du conseil d'administration de l'Agence régionale de l'eau ?"
+    )
+    assert not answer.abstained and "plus récent" not in answer.answer
+    text = answer.answer
+    assert "cinq ans" in text and (
+        "trois ans" not in text or text.index("cinq ans") < text.index("trois ans")
+    )
+
+
+def test_a_decree_details_the_law_it_applies_without_replacing_it(water):
+    answer = water.ask(
+        "Combien de membres compte le conseil d'administration de l'Agence régionale de l'eau ?"
+    )
+    assert not answer.abstained and "vingt-quatre" in answer.answer
+    assert "Auparavant" not in answer.answer and "plus récent" not in answer.answer

@@ -133,3 +133,16 @@ def test_the_model_is_told_each_passage_date_identity_and_status(valmont):
         r'<extrait n="\d" document="Décret n° 2019-101[^>]*statut="Texte modifié par Décret n° 2022-55',
         blocks,
     )
+
+
+def test_with_the_local_model_the_named_newest_statement_leads_once_as_a_quotation(valmont):
+    answer = valmont.ask(
+        "Pour quelle durée les membres du conseil local des habitants de Valmont sont-ils désignés ?",
+        llm="local",
+    )
+    assert answer.fallback is None and not answer.abstained
+    lead = answer.sentences[0]
+    assert lead["origin"] == "quotation"
+    assert lead["text"].startswith("Selon le texte le plus récent, le décret n° 2022-55 du 10 mars 2022:")
+    statement = "sont désignés pour une durée de quatre ans"
+    assert sum(statement in line["text"] for line in answer.sentences) == 1  # the model's repeat goes

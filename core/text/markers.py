@@ -31,6 +31,12 @@ def strip(text: str) -> str:
     return MARKER.sub("", text)
 
 
+def claim_text(text: str) -> str:
+    """``text`` as a claim reads without its markers: no space left before a stop or a comma
+    (« 2024 [1]. » -> « 2024. »)."""
+    return re.sub(r"\s+([.!?…,;:])", r"\1", strip(text).rstrip())
+
+
 def renumber(text: str, mapping: dict[int, int]) -> str:
     """Markers pointed to new numbers (``mapping``: old -> new; numbers not in it are kept)."""
     return MARKER.sub(lambda m: "".join(f"[{mapping.get(n, n)}]" for n in numbers(m.group(1))), text)
