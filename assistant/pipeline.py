@@ -50,6 +50,15 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class Quick:
+    """A short cited answer made of the passages' own sentences, as soon as retrieval is done, when
+    a language model is about to write: the user reads it while the model's synthesis streams."""
+
+    text: str
+    citations: list[Citation]
+
+
+@dataclass(frozen=True)
 class Reset:
     """The text streamed so far is replaced by this one (the extractive answer instead of the model's)."""
 
@@ -63,7 +72,7 @@ class Done:
     answer: Answer
 
 
-Event = Retrieved | Delta | Reset | Done
+Event = Retrieved | Quick | Delta | Reset | Done
 
 
 class Assistant:
@@ -221,6 +230,11 @@ class Assistant:
                 text, citations = verify(raw, context, s)
                 decision = gate.decide(judged, context, vocab, s, cited=len(citations), previous=decision)
         elif not decision.refuse:
+            quick = self._quick(standalone, context, vocab)
+            if quick is not None:
+                timings["quick"] = (time.perf_counter() - started) * 1000
+                answer.quick = {"answer": quick.text, "citations": [c.to_dict() for c in quick.citations]}
+                yield quick
             decision, text, citations, quoted = yield from self._generate(
                 backend, standalone, context, vocab, decision
             )
@@ -252,6 +266,16 @@ class Assistant:
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
         yield Done(answer)
+
+    def _quick(self, question: str, context: list[Passage], vocab: Vocabulary) -> Quick | None:
+        """The extractive answer cut to ``quick_sentences``, checked like any answer; None when
+        no sentence of it is supported (the model's answer then comes alone)."""
+        s = self.settings
+        if s.quick_sentences <= 0:
+            return None
+        short = s.model_copy(update={"answer_max_sentences": s.quick_sentences})
+        text, citations = verify(extractive_answer(question, context, vocab, short), context, s)
+        return Quick(text, citations) if citations else None
 
     def _generate(
         self,

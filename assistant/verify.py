@@ -152,6 +152,14 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
     return True
 
 
+def loops(body: str, fewest: int = 20, distinct: float = 0.3) -> bool:
+    """A sentence that says the same words over and over (« les politiques du dernier kilomètre, les
+    politiques du dernier kilomètre, … »): a small model caught in a loop. ``fewest`` terms or more,
+    under ``distinct`` of them different. A list of distinct items is not one."""
+    terms = tokenize(body)
+    return len(terms) >= fewest and len(set(terms)) / len(terms) < distinct
+
+
 def names_text(body: str, passage: Passage) -> bool:
     """The claim names the passage's text: the form of its legal name (« le décret … »), or half
     of its title's words besides dates and numbers (« le programme régional … »). A date of the
@@ -193,8 +201,8 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
         for sentence in line:
             cited = {n for n in markers.cited(sentence) if 1 <= n <= len(passages)}
             body = markers.claim_text(sentence)
-            if not body.strip(" -*•.0123456789"):
-                continue  # bare markers or list numbers
+            if not body.strip(" -*•.0123456789") or loops(body):
+                continue  # bare markers or list numbers; a small model's loop
             found = facts(body)
             supported = [n for n in sorted(cited) if supported_by(body, n, found)]
             if not supported:

@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     # -- the extractive answer ----------------------------------------------------------------------
     answer_max_sentences: int = _f(8, "Sentences in an extractive answer.", "extractive")
     answer_max_chars: int = _f(1200, "Characters of an extractive answer (x1.5 for a list).", "extractive")
+    quick_sentences: int = _f(
+        3, "Sentences of the quick answer shown while a language model writes (0: none).", "extractive"
+    )
     chronology_max_lines: int = _f(
         8, "Dated lines of a chronology asked in the chat (one per date).", "extractive"
     )

@@ -159,6 +159,9 @@ class Answer:
     # each line of the answer and its origin: model | quotation | extractive | note (a warning put
     # before it, assistant.pipeline)
     sentences: list[dict] = field(default_factory=list)
+    # the quick answer shown while a language model wrote (passages' own sentences, numbered on their
+    # own citations): {"answer": …, "citations": […]}, or None
+    quick: dict | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -175,4 +178,5 @@ class Answer:
             "refusal_reason": self.refusal_reason,
             "acronyms": self.acronyms,
             "sentences": self.sentences,
+            "quick": self.quick,
         }

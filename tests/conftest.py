@@ -132,6 +132,7 @@ ANSWER_FIELDS = [
     "refusal_reason",
     "acronyms",
     "sentences",
+    "quick",
 ]
 CITATION_FIELDS = {
     "id",

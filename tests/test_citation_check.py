@@ -79,3 +79,19 @@ def test_a_date_of_a_documents_title_supports_only_a_claim_about_that_document()
     )
     # a decree named by its form and date states its own date
     assert kept_by("Le décret du 4 février 2019 fixe à vingt le nombre de membres du conseil.", DECREE)
+
+
+def test_a_sentence_caught_in_a_loop_is_dropped_and_a_long_list_is_kept():
+    from assistant.verify import loops
+
+    loop = "Cela comprend " + ", ".join(["les actions du comité de pilotage"] * 8) + "."
+    assert loops(loop)
+    assert not kept(
+        loop.replace("Cela comprend", "Le comité de pilotage se réunit deux fois par an et comprend")
+    )
+    listing = (
+        "Le comité réunit la direction générale de la cohésion sociale, la direction générale des "
+        "collectivités locales, la direction générale de l'aménagement, la direction de l'habitat, "
+        "la direction des affaires juridiques et la délégation interministérielle à la ville."
+    )
+    assert not loops(listing)

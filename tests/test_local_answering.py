@@ -12,7 +12,7 @@ import re
 import pytest
 from conftest import SEEDS_DEV
 
-from assistant.pipeline import Delta, Done, Retrieved
+from assistant.pipeline import Delta, Done, Quick, Retrieved
 from assistant.prompting import REFUSAL
 
 CALENDAR = "Quel est le calendrier de signature des contrats de ville 2024-2030 ?"
@@ -21,8 +21,13 @@ CALENDAR = "Quel est le calendrier de signature des contrats de ville 2024-2030 
 def test_calendar_with_the_local_model_cites_the_slide_deck_with_the_deadline(local_assistant):
     events = list(local_assistant.stream(CALENDAR))
     assert isinstance(events[0], Retrieved) and isinstance(events[-1], Done)  # passages first, then text
-    assert any(isinstance(event, Delta) for event in events)
+    # the quick answer, from the passages' own sentences, comes before the model writes anything
+    quick = events[1]
+    assert isinstance(quick, Quick) and "31 mars 2024" in quick.text and quick.citations
+    assert len(re.findall(r"\[\d+\]", quick.text)) <= 3  # at most quick_sentences sentences
+    assert any(isinstance(event, Delta) for event in events[2:])
     answer = events[-1].answer
+    assert answer.quick == {"answer": quick.text, "citations": [c.to_dict() for c in quick.citations]}
     assert answer.backend == "local" and not answer.abstained
     assert "31 mars 2024" in answer.answer
     assert "002_ade2664f57edfe95.txt" in {c.passage.source for c in answer.citations}
@@ -127,3 +132,33 @@ def test_a_question_the_passages_cover_but_do_not_answer_reaches_the_model_which
     assert any(isinstance(e, Delta) for e in events), "the gate refused before the model ran"
     claims = answer.answer.lower()
     assert answer.abstained or not re.search(r"présid\w*\s+par|président", claims), answer.answer
+
+
+def test_the_chat_and_the_api_show_the_quick_answer_before_the_synthesis(local_assistant, tmp_path):
+    from conftest import gradio_client
+
+    from ui.handlers import ChatApp
+    from ui.render import QUICK_LABEL, SYNTHESIS_LABEL
+    from ui.server import serve_in_background
+
+    # the web chat's bubble: the quick answer, then the synthesis streaming under it, then the final answer
+    app = ChatApp(local_assistant, feedback_path=tmp_path / "fb.sqlite")
+    bubbles = [out[0][-1]["content"] for out in app.respond(CALENDAR, None, [], None, None)]
+    first_quick = next(i for i, b in enumerate(bubbles) if QUICK_LABEL in b)
+    assert "31 mars 2024" in bubbles[first_quick] and "_Sources : " in bubbles[first_quick]
+    assert any(
+        SYNTHESIS_LABEL in b and b.split(SYNTHESIS_LABEL)[1].strip(" *\n▌") for b in bubbles[first_quick:]
+    )
+    assert QUICK_LABEL not in bubbles[-1] and "31 mars 2024" in bubbles[-1]
+    # a script through gradio_client: the same two steps on /chat
+    demo, url = serve_in_background(local_assistant, feedback_path=tmp_path / "fb2.sqlite")
+    try:
+        job = gradio_client(url).submit(CALENDAR, api_name="/chat")
+        replies = [output if isinstance(output, str) else output[0] for output in job]
+        final = job.result()
+    finally:
+        demo.close()
+    assert (
+        replies[0].startswith(QUICK_LABEL) and "31 mars 2024" in replies[0] and "\nSources :\n" in replies[0]
+    )
+    assert not final.startswith(QUICK_LABEL) and "31 mars 2024" in final

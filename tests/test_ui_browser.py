@@ -2,7 +2,8 @@
 
 * the calendar question typed in the box gets its answer, the sources panel shows the
   cited passage of the slide deck with the matched words highlighted, a marker [n]
-  brings its source into view, 👍 writes a SQLite row; a screenshot is saved;
+  brings its source into view, « Réponse utile » writes a SQLite row, the buttons show their SVG
+  icons and no emoji is on the page; a screenshot is saved;
 * the landing view is French (even with an English browser) and offers the example questions;
 * a document full of HTML/JS (``<script>``, ``<img onerror>``, ``javascript:`` link) and a
   question with tags are displayed as text: nothing runs, no dialog opens.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -37,6 +39,7 @@ La charte de gouvernance <img src=x onerror=alert(1)> prévoit une réunion trim
 Un lien [cliquez ici](javascript:window.__pwned=1) et un bouton <button onclick="window.__pwned=1">ok</button> restent du texte, comme <svg onload=window.__pwned=1></svg> et ${window.__pwned=1} ou {{constructor.constructor('window.__pwned=1')()}}.
 """
 XSS_QUESTION = "Quand se réunit le comité de pilotage du contrat de ville ?"
+EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 # Each page load and each wait for the page: the Gradio front end loading in headless Chromium, then
 # one extractive answer (alone on the server: well within conftest.SERVER_TIMEOUT_S), on a loaded machine.
 TIMEOUT = 90
@@ -198,7 +201,7 @@ def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_se
         target,
     )
 
-    # 👍 on the answer: a row in the SQLite file, with question, answer, citations and settings
+    # « Réponse utile » on the answer: a row in the SQLite file, with question, answer, citations and settings
     browser.find_element(By.CSS_SELECTOR, "#feedback-comment textarea").send_keys("Très clair pour ma séance")
     browser.find_element(By.ID, "vote-up").click()
     wait(browser, lambda d: "enregistré" in d.find_element(By.ID, "feedback-status").text)
@@ -213,6 +216,17 @@ def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_se
     assert "31 mars 2024" in row["answer"]
     assert SLIDE_DECK in {c["source"] for c in json.loads(row["citations"])}
     assert json.loads(row["settings"])["backend"] == "extractive"
+
+    # icons that render without an emoji font: no emoji in the page, the buttons' SVG icons loaded
+    page_text = browser.execute_script("return document.body.innerText")
+    assert not EMOJI.findall(page_text), EMOJI.findall(page_text)
+    for button in ("new-conversation", "export", "vote-up", "vote-down"):
+        loaded = browser.execute_script(
+            "const i = document.querySelector(`#${arguments[0]} img`);"
+            "return !!i && i.complete && i.naturalWidth > 0 && i.src.endsWith('.svg');",
+            button,
+        )
+        assert loaded, button
 
     assert_loopback_only(requested_urls(browser))
     shot = save_screenshot(browser, "chat_calendrier.png")
@@ -380,3 +394,104 @@ def test_the_library_and_the_source_cards_show_which_text_modifies_which(browser
     assert "modifie Décret n° 2019-101 du 4 février 2019" in text and "2019-101" in text
     assert "Nature" in text and "Liens avec d'autres textes" in text
     save_screenshot(browser, "bibliotheque_relations.png")
+
+
+@pytest.fixture(scope="module")
+def public_library_server(seeds_assistant, seeds_dir, settings_factory, tmp_path_factory):
+    """The seeds, ``sample_corpus`` and dev2's legal texts in one library."""
+    from conftest import DEV2, SAMPLE
+
+    from assistant.pipeline import Assistant
+    from ui.server import serve_in_background
+
+    shared = Assistant(
+        settings_factory("public_index", llm="extractive"), embed_model=seeds_assistant.embed_model
+    )
+    assert shared.ingest([seeds_dir, SAMPLE, DEV2 / "corpus"]).usable == 5 + 8 + 8
+    demo, url = serve_in_background(shared, feedback_path=tmp_path_factory.mktemp("public_fb") / "fb.sqlite")
+    yield url
+    demo.close()
+
+
+def test_the_library_gives_the_nature_number_date_and_links_of_each_public_text(
+    browser, public_library_server
+):
+    open_app(browser, public_library_server)
+    open_tab(browser, "Bibliothèque")
+    table = wait(browser, lambda d: d.find_element(By.ID, "documents"))
+    wait(browser, lambda d: "decret_2011-628_observatoire_ZUS.txt" in table.text)
+
+    def row(file: str) -> str:
+        """The text of the row of ``file``; the table draws only the rows in view: scroll to it."""
+        for step in range(40):
+            rows = [r.text for r in table.find_elements(By.CSS_SELECTOR, "[role=row]") if file in r.text]
+            if rows:
+                return " ".join(rows[0].split())
+            browser.execute_script(
+                "const v = arguments[0].querySelector('.virtual-table-viewport'); if (v) v.scrollTop = arguments[1];",
+                table,
+                step * 150,
+            )
+            time.sleep(0.1)
+        raise AssertionError(f"{file} absent de la bibliothèque : {table.text[:2000]}")
+
+    # dev2: a decree, its number and date, and the older decree on the same object it follows
+    newer = row("decret_2011-628_observatoire_ZUS.txt")
+    assert "Décret" in newer and "2011-628" in newer and "1er juin 2011" in newer
+    assert "plus récent, sur le même objet, que Décret n° 2004-1135 du 22 octobre 2004" in newer
+    older = row("decret_2004-1135_observatoire_ZUS.md")
+    assert "texte plus récent sur le même objet : Décret n° 2011-628 du 1er juin 2011" in older
+    assert "2004-123" in row("decret_2004-123_ANRU_statuts_extrait.pdf")  # a PDF's identity too
+    assert "Loi" in row("loi_2003-710_ville_renovation_urbaine_extrait.pdf")
+    # sample_corpus: a synthesis names the circular it is about; a training cycle is one
+    synthesis = row("circulaire_31_aout_2023_synthese.md")
+    assert "porte sur Circulaire du 31 août 2023 (non indexé)" in synthesis and "31 août 2023" in synthesis
+    assert "Support de formation" in row("cycle_engagements_quartiers_2030.html")
+    # seeds: a guide of 2016 and a training deck of 2023
+    assert "Guide" in row("004_8649248bb84313d8.txt") and "2016" in row("004_8649248bb84313d8.txt")
+    assert "Support de formation" in row("002_ade2664f57edfe95.txt") and "18 décembre 2023" in row(
+        "002_ade2664f57edfe95.txt"
+    )
+    save_screenshot(browser, "bibliotheque_corpus_publics.png")
+
+
+AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(driver) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is (rule, help, first elements)."""
+    if not AXE.exists():  # a failure, never a skip: `make test` installs it (scripts/install_browser.py)
+        pytest.fail("axe-core absent : `make test` l'installe (npm ci dans tests/a11y)", pytrace=False)
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))"
+    )
+    return found
+
+
+def test_axe_core_finds_no_serious_violation_on_any_tab_with_an_answer_and_its_sources(browser, seeds_server):
+    url, _ = seeds_server
+    box = open_app(browser, url)
+    assert browser.execute_script("return document.documentElement.lang") == "fr"
+    ask(browser, box, CALENDAR)
+    wait(
+        browser,
+        lambda d: "31 mars 2024" in chat_text(d) and d.find_elements(By.CSS_SELECTOR, "#sources .src-card"),
+    )
+    browser.set_script_timeout(TIMEOUT)
+    found = {"Questions": serious_violations(browser)}
+    for tab in ("Préparer une séance", "Bibliothèque"):
+        open_tab(browser, tab)
+        wait(
+            browser,
+            lambda d, tab=tab: any(
+                b.get_attribute("aria-selected") == "true" and tab in b.text
+                for b in d.find_elements(By.CSS_SELECTOR, "button[role='tab']")
+            ),
+        )
+        found[tab] = serious_violations(browser)
+    open_tab(browser, "Questions")
+    assert found == {"Questions": [], "Préparer une séance": [], "Bibliothèque": []}, found

@@ -80,7 +80,7 @@ def test_bad_questions_get_a_message_in_the_chat(chat_app, question, message):
     steps, state = run_turn(chat_app, question)
     assert len(steps) == 1
     shown = steps[0][0]
-    assert "⚠️" in shown[-1]["content"] and message in shown[-1]["content"]
+    assert "**Erreur :**" in shown[-1]["content"] and message in shown[-1]["content"]
     assert len(shown[-2]["content"]) < 1000  # the question is shown shortened, not 100,000 characters
     assert state["turns"] == []  # nothing added to the conversation
     steps, state = run_turn(chat_app, CALENDAR, state)  # and the chat goes on

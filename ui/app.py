@@ -20,6 +20,13 @@ from ui.handlers import (
     new_conversation,
 )
 
+ICONS = Path(__file__).resolve().parent / "icons"
+
+
+def icon(name: str) -> str:
+    """A button's icon: an SVG file shipped with the app (renders without an emoji font)."""
+    return str(ICONS / f"{name}.svg")
+
 
 def build_app(
     assistant, allow_upload: bool = False, feedback_path: str | Path | None = None, concurrency: int = 8
@@ -95,10 +102,16 @@ def build_app(
                             send = gr.Button("Envoyer", variant="primary", scale=1, elem_id="send")
                         with gr.Row():
                             reset = gr.Button(
-                                "🗒️ Nouvelle conversation", elem_id="new-conversation", size="sm"
+                                "Nouvelle conversation",
+                                icon=icon("nouvelle"),
+                                elem_id="new-conversation",
+                                size="sm",
                             )
                             export_btn = gr.Button(
-                                "⬇️ Exporter la conversation (Markdown)", elem_id="export", size="sm"
+                                "Exporter la conversation (Markdown)",
+                                icon=icon("exporter"),
+                                elem_id="export",
+                                size="sm",
                             )
                         with gr.Accordion(
                             "Votre avis sur la dernière réponse", open=True, elem_id="feedback"
@@ -111,8 +124,12 @@ def build_app(
                                 elem_id="feedback-comment",
                             )
                             with gr.Row():
-                                vote_up = gr.Button("👍 Réponse utile", elem_id="vote-up", size="sm")
-                                vote_down = gr.Button("👎 Réponse à revoir", elem_id="vote-down", size="sm")
+                                vote_up = gr.Button(
+                                    "Réponse utile", icon=icon("utile"), elem_id="vote-up", size="sm"
+                                )
+                                vote_down = gr.Button(
+                                    "Réponse à revoir", icon=icon("a_revoir"), elem_id="vote-down", size="sm"
+                                )
                             feedback_note = gr.Markdown(elem_id="feedback-status")
                         export_file = gr.File(
                             label="Conversation exportée", visible=False, elem_id="export-file"

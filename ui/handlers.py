@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.llm.base import BackendUnavailable
-from assistant.pipeline import Delta, Done, Reset, Retrieved
+from assistant.pipeline import Delta, Done, Quick, Reset, Retrieved
 from assistant.question import QuestionError
 from assistant.retrieve import Filters
 from assistant.workspace import prepare
@@ -36,8 +36,8 @@ THEME_EXAMPLES = [
     "participation des habitants",
     "calendrier des contrats de ville",
 ]
-SEARCHING = "🔎 Recherche dans les documents…"
-WRITING = "✍️ Rédaction de la réponse à partir des passages trouvés…"
+SEARCHING = "Recherche dans les documents…"
+WRITING = "Rédaction de la réponse à partir des passages trouvés…"
 
 
 def new_conversation() -> dict:
@@ -128,7 +128,7 @@ class ChatApp:
             return render.status_markdown(self.assistant.status())
         except Exception as exc:  # the index may be unreachable (Chroma server down)
             log.warning("index indisponible : %s", exc)
-            return f"⚠️ Index indisponible : {render.md_esc(str(exc))}"
+            return render.error_markdown(f"Index indisponible : {exc}")
 
     def documents(self):
         return library.documents_rows(self.assistant)
@@ -164,16 +164,24 @@ class ChatApp:
         ]
         owners += [None, None]
         yield list(messages), gr.skip(), state, ""
-        answer, text = None, ""
+        answer, text, quick = None, "", None
         try:
             for event in self.assistant.stream(question, _history(turns), filters):
                 if isinstance(event, Retrieved):
                     messages[-1] = {"role": "assistant", "content": WRITING}
                     panel = render.retrieved_html(event.passages, question, number, self.settings.context_k)
                     yield list(messages), panel, state, gr.skip()
+                elif isinstance(event, Quick):  # the passages' sentences while the model writes
+                    quick = (event.text, [c.to_dict() for c in event.citations])
+                    messages[-1] = {"role": "assistant", "content": render.quick_markdown(*quick)}
+                    yield list(messages), gr.skip(), state, gr.skip()
                 elif isinstance(event, (Delta, Reset)):  # a reset replaces the text (extractive fallback)
-                    text = event.text if isinstance(event, Reset) else text + event.text
-                    messages[-1] = {"role": "assistant", "content": render.streaming_markdown(text)}
+                    if isinstance(event, Reset):
+                        text, quick = event.text, None  # the passages' sentences, no synthesis
+                    else:
+                        text += event.text
+                    shown = render.quick_markdown(*quick, text) if quick else render.streaming_markdown(text)
+                    messages[-1] = {"role": "assistant", "content": shown}
                     yield list(messages), gr.skip(), state, gr.skip()
                 elif isinstance(event, Done):
                     answer = event.answer
@@ -235,8 +243,8 @@ class ChatApp:
             comment=comment or "",
             session=session,
         )
-        symbol = "👍" if vote == "up" else "👎"
-        return f"Merci ! Votre avis {symbol} sur la réponse {turn['number']} a été enregistré."
+        verdict = "« utile »" if vote == "up" else "« à revoir »"
+        return f"Merci ! Votre avis {verdict} sur la réponse {turn['number']} a été enregistré."
 
     def vote_last(self, vote: str):
         def handler(comment, state, request: gr.Request):
@@ -272,26 +280,42 @@ class ChatApp:
         try:
             ws = prepare(self.assistant, theme or "", make_filters(kinds, year_min, year_max))
         except QuestionError as exc:
-            return f'<p class="ws-note">⚠️ {render.esc(exc)}</p>', "", gr.update(value=None, visible=False)
+            return (
+                f'<p class="ws-note" role="alert">{render.WARNING_SVG} {render.esc(exc)}</p>',
+                "",
+                gr.update(value=None, visible=False),
+            )
         except BackendUnavailable as exc:
-            return f'<p class="ws-note">⚠️ {render.esc(exc)}</p>', "", gr.update(value=None, visible=False)
+            return (
+                f'<p class="ws-note" role="alert">{render.WARNING_SVG} {render.esc(exc)}</p>',
+                "",
+                gr.update(value=None, visible=False),
+            )
         text = workspace.to_markdown(ws)
         path = md_export.write_markdown(text, f"seance-{ws.theme}")
         return workspace.to_html(ws), text, gr.update(value=path, visible=True)
 
     # -- API ---------------------------------------------------------------------------
     def api_chat(self, message, history):
-        """``/chat``: message in, answer text with markers (and its sources) out; history per client session."""
+        """``/chat``: message in, answer text with markers (and its sources) out; history per client
+        session. Generator: with a language model, the quick answer (the passages' own sentences,
+        marked « Réponse rapide ») comes first, then the final answer."""
         history = list(history) if isinstance(history, list) else []
+        answer = None
         try:
-            answer = self.assistant.ask(message, history=history)
+            for event in self.assistant.stream(message, history=history):
+                if isinstance(event, Quick):
+                    quick = {"answer": event.text, "citations": [c.to_dict() for c in event.citations]}
+                    yield f"{render.QUICK_LABEL}\n{plain_answer(quick)}", history
+                elif isinstance(event, Done):
+                    answer = event.answer
         except (QuestionError, BackendUnavailable) as exc:
             raise user_error(str(exc)) from None
         history += [
             {"role": "user", "content": answer.question},
             {"role": "assistant", "content": answer.answer},
         ]
-        return plain_answer(answer.to_dict()), history[-2 * max(self.settings.history_turns, 1) :]
+        yield plain_answer(answer.to_dict()), history[-2 * max(self.settings.history_turns, 1) :]
 
     def api_ask(
         self,

@@ -25,6 +25,14 @@ BACKEND_LABELS = {
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 
+# a warning sign drawn inline (an emoji needs a font the machine may not have)
+WARNING_SVG = (
+    '<svg aria-hidden="true" focusable="false" width="14" height="14" viewBox="0 0 24 24" fill="none" '
+    'stroke="currentColor" stroke-width="2" stroke-linejoin="round" style="vertical-align:-2px">'
+    '<path d="M12 3 2 21h20z"/><path d="M12 10v5M12 18v.5"/></svg>'
+)
+
+
 def esc(text) -> str:
     """Text as inert HTML (quotes included, so it is safe in attributes too)."""
     return html.escape("" if text is None else str(text), quote=True)
@@ -132,7 +140,8 @@ def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2
         f'<span class="src-title">{esc(item.get("title") or item.get("source") or "Document")}</span></div>'
         f'<div class="src-meta">{_meta_line(item)}</div>{heading_html}{_superseded(item)}'
         f"{_orders_warning(item)}"
-        f'<blockquote class="src-text">{highlight(text, question, spans)}</blockquote></div>'
+        # focusable: the passage scrolls, a keyboard must reach it (axe-core scrollable-region-focusable)
+        f'<blockquote class="src-text" tabindex="0">{highlight(text, question, spans)}</blockquote></div>'
     )
 
 
@@ -140,7 +149,7 @@ def _superseded(item: dict) -> str:
     """The note of a passage whose text a newer indexed text modifies, abrogates or follows."""
     if not item.get("superseded"):
         return ""
-    return f'<div class="src-superseded" role="note">⚠️ {esc(item["superseded"])}</div>'
+    return f'<div class="src-superseded" role="note">{WARNING_SVG} {esc(item["superseded"])}</div>'
 
 
 def _orders_warning(item: dict) -> str:
@@ -233,14 +242,14 @@ def plural(n: int, word: str, plural_word: str | None = None) -> str:
 
 def status_markdown(status: dict) -> str:
     return (
-        f"📚 {plural(status['documents'], 'document')} · "
+        f"{plural(status['documents'], 'document')} · "
         f"{plural(status['chunks'], 'passage indexé', 'passages indexés')}"
         f" · moteur de réponse : {md_esc(backend_label(status['backend']))}"
     )
 
 
 def error_markdown(message: str) -> str:
-    return f"⚠️ {md_esc(message)}"
+    return f"**Erreur :** {md_esc(message)}"
 
 
 def abstained_markdown(answer: dict) -> str:
@@ -249,3 +258,21 @@ def abstained_markdown(answer: dict) -> str:
         items = "".join(f"\n- {md_esc(s.get('title') or s.get('source'))}" for s in answer["suggestions"])
         text += f"\n\nDocuments les plus proches de votre question :{items}"
     return text
+
+
+QUICK_LABEL = "Réponse rapide, tirée des passages :"
+SYNTHESIS_LABEL = "Synthèse du modèle de langage, en cours :"
+
+
+def quick_markdown(text: str, citations: list[dict], synthesis: str = "") -> str:
+    """The bubble while a model writes: the quick answer (the passages' own sentences) with the
+    sources its markers name, then the model's synthesis as it streams (``synthesis``). The final
+    answer replaces both (it holds the model's words and the passages' key sentences)."""
+    sources = " ; ".join(
+        f"[{c['id']}] {c.get('title') or c.get('source')}"
+        + (f", {french_date(c['date'])}" if c.get("date") else "")
+        + (f", p. {c['page']}" if c.get("page") else "")
+        for c in citations
+    )
+    out = f"**{QUICK_LABEL}**\n\n{md_esc(text)}\n\n_Sources : {md_esc(sources)}_\n\n**{SYNTHESIS_LABEL}**\n\n"
+    return out + (streaming_markdown(synthesis) if synthesis else "▌")
