@@ -153,8 +153,8 @@ def states_facts(body: str, found: set[str], passage: Passage, least: float) -> 
 
 
 def loops(body: str, fewest: int = 20, distinct: float = 0.3) -> bool:
-    """A sentence that says the same words over and over (« les politiques du dernier kilomètre, les
-    politiques du dernier kilomètre, … »): a small model caught in a loop. ``fewest`` terms or more,
+    """A sentence that says the same words over and over (« les jardins partagés du quartier, les
+    jardins partagés du quartier, … »): a small model caught in a loop. ``fewest`` terms or more,
     under ``distinct`` of them different. A list of distinct items is not one."""
     terms = tokenize(body)
     return len(terms) >= fewest and len(set(terms)) / len(terms) < distinct

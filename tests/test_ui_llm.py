@@ -128,9 +128,12 @@ def test_reset_replaces_the_streamed_text_with_the_extractive_answer(openai_app,
     expected = seeds_assistant.ask(CALENDAR)  # what the extractive backend answers on the same index
     assert not expected.abstained and expected.citations
     assert bubbles[0] == SEARCHING and bubbles[1] == WRITING
-    streamed = bubbles.index(render.streaming_markdown("".join(SCRIPT)))  # the model's output, as it came
+    # the quick answer first, then the model's output under it, as it came
+    quick = next(i for i, b in enumerate(bubbles) if b.startswith(f"**{render.QUICK_LABEL}**"))
+    model = render.streaming_markdown("".join(SCRIPT))
+    streamed = next(i for i, b in enumerate(bubbles) if render.SYNTHESIS_LABEL in b and model in b)
     reset = bubbles.index(render.streaming_markdown(expected.answer))  # then replaced, not appended to
-    assert streamed < reset < len(bubbles) - 1
+    assert quick < streamed < reset < len(bubbles) - 1
     assert all("[1] [2] [3]" not in b for b in bubbles[reset:])
 
     turn = state["turns"][0]
