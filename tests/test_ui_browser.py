@@ -495,3 +495,37 @@ def test_axe_core_finds_no_serious_violation_on_any_tab_with_an_answer_and_its_s
         found[tab] = serious_violations(browser)
     open_tab(browser, "Questions")
     assert found == {"Questions": [], "Préparer une séance": [], "Bibliothèque": []}, found
+
+
+def test_with_the_keyboard_alone_a_user_asks_opens_a_source_exports_and_votes(browser, seeds_server):
+    url, _ = seeds_server
+    open_app(browser, url)
+    active = browser.switch_to.active_element
+    assert active.tag_name == "textarea"  # the question box has the focus when the page opens
+    active.send_keys(CALENDAR)
+    active.send_keys(Keys.ENTER)
+    wait(
+        browser,
+        lambda d: "31 mars 2024" in chat_text(d) and d.find_elements(By.CSS_SELECTOR, "#chatbot a.cite"),
+    )
+
+    def tab_to(selector: str, most: int = 80):
+        for _ in range(most):
+            browser.switch_to.active_element.send_keys(Keys.TAB)
+            if browser.execute_script(f"return !!document.activeElement.closest({selector!r})"):
+                return browser.switch_to.active_element
+        raise AssertionError(f"{selector} jamais atteint avec la touche Tab")
+
+    link = tab_to("#chatbot a.cite")
+    target = link.get_attribute("href").split("#", 1)[1]
+    link.send_keys(Keys.ENTER)  # opens its source: the card comes into view and flashes
+    wait(browser, lambda d: "flash" in (d.find_element(By.ID, target).get_attribute("class") or ""))
+    tab_to("#export").send_keys(Keys.ENTER)  # the conversation exported as a Markdown file
+    wait(browser, lambda d: ".md" in d.find_element(By.ID, "export-file").text)
+    tab_to("#vote-up").send_keys(Keys.ENTER)
+    wait(browser, lambda d: "enregistré" in d.find_element(By.ID, "feedback-status").text)
+    focused = browser.execute_script(
+        "const e = document.activeElement; const s = getComputedStyle(e);"
+        "return s.outlineStyle !== 'none' || s.boxShadow !== 'none';"
+    )
+    assert focused  # where the focus is can be seen

@@ -21,6 +21,8 @@ from ui.handlers import (
 )
 
 ICONS = Path(__file__).resolve().parent / "icons"
+# what was checked, what is not (RGAA 4.1): shown at the foot of the page
+ACCESSIBILITY = (Path(__file__).resolve().parent / "accessibility.md").read_text(encoding="utf-8")
 
 
 def icon(name: str) -> str:
@@ -205,6 +207,9 @@ def build_app(
                         "(lancez `assistant serve --allow-upload` pour l'activer). Vous pouvez indexer des "
                         "fichiers avec `assistant ingest DOSSIER`._"
                     )
+
+        with gr.Accordion("Déclaration d'accessibilité", open=False, elem_id="accessibility"):
+            gr.Markdown(ACCESSIBILITY)
 
         # -- events ------------------------------------------------------------------------
         chat_inputs = [message, state, kinds, year_min, year_max]
