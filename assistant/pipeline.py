@@ -57,6 +57,10 @@ class Quick:
     text: str
     citations: list[Citation]
 
+    def to_dict(self) -> dict:
+        """What the JSON (``Answer.quick``), the chat and ``/chat`` show of it."""
+        return {"answer": self.text, "citations": [c.to_dict() for c in self.citations]}
+
 
 @dataclass(frozen=True)
 class Reset:
@@ -233,7 +237,7 @@ class Assistant:
             quick = self._quick(standalone, context, vocab)
             if quick is not None:
                 timings["quick"] = (time.perf_counter() - started) * 1000
-                answer.quick = {"answer": quick.text, "citations": [c.to_dict() for c in quick.citations]}
+                answer.quick = quick.to_dict()
                 yield quick
             decision, text, citations, quoted = yield from self._generate(
                 backend, standalone, context, vocab, decision

@@ -5,7 +5,9 @@ against a running server (``/chat``, which streams the quick answer then the fin
     python scripts/bench_chat_stream.py --limit 10 --llm extractive
 
 The seeds are ingested into a temporary index; one question is asked first and not counted (the
-model is loaded and its system prompt cached). Prints, per question, the seconds to the first text
+model is loaded and its system prompt cached). Each question is its own conversation (a new
+client), as in the evaluation: ``/chat`` keeps a client's history, and a question that reads as a
+follow-up of the previous one would first be rewritten by the model. Prints, per question, the seconds to the first text
 and to the end, whether the first text was the quick answer, then medians, p95 and their ratio.
 """
 
@@ -25,11 +27,6 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -46,6 +43,7 @@ def main() -> int:
 
     from assistant.pipeline import Assistant
     from core.settings import get_settings
+    from evals.stats import percentile
     from ui.render import QUICK_LABEL
     from ui.server import serve_in_background
 
@@ -58,12 +56,16 @@ def main() -> int:
         assistant.ingest([args.corpus])
         demo, url = serve_in_background(assistant, feedback_path=Path(tmp) / "fb.sqlite")
         try:
-            client = Client(url, analytics_enabled=False, verbose=False)
-            client.predict("Qui signe les contrats de ville ?", api_name="/chat")  # warm-up, not counted
+
+            def client():
+                return Client(url, analytics_enabled=False, verbose=False)
+
+            client().predict("Qui signe les contrats de ville ?", api_name="/chat")  # warm-up, not counted
             rows = []
             for question in questions:
+                session = client()  # a conversation of its own
                 started = time.perf_counter()
-                job = client.submit(question, api_name="/chat")
+                job = session.submit(question, api_name="/chat")
                 first, quick = None, False
                 for output in job:
                     text = output if isinstance(output, str) else output[0]
@@ -78,8 +80,11 @@ def main() -> int:
             demo.close()
     firsts, ends = [r[0] for r in rows], [r[1] for r in rows]
     print(f"\n{len(rows)} questions, backend {args.llm}, {sum(r[2] for r in rows)} with a quick answer first")
-    print(f"first text: median {statistics.median(firsts):.2f} s, p95 {p95(firsts):.2f} s")
-    print(f"end:        median {statistics.median(ends):.2f} s, p95 {p95(ends):.2f} s")
+    for label, values in (("first text", firsts), ("end", ends)):
+        print(
+            f"{label + ':':11} median {statistics.median(values):.2f} s, p95 {percentile(values, 95):.2f} s, "
+            f"max {max(values):.2f} s"
+        )
     print(f"ratio end / first text (medians): {statistics.median(ends) / statistics.median(firsts):.1f}")
     return 0
 

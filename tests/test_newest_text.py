@@ -26,17 +26,22 @@ GUIDE = (
 )
 
 
-@pytest.fixture(scope="module")
-def mobility(tmp_path_factory, settings_factory):
+def assistant_over(name: str, texts: dict[str, str], tmp_path_factory, settings_factory):
+    """An extractive assistant over the files ``texts`` (file name -> text), all of them indexed."""
     from assistant.pipeline import Assistant
 
-    corpus = tmp_path_factory.mktemp("mobilites")
-    (corpus / "decret_2016.md").write_text(OLD, encoding="utf-8")
-    (corpus / "decret_2021.txt").write_text(NEW, encoding="utf-8")
-    (corpus / "guide.md").write_text(GUIDE, encoding="utf-8")
-    assistant = Assistant(settings_factory("mobilites", llm="extractive"))
-    assert assistant.ingest([corpus]).usable == 3
+    corpus = tmp_path_factory.mktemp(name)
+    for file, text in texts.items():
+        (corpus / file).write_text(text, encoding="utf-8")
+    assistant = Assistant(settings_factory(name, llm="extractive"))
+    assert assistant.ingest([corpus]).usable == len(texts)
     return assistant
+
+
+@pytest.fixture(scope="module")
+def mobility(tmp_path_factory, settings_factory):
+    texts = {"decret_2016.md": OLD, "decret_2021.txt": NEW, "guide.md": GUIDE}
+    return assistant_over("mobilites", texts, tmp_path_factory, settings_factory)
 
 
 def test_the_newer_text_leads_and_is_named(mobility):
@@ -88,14 +93,8 @@ FORESTS = (
 
 @pytest.fixture(scope="module")
 def water(tmp_path_factory, settings_factory):
-    from assistant.pipeline import Assistant
-
-    corpus = tmp_path_factory.mktemp("eau")
-    for name, text in {"loi.md": LAW, "decret_eau.md": AGENCY, "decret_forets.md": FORESTS}.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    assistant = Assistant(settings_factory("eau", llm="extractive"))
-    assert assistant.ingest([corpus]).usable == 3
-    return assistant
+    texts = {"loi.md": LAW, "decret_eau.md": AGENCY, "decret_forets.md": FORESTS}
+    return assistant_over("eau", texts, tmp_path_factory, settings_factory)
 
 
 def test_a_newer_text_about_another_body_does_not_replace_the_one_asked_about(water):

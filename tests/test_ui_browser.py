@@ -524,8 +524,12 @@ def test_with_the_keyboard_alone_a_user_asks_opens_a_source_exports_and_votes(br
     wait(browser, lambda d: ".md" in d.find_element(By.ID, "export-file").text)
     tab_to("#vote-up").send_keys(Keys.ENTER)
     wait(browser, lambda d: "enregistré" in d.find_element(By.ID, "feedback-status").text)
-    focused = browser.execute_script(
-        "const e = document.activeElement; const s = getComputedStyle(e);"
-        "return s.outlineStyle !== 'none' || s.boxShadow !== 'none';"
+    # where the focus is can be seen: the focused button looks different once the focus leaves it
+    focus_ring = (
+        "const s = getComputedStyle(arguments[0]);"
+        "return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join(' | ');"
     )
-    assert focused  # where the focus is can be seen
+    button = browser.find_element(By.ID, "vote-up")
+    focused = browser.execute_script(focus_ring, button)
+    browser.execute_script("arguments[0].blur()", button)
+    assert focused != browser.execute_script(focus_ring, button), focused

@@ -172,15 +172,15 @@ class ChatApp:
                     panel = render.retrieved_html(event.passages, question, number, self.settings.context_k)
                     yield list(messages), panel, state, gr.skip()
                 elif isinstance(event, Quick):  # the passages' sentences while the model writes
-                    quick = (event.text, [c.to_dict() for c in event.citations])
-                    messages[-1] = {"role": "assistant", "content": render.quick_markdown(*quick)}
+                    quick = event.to_dict()
+                    messages[-1] = {"role": "assistant", "content": render.quick_markdown(quick)}
                     yield list(messages), gr.skip(), state, gr.skip()
                 elif isinstance(event, (Delta, Reset)):  # a reset replaces the text (extractive fallback)
                     if isinstance(event, Reset):
                         text, quick = event.text, None  # the passages' sentences, no synthesis
                     else:
                         text += event.text
-                    shown = render.quick_markdown(*quick, text) if quick else render.streaming_markdown(text)
+                    shown = render.quick_markdown(quick, text) if quick else render.streaming_markdown(text)
                     messages[-1] = {"role": "assistant", "content": shown}
                     yield list(messages), gr.skip(), state, gr.skip()
                 elif isinstance(event, Done):
@@ -279,13 +279,7 @@ class ChatApp:
     def prepare(self, theme, kinds, year_min, year_max):
         try:
             ws = prepare(self.assistant, theme or "", make_filters(kinds, year_min, year_max))
-        except QuestionError as exc:
-            return (
-                f'<p class="ws-note" role="alert">{render.WARNING_SVG} {render.esc(exc)}</p>',
-                "",
-                gr.update(value=None, visible=False),
-            )
-        except BackendUnavailable as exc:
+        except (QuestionError, BackendUnavailable) as exc:
             return (
                 f'<p class="ws-note" role="alert">{render.WARNING_SVG} {render.esc(exc)}</p>',
                 "",
@@ -305,8 +299,7 @@ class ChatApp:
         try:
             for event in self.assistant.stream(message, history=history):
                 if isinstance(event, Quick):
-                    quick = {"answer": event.text, "citations": [c.to_dict() for c in event.citations]}
-                    yield f"{render.QUICK_LABEL}\n{plain_answer(quick)}", history
+                    yield f"{render.QUICK_LABEL}\n{plain_answer(event.to_dict())}", history
                 elif isinstance(event, Done):
                     answer = event.answer
         except (QuestionError, BackendUnavailable) as exc:

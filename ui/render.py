@@ -264,15 +264,17 @@ QUICK_LABEL = "Réponse rapide, tirée des passages :"
 SYNTHESIS_LABEL = "Synthèse du modèle de langage, en cours :"
 
 
-def quick_markdown(text: str, citations: list[dict], synthesis: str = "") -> str:
-    """The bubble while a model writes: the quick answer (the passages' own sentences) with the
-    sources its markers name, then the model's synthesis as it streams (``synthesis``). The final
-    answer replaces both (it holds the model's words and the passages' key sentences)."""
+def quick_markdown(quick: dict, synthesis: str = "") -> str:
+    """The bubble while a model writes: the quick answer (``Quick.to_dict()``: the passages' own
+    sentences) with the sources its markers name, then the model's synthesis as it streams
+    (``synthesis``). The final answer replaces both (it holds the model's words and the passages'
+    key sentences)."""
     sources = " ; ".join(
         f"[{c['id']}] {c.get('title') or c.get('source')}"
         + (f", {french_date(c['date'])}" if c.get("date") else "")
         + (f", p. {c['page']}" if c.get("page") else "")
-        for c in citations
+        for c in quick["citations"]
     )
-    out = f"**{QUICK_LABEL}**\n\n{md_esc(text)}\n\n_Sources : {md_esc(sources)}_\n\n**{SYNTHESIS_LABEL}**\n\n"
+    answer = md_esc(quick["answer"])
+    out = f"**{QUICK_LABEL}**\n\n{answer}\n\n_Sources : {md_esc(sources)}_\n\n**{SYNTHESIS_LABEL}**\n\n"
     return out + (streaming_markdown(synthesis) if synthesis else "▌")
