@@ -101,3 +101,17 @@ def trim_passages(
             trimmed.append(replace(passage, text="\n".join(lines)))
             whole.append(passage)
     return trimmed, whole
+
+
+def surroundings(document: str, start: int, end: int, chars: int = 600) -> tuple[str, str]:
+    """The text before and after ``document[start:end]`` (about ``chars`` characters each), cut at a
+    line break where there is one, else at a word: what a reader sees around a cited passage."""
+    before = document[max(0, start - chars) : start]
+    if start > chars:
+        cut = before.find("\n")
+        before = before[cut + 1 :] if 0 <= cut < len(before) // 2 else before.split(" ", 1)[-1]
+    after = document[end : end + chars]
+    if end + chars < len(document):
+        cut = after.rfind("\n")
+        after = after[:cut] if cut > len(after) // 2 else after.rsplit(" ", 1)[0]
+    return before, after

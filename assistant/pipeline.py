@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant import gate
 from assistant.chronology import asks_chronology, chronology_answer, chronology_subject
-from assistant.context import answer_context, trim_passages
+from assistant.context import answer_context, surroundings, trim_passages
 from assistant.extractive import extractive_answer, key_sentences
 from assistant.llm import registry
 from assistant.llm.base import ChatBackend
@@ -332,6 +332,13 @@ class Assistant:
             if len(out) == n:
                 break
         return out
+
+    def surroundings(self, passage: dict, chars: int = 600) -> tuple[str, str]:
+        """The document's text before and after a passage or citation (``to_dict()``): its context."""
+        document = self.store.document_text(passage.get("doc_id", ""))
+        if not document:
+            return "", ""
+        return surroundings(document, int(passage.get("start") or 0), int(passage.get("end") or 0), chars)
 
     # -- library -------------------------------------------------------------------
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool = False):

@@ -200,6 +200,9 @@ class Settings(BaseSettings):
     workspace_max_tokens: int = _f(
         400, "Tokens generated for a session synthesis and its questions.", "generation"
     )
+    workspace_time_limit_s: float = _f(
+        150.0, "Seconds the model may write a session synthesis; 0: no bound.", "generation"
+    )
     openai_base_url: str | None = _f(None, "OpenAI-compatible server (http://host:port/v1).", "generation")
     openai_model: str | None = _f(None, "Model name on that server.", "generation")
     openai_api_key: str | None = _f(None, "API key of that server.", "generation")

@@ -113,6 +113,7 @@ class Passage:
             "number": self.number,
             "name": self.name,
             "superseded": self.superseded,
+            "doc_id": self.doc_id,  # the page viewer's and the file link's key (ui/pages.py)
         }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -94,6 +95,7 @@ class ChunkStore:
         self.collection = self.client.get_or_create_collection(
             settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        self._paths: tuple[str, dict[str, str]] | None = None  # (index version, doc_id -> path)
 
     @cached_property
     def version(self) -> IndexVersion:
@@ -111,6 +113,33 @@ class ChunkStore:
     def chunks_of(self, path: str) -> tuple[list[str], list[dict]]:
         got = self.collection.get(where={"path": path}, include=["metadatas"])
         return got["ids"], got["metadatas"]
+
+    def document_file(self, doc_id: str) -> str | None:
+        """The path of indexed document ``doc_id`` (``ingest.pipeline.doc_id_for``); None when not indexed.
+        (Chroma's flat ``doc_id`` field is llama-index's reference id: the map is rebuilt from the paths,
+        once per index version.)"""
+        from ingest.pipeline import doc_id_for
+
+        token = self.version.get()
+        if self._paths is None or self._paths[0] != token:
+            paths = {doc_id_for(Path(d["path"])): d["path"] for d in self.documents() if d.get("path")}
+            self._paths = (token, paths)
+        return self._paths[1].get(doc_id)
+
+    def document_text(self, doc_id: str) -> str:
+        """The text of document ``doc_id`` put back together from its chunks (their ``start`` offsets);
+        a gap between two chunks is filled with spaces. "" when the document is not indexed."""
+        path = self.document_file(doc_id)
+        if not path:
+            return ""
+        got = self.collection.get(where={"path": path}, include=["documents", "metadatas"])
+        text = ""
+        for chunk, meta in sorted(zip(got["documents"], got["metadatas"], strict=True), key=_start):
+            start = int(meta.get("start") or 0)
+            if start > len(text):
+                text += " " * (start - len(text))
+            text += chunk[len(text) - start :]
+        return text
 
     def is_current(self, path: str, content_hash: str) -> bool:
         """True when every chunk of the file is stored, all from this content."""
@@ -231,6 +260,10 @@ class ChunkStore:
                 docs.setdefault(path, {k: meta.get(k) for k in DOC_FIELDS})
         rows = [{**row, "chunks": counts[path]} for path, row in docs.items()]
         return sorted(rows, key=lambda r: (r.get("title") or "").lower())
+
+
+def _start(item) -> int:
+    return int(item[1].get("start") or 0)
 
 
 class IndexVersion:

@@ -151,6 +151,7 @@ CITATION_FIELDS = {
     "number",
     "name",
     "superseded",  # « Texte modifié par … » when a newer indexed text modifies it, else ""
+    "doc_id",  # the document's key (page viewer, file link)
     "spans",
 }
 

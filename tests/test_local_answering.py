@@ -162,3 +162,75 @@ def test_the_chat_and_the_api_show_the_quick_answer_before_the_synthesis(local_a
         replies[0].startswith(QUICK_LABEL) and "31 mars 2024" in replies[0] and "\nSources :\n" in replies[0]
     )
     assert not final.startswith(QUICK_LABEL) and "31 mars 2024" in final
+
+
+class _Page:
+    """What Gradio hands a handler about the browser page a request came from."""
+
+    def __init__(self, session: str):
+        self.session_hash = session
+
+
+def test_the_workspace_shows_passages_at_once_and_its_synthesis_stops_at_the_bound_or_a_new_request(
+    local_assistant, tmp_path
+):
+    from assistant.pipeline import Assistant
+    from assistant.workspace import STOPPED, TIMED_OUT, prepare_stream
+    from ui.handlers import ChatApp
+
+    backend = local_assistant.backend("local")
+    # the time bound: the model stops writing, the workspace says so in French, the passages stay
+    bounded = Assistant(
+        local_assistant.settings.model_copy(update={"workspace_time_limit_s": 3.0}),
+        store=local_assistant.store,
+        embed_model=local_assistant.embed_model,
+    )
+    steps = prepare_stream(bounded, "calendrier des contrats de ville")
+    first = next(steps)
+    assert first.pending and first.passages and first.timeline and not first.draft  # no model needed
+    *_, last = steps
+    assert last.note == TIMED_OUT.format(seconds=3) and not last.pending and last.passages
+    assert not backend.busy  # the generation stopped with the bound
+    # a new request of the same page (a question in the chat) stops the session's synthesis
+    app = ChatApp(local_assistant, feedback_path=tmp_path / "fb.sqlite")
+    page = _Page("page-1")
+    work = app.prepare("participation des habitants", [], None, None, page)
+    head, body, *_ = next(work)
+    assert "en cours de rédaction" in head and "Chronologie" in body and "Passages par document" in body
+    app._begin(page)  # what respond() does first
+    *_, (head, _, text, update) = work
+    assert STOPPED in head and update["visible"] is True and "## Passages par document" in text
+    assert not backend.busy
+
+
+def test_leaving_the_page_stops_the_workspace_synthesis(local_assistant, chromium_path, tmp_path):
+    import time
+
+    from selenium.webdriver.common.by import By
+    from test_ui_browser import make_driver, open_app, open_tab, wait
+
+    from ui.server import serve_in_background
+
+    backend = local_assistant.backend("local")
+    demo, url = serve_in_background(local_assistant, feedback_path=tmp_path / "fb.sqlite")
+    driver = make_driver(chromium_path)
+    try:
+        open_app(driver, url)
+        open_tab(driver, "Préparer une séance")
+        driver.find_element(By.CSS_SELECTOR, "#ws-theme textarea").send_keys("participation des habitants")
+        driver.find_element(By.ID, "ws-prepare").click()
+        wait(driver, lambda d: "Chronologie" in d.find_element(By.ID, "workspace").text)
+        wait(driver, lambda d: "en cours de rédaction" in d.find_element(By.ID, "workspace-synthesis").text)
+        wait(driver, lambda d: backend.busy)
+        driver.get("about:blank")  # the user leaves
+        left = time.monotonic()
+        # the model stops at its next token once the page is gone (the prompt is read first: ~30 s),
+        # not after its 400 tokens (minutes on 2 cores)
+        wait(driver, lambda d: not backend.busy, timeout=120)
+        print(
+            f"génération arrêtée {time.monotonic() - left:.1f} s après le départ, {backend.last_pieces} jetons"
+        )
+        assert backend.last_pieces < local_assistant.settings.workspace_max_tokens / 2
+    finally:
+        driver.quit()
+        demo.close()

@@ -155,8 +155,8 @@ def assert_nothing_ran(driver):
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018
     injected = driver.execute_script(
-        'return document.querySelectorAll(\'#chatbot img[src="x"], #sources img, #sources script, '
-        "#chatbot script, #sources button, #documents img, svg[onload]').length"
+        'return document.querySelectorAll(\'#chatbot img[src="x"], #sources img:not([src^="viewer/page?"]), '
+        "#sources script, #chatbot script, #sources button, #documents img, svg[onload]').length"
     )
     assert injected == 0
 
@@ -173,8 +173,9 @@ def test_calendar_question_answer_sources_marker_and_thumbs_up(browser, seeds_se
     deadline = [c for c in cards if "31 mars 2024" in c.text]
     assert deadline, [c.text[:200] for c in cards]
     assert SLIDE_DECK in deadline[0].text  # the cited passage of the slide deck, with its file
-    marks = [m.text.lower() for m in browser.find_elements(By.CSS_SELECTOR, "#sources mark")]
-    assert {"calendrier", "signature", "contrats"} & set(marks)
+    # what is marked is the sentences the answer cites, never the question's words one by one
+    marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#sources mark") if m.text]
+    assert any("31 mars 2024" in m for m in marks) and all(len(m.split()) > 3 for m in marks), marks
 
     # a marker [n] in the answer brings source n into view (and flashes it)
     target = deadline[0].get_attribute("id")

@@ -65,7 +65,7 @@ def test_sources_are_shown_before_the_answer_is_written(chat_app):
     assert first_sources < len(steps) - 1
     assert "31 mars 2024" in final_messages[-1]["content"] and 'class="cite"' in final_messages[-1]["content"]
     assert 'id="src-1-1"' in final_panel and SLIDE_DECK in final_panel
-    assert '<span class="cited">' in final_panel and "<mark>" in final_panel  # cited sentences, matched words
+    assert '<mark class="cited">' in final_panel and "<mark>" not in final_panel  # cited sentences only
     assert len(state["turns"]) == 1 and state["turns"][0]["answer"]["citations"]
 
 
@@ -229,17 +229,17 @@ def test_workspace_timeline_on_the_seeds_is_chronological(seeds_assistant):
     md = workspace.to_markdown(ws)
     assert "## Chronologie" in md and "**31 mars 2024**" in md and "## Passages par document" in md
     assert md.index("**fin octobre 2023**") < md.index("**31 mars 2024**")
-    html = workspace.to_html(ws)
+    html = workspace.head_html(ws) + workspace.body_html(ws)
     assert 'class="ws-timeline"' in html and "<script" not in html
 
 
 def test_workspace_from_the_app_gives_html_markdown_and_a_file(chat_app):
-    html, text, update = chat_app.prepare("participation des habitants", [], None, None)
-    assert "Chronologie" in html and "Passages par document" in html
+    *_, (head, html, text, update) = chat_app.prepare("participation des habitants", [], None, None)
+    assert "aucun modèle de langage" in head and "Chronologie" in html and "Passages par document" in html
     assert Path(update["value"]).read_text(encoding="utf-8") == text and text.startswith(
         "# Préparer une séance"
     )
-    html, text, update = chat_app.prepare("", [], None, None)
+    *_, (html, _, text, update) = chat_app.prepare("", [], None, None)
     assert "vide" in html and update["visible"] is False
 
 
@@ -575,3 +575,29 @@ def test_assistant_serve_starts_locally_in_french(seeds_assistant, tmp_path):
         process.terminate()
         output = process.communicate(timeout=60)[0]
     assert "5 documents" in output and "127.0.0.1" in output
+
+
+def test_a_synthesis_never_shows_a_question_as_a_fact_and_the_chronology_lists_events_once():
+    from assistant.workspace import one_per_date_and_document, parse_generation, timeline
+    from core.settings import get_settings
+    from core.types import Passage
+
+    text = (
+        "# Le calendrier du contrat de Valbourg à partir du 1er janvier 2025\n\n"
+        "Le contrat de Valbourg est signé le 14 février 2025 par le maire et le préfet.\n"
+        "Le bilan à mi-parcours est présenté le 14 février 2025 aux habitants.\n"
+        "Le comité de pilotage se réunit en juin 2025."
+    )
+    p = Passage("n1", "v.md", "Calendrier de Valbourg", "guide", "", None, "", text, 0, len(text))
+    raw = (
+        "Synthèse : Le contrat de Valbourg est signé le 14 février 2025 par le maire et le préfet [1]. "
+        "Qui réunit le comité de pilotage [1] ?\n\nQuestions :\n- Qui signe le contrat de Valbourg ?"
+    )
+    synthesis, questions = parse_generation(raw, [p], [p], get_settings())
+    assert "14 février 2025" in synthesis and "?" not in synthesis
+    assert questions == ["Qui signe le contrat de Valbourg ?"]
+    events = timeline([p])
+    assert all(not e.text.startswith(("#", "Le calendrier")) for e in events)  # the heading is not an event
+    once = one_per_date_and_document(events)
+    assert [e.label for e in once] == ["14 février 2025", "juin 2025"]  # not the heading's 1er janvier
+    assert "signé" in once[0].text  # the first the document gives

@@ -179,8 +179,11 @@ def test_workspace_synthesis_keeps_only_supported_sentences(openai_app):
         and "Qui associer à la négociation des engagements ?" in md
         and "lunaire" not in md
     )
-    html, text, update = openai_app.prepare("calendrier des contrats de ville", [], None, None)
-    assert "Qui associer" in html and "lunaire" not in html and update["visible"] is True
+    steps = list(openai_app.prepare("calendrier des contrats de ville", [], None, None))
+    first_head, first_body = steps[0][0], steps[0][1]
+    assert "en cours de rédaction" in first_head and "Chronologie" in first_body  # before the model's text
+    head, _, text, update = steps[-1]
+    assert "Qui associer" in head and "lunaire" not in head and update["visible"] is True
 
 
 def test_workspace_synthesis_marker_points_to_the_passage_with_the_date(openai_app):

@@ -165,7 +165,10 @@ def build_app(
                         "Préparer la séance", variant="primary", scale=1, elem_id="ws-prepare"
                     )
                 gr.Examples([[t] for t in THEME_EXAMPLES], inputs=[theme], label="Exemples de thèmes")
-                ws_html = gr.HTML(elem_id="workspace", js_on_load=None)
+                ws_head = gr.HTML(
+                    elem_id="workspace-synthesis", js_on_load=None
+                )  # theme, synthesis, questions
+                ws_html = gr.HTML(elem_id="workspace", js_on_load=None)  # chronology, passages: at once
                 ws_file = gr.File(label="Dossier de séance (Markdown)", visible=False, elem_id="ws-file")
                 with gr.Accordion("Texte Markdown du dossier", open=False):
                     ws_text = gr.Textbox(
@@ -229,7 +232,7 @@ def build_app(
             [theme.submit, prepare_btn.click],
             app.prepare,
             [theme, kinds, year_min, year_max],
-            [ws_html, ws_text, ws_file],
+            [ws_head, ws_html, ws_text, ws_file],
             **private,
         )
         refresh.click(lambda: (app.documents(), app.status()), None, [docs, status], **private)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import core  # noqa: F401  (the offline environment, before any library is imported)
 from core.documents import FORMATS_LABEL, KINDS
+from ui.passage import paragraphs
 
 # Packages add subcommands here: ``register(subparsers, common)`` (pyproject.toml, [project.entry-points]).
 COMMANDS_GROUP = "assistant_politique_ville.commands"
@@ -145,7 +146,9 @@ def format_answer(answer) -> str:
             lines.append(f"[{c.id}] {c.passage.title} ({c.passage.source}{page})")
             if c.passage.superseded:
                 lines.append(f"    ⚠ {c.passage.superseded}")
-            lines.append(f"    « {' '.join(c.passage.text.split())[:300]} »")
+            text = c.passage.text
+            cited = " […] ".join(text[a:b] for a, b in c.spans) or text  # the sentences it is cited for
+            lines.append(f"    « {' '.join(paragraphs(cited))[:300]} »")
     elif answer.suggestions:
         lines.append("Documents les plus proches :")
         lines.extend(f"- {s['title']} ({s['source']})" for s in answer.suggestions)
@@ -263,7 +266,14 @@ def cmd_serve(args) -> int:
         file=sys.stderr,
     )
     _, url = launch(
-        demo, settings, host=args.host, port=args.port, users=users, block=False, quiet=True
+        demo,
+        settings,
+        host=args.host,
+        port=args.port,
+        users=users,
+        block=False,
+        quiet=True,
+        store=assistant.store,
     )  # Gradio's own lines are in English
     print(
         f"Assistant prêt : ouvrez {url} dans votre navigateur (Ctrl+C pour arrêter).",

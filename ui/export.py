@@ -11,6 +11,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from ui.passage import paragraphs
 from ui.render import kind_label, meta_parts
 
 _EXPORT_DIR = Path(tempfile.gettempdir()) / "assistant_exports"
@@ -21,10 +22,15 @@ def neutral(text: str) -> str:
 
 
 def quote(text: str, max_chars: int = 1500) -> str:
-    text = " ".join((text or "").split())
-    if len(text) > max_chars:
-        text = text[:max_chars].rsplit(" ", 1)[0] + " […]"
-    return "> " + neutral(text)
+    """A passage as a Markdown quotation, one quoted paragraph per paragraph of the passage."""
+    out, used = [], 0
+    for paragraph in paragraphs(text):
+        if used + len(paragraph) > max_chars:
+            out.append((paragraph[: max(0, max_chars - used)].rsplit(" ", 1)[0] + " […]").strip())
+            break
+        out.append(paragraph)
+        used += len(paragraph)
+    return "\n>\n".join("> " + neutral(p) for p in out) or "> "
 
 
 def source_line(c: dict) -> str:

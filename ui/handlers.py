@@ -8,6 +8,10 @@ once); each browser tab or ``gradio_client`` keeps its own conversation in a
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import gradio as gr
@@ -16,7 +20,7 @@ from assistant.llm.base import BackendUnavailable
 from assistant.pipeline import Delta, Done, Quick, Reset, Retrieved
 from assistant.question import QuestionError
 from assistant.retrieve import Filters
-from assistant.workspace import prepare
+from assistant.workspace import prepare_stream
 from core.documents import KINDS, kind_choices
 from ui import export as md_export
 from ui import library, render, workspace
@@ -36,6 +40,8 @@ THEME_EXAMPLES = [
     "participation des habitants",
     "calendrier des contrats de ville",
 ]
+INTERRUPTED = "Réponse interrompue : une autre demande a été lancée depuis cette page."
+DRAFT_EVERY_S = 0.5  # the workspace's draft synthesis is redrawn at most this often
 SEARCHING = "Recherche dans les documents…"
 WRITING = "Rédaction de la réponse à partir des passages trouvés…"
 
@@ -121,6 +127,8 @@ class ChatApp:
         self.settings = assistant.settings
         self.allow_upload = allow_upload
         self.feedback = FeedbackStore(feedback_path or default_path(self.settings))
+        self._requests: dict[str, int] = {}  # browser session -> number of its latest request
+        self._requests_lock = threading.Lock()
 
     # -- status and library --------------------------------------------------------
     def status(self) -> str:
@@ -142,8 +150,10 @@ class ChatApp:
         return outcome.summary(), self.documents(), self.status(), None
 
     # -- chat ------------------------------------------------------------------------------
-    def respond(self, message, state, kinds, year_min, year_max):
-        """Generator: bubbles, sources panel, state and the input box, updated as the answer arrives."""
+    def respond(self, message, state, kinds, year_min, year_max, request: gr.Request = None):
+        """Generator: bubbles, sources panel, state and the input box, updated as the answer arrives.
+        Stops (the model too) when the user leaves or asks something else in the same page."""
+        stop = self._begin(request)
         state = state or new_conversation()
         messages, owners, turns = state["messages"], state["owners"], state["turns"]
         try:
@@ -166,25 +176,32 @@ class ChatApp:
         yield list(messages), gr.skip(), state, ""
         answer, text, quick = None, "", None
         try:
-            for event in self.assistant.stream(question, _history(turns), filters):
-                if isinstance(event, Retrieved):
-                    messages[-1] = {"role": "assistant", "content": WRITING}
-                    panel = render.retrieved_html(event.passages, question, number, self.settings.context_k)
-                    yield list(messages), panel, state, gr.skip()
-                elif isinstance(event, Quick):  # the passages' sentences while the model writes
-                    quick = event.to_dict()
-                    messages[-1] = {"role": "assistant", "content": render.quick_markdown(quick)}
-                    yield list(messages), gr.skip(), state, gr.skip()
-                elif isinstance(event, (Delta, Reset)):  # a reset replaces the text (extractive fallback)
-                    if isinstance(event, Reset):
-                        text, quick = event.text, None  # the passages' sentences, no synthesis
-                    else:
-                        text += event.text
-                    shown = render.quick_markdown(quick, text) if quick else render.streaming_markdown(text)
-                    messages[-1] = {"role": "assistant", "content": shown}
-                    yield list(messages), gr.skip(), state, gr.skip()
-                elif isinstance(event, Done):
-                    answer = event.answer
+            with closing(self.assistant.stream(question, _history(turns), filters)) as events:
+                for event in events:
+                    if stop():  # another request of this page: this one stops (the model with it)
+                        messages[-1] = {"role": "assistant", "content": render.md_esc(INTERRUPTED)}
+                        yield list(messages), gr.skip(), state, gr.skip()
+                        return
+                    if isinstance(event, Retrieved):
+                        messages[-1] = {"role": "assistant", "content": WRITING}
+                        panel = render.retrieved_html(event.passages, number, self.settings.context_k)
+                        yield list(messages), panel, state, gr.skip()
+                    elif isinstance(event, Quick):  # the passages' sentences while the model writes
+                        quick = event.to_dict()
+                        messages[-1] = {"role": "assistant", "content": render.quick_markdown(quick)}
+                        yield list(messages), gr.skip(), state, gr.skip()
+                    elif isinstance(event, (Delta, Reset)):  # a reset replaces the text (extractive fallback)
+                        if isinstance(event, Reset):
+                            text, quick = event.text, None  # the passages' sentences, no synthesis
+                        else:
+                            text += event.text
+                        shown = (
+                            render.quick_markdown(quick, text) if quick else render.streaming_markdown(text)
+                        )
+                        messages[-1] = {"role": "assistant", "content": shown}
+                        yield list(messages), gr.skip(), state, gr.skip()
+                    elif isinstance(event, Done):
+                        answer = event.answer
         except (QuestionError, BackendUnavailable) as exc:
             messages[-1] = {"role": "assistant", "content": render.error_markdown(str(exc))}
             yield list(messages), gr.skip(), state, gr.skip()
@@ -205,10 +222,19 @@ class ChatApp:
             "answer": answer.to_dict(),
             "filters": _filters_dict(filters),
         }
+        turn["contexts"] = self._contexts(turn["answer"])
         turns.append(turn)
         messages[-1] = {"role": "assistant", "content": final_markdown(turn)}
         owners[-1] = number
         yield list(messages), render.sources_html(turns), state, gr.skip()
+
+    def _contexts(self, answer: dict) -> dict[int, tuple[str, str]]:
+        """The text around each cited passage of a document that is not a PDF (a PDF shows its page)."""
+        return {
+            c["id"]: self.assistant.surroundings(c)
+            for c in answer.get("citations") or ()
+            if not render.is_pdf_page(c)
+        }
 
     def reset(self):
         return new_conversation(), [], render.sources_html([]), gr.update(value=None, visible=False), "", ""
@@ -276,20 +302,43 @@ class ChatApp:
         return gr.update(value=md_export.write_markdown(text, "conversation"), visible=True), text
 
     # -- trainer's workspace -------------------------------------------------------------
-    def prepare(self, theme, kinds, year_min, year_max):
+    def prepare(self, theme, kinds, year_min, year_max, request: gr.Request = None):
+        """Generator: (synthesis part, chronology and passages, Markdown, file). The chronology and the
+        passages come at once; the synthesis streams below the theme (every ``DRAFT_EVERY_S``), then
+        is replaced by its verified version. Stops when the user leaves or asks something else."""
+        stop, shown, last = self._begin(request), False, 0.0
         try:
-            ws = prepare(self.assistant, theme or "", make_filters(kinds, year_min, year_max))
+            for ws in prepare_stream(
+                self.assistant, theme or "", make_filters(kinds, year_min, year_max), stop=stop
+            ):
+                if ws.pending and shown and time.monotonic() - last < DRAFT_EVERY_S:
+                    continue
+                body = gr.skip() if shown else workspace.body_html(ws)
+                shown, last = True, time.monotonic()
+                if ws.pending:
+                    yield workspace.head_html(ws), body, gr.skip(), gr.update(value=None, visible=False)
         except (QuestionError, BackendUnavailable) as exc:
-            return (
+            yield (
                 f'<p class="ws-note" role="alert">{render.WARNING_SVG} {render.esc(exc)}</p>',
+                "",
                 "",
                 gr.update(value=None, visible=False),
             )
+            return
         text = workspace.to_markdown(ws)
         path = md_export.write_markdown(text, f"seance-{ws.theme}")
-        return workspace.to_html(ws), text, gr.update(value=path, visible=True)
+        yield workspace.head_html(ws), body, text, gr.update(value=path, visible=True)
 
-    # -- API ---------------------------------------------------------------------------
+    def _begin(self, request) -> Callable[[], bool]:
+        """A new request of this browser session: the one it had running stops at its next step
+        (``stop()`` turns true). Without a session (a direct call), nothing is stopped."""
+        session = _session(request)
+        if not session:
+            return lambda: False
+        with self._requests_lock:
+            token = self._requests[session] = self._requests.get(session, 0) + 1
+        return lambda: self._requests.get(session) != token
+
     def api_chat(self, message, history):
         """``/chat``: message in, answer text with markers (and its sources) out; history per client
         session. Generator: with a language model, the quick answer (the passages' own sentences,

@@ -3,7 +3,8 @@
 Nothing coming from a document, a question or a model is ever inserted as
 markup: it goes through ``html.escape`` (and, for the chat bubbles that Gradio
 renders as Markdown, a Markdown escape first). The only tags produced are our
-own: citation links ``[n]``, ``<mark>`` around matched words, and the layout.
+own: citation links ``[n]``, ``<mark>`` around the cited sentences, the page viewer's image and
+links (:mod:`ui.pages`), and the layout.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import re
 from core.documents import kind_label
 from core.text import markers
 from core.text.dates import french_date
-from core.text.tokens import tokenize, words
 from ingest.identity import nature_label
+from ui.pages import file_url, page_url
+from ui.passage import passage_html
 
 BACKEND_LABELS = {
     "extractive": "extractif (phrases des documents, sans modèle de langage)",
@@ -82,31 +84,6 @@ def streaming_markdown(text: str) -> str:
     return md_esc(text) + " ▌"
 
 
-def _marked(text: str, wanted: set[str]) -> str:
-    out, last = [], 0
-    for m in words(text):
-        stems = tokenize(m.group(0))
-        if stems and stems[0] in wanted:
-            out.append(esc(text[last : m.start()]))
-            out.append(f"<mark>{esc(m.group(0))}</mark>")
-            last = m.end()
-    out.append(esc(text[last:]))
-    return "".join(out)
-
-
-def highlight(text: str, question: str, cited: list[tuple[int, int]] = ()) -> str:
-    """Escaped passage: words matching the question (same stem) in ``<mark>``, the cited sentences
-    (``cited``: disjoint character spans) in ``<span class="cited">``."""
-    text, wanted = text or "", set(tokenize(question or ""))
-    out, last = [], 0
-    for start, end in sorted(cited):
-        out.append(_marked(text[last:start], wanted))
-        out.append(f'<span class="cited">{_marked(text[start:end], wanted)}</span>')
-        last = end
-    out.append(_marked(text[last:], wanted))
-    return "".join(out)
-
-
 def meta_parts(item: dict, file_label: str = "") -> list[str]:
     """Nature (else kind), number, date, page and file of a source, in reading order (plain text)."""
     parts = [nature_label(item["nature"]) if item.get("nature") else kind_label(item.get("kind", ""))]
@@ -125,7 +102,7 @@ def _meta_line(item: dict) -> str:
     return " · ".join(esc(p) for p in meta_parts(item))
 
 
-def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2400) -> str:
+def _card(item: dict, anchor: str, label: str, max_chars: int = 2400) -> str:
     text = item.get("text", "") or ""
     if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " […]"
@@ -141,7 +118,45 @@ def _card(item: dict, question: str, anchor: str, label: str, max_chars: int = 2
         f'<div class="src-meta">{_meta_line(item)}</div>{heading_html}{_superseded(item)}'
         f"{_orders_warning(item)}"
         # focusable: the passage scrolls, a keyboard must reach it (axe-core scrollable-region-focusable)
-        f'<blockquote class="src-text" tabindex="0">{highlight(text, question, spans)}</blockquote></div>'
+        f'<blockquote class="src-text" tabindex="0">{passage_html(text, spans)}</blockquote>'
+        f"{_viewer(item, text, spans)}</div>"
+    )
+
+
+def is_pdf_page(item: dict) -> bool:
+    return bool(
+        item.get("doc_id") and item.get("page") and str(item.get("source", "")).lower().endswith(".pdf")
+    )
+
+
+def _viewer(item: dict, text: str, spans: list[tuple[int, int]]) -> str:
+    """Under a card: the PDF page with the cited sentences highlighted (opened by a click on the
+    marker), or, for another document, the passage in the text around it (``item["context"]``:
+    before, after)."""
+    doc_id, page, title = item.get("doc_id", ""), item.get("page"), item.get("title") or item.get("source")
+    if is_pdf_page(item):
+        quote = "\n\n".join(text[a:b] for a, b in spans) or text[:400]
+        return (
+            f'<details class="src-page"><summary>Voir la page {int(page)} du PDF, passage surligné</summary>'
+            f'<img loading="lazy" src="{esc(page_url(doc_id, page, quote))}" '
+            f'alt="Page {int(page)} de « {esc(title)} », le passage cité surligné en jaune">'
+            f'<a href="{esc(file_url(doc_id, page))}" target="_blank" rel="noopener">'
+            f"Ouvrir le PDF à la page {int(page)} (nouvel onglet)</a></details>"
+        )
+    before, after = item.get("context") or ("", "")
+    if not (before or after):
+        return ""
+    return (
+        '<details class="src-context"><summary>Voir le passage dans son contexte</summary>'
+        f'<div class="ctx-text" tabindex="0"><div class="ctx-around">{passage_html(before)}</div>'
+        f'<div class="ctx-passage">{passage_html(text, spans)}</div>'
+        f'<div class="ctx-around">{passage_html(after)}</div></div>'
+        + (
+            f'<a href="{esc(file_url(doc_id))}" target="_blank" rel="noopener">Ouvrir le document (nouvel onglet)</a>'
+            if doc_id
+            else ""
+        )
+        + "</details>"
     )
 
 
@@ -161,7 +176,7 @@ def _orders_warning(item: dict) -> str:
     )
 
 
-def retrieved_html(passages: list, question: str, turn: int, limit: int = 5) -> str:
+def retrieved_html(passages: list, turn: int, limit: int = 5) -> str:
     """The panel while the answer is being written: the passages found, at once."""
     if not passages:
         return (
@@ -169,8 +184,7 @@ def retrieved_html(passages: list, question: str, turn: int, limit: int = 5) -> 
             "(vérifiez les filtres).</p></div>"
         )
     cards = [
-        _card(_passage_dict(p), question, f"ret-{turn}-{i}", f"#{i}")
-        for i, p in enumerate(passages[:limit], start=1)
+        _card(_passage_dict(p), f"ret-{turn}-{i}", f"#{i}") for i, p in enumerate(passages[:limit], start=1)
     ]
     return (
         '<div class="sources"><p class="src-status">Passages trouvés — la réponse est en cours de '
@@ -184,11 +198,11 @@ def _passage_dict(p) -> dict:
 
 def turn_sources_html(turn: dict, number: int) -> str:
     """Sources of one answered turn (``turn['answer']`` is ``Answer.to_dict()``)."""
-    answer = turn["answer"]
-    question = answer.get("standalone_question") or answer.get("question", "")
+    answer, contexts = turn["answer"], turn.get("contexts") or {}
     if answer.get("citations"):
         return "".join(
-            _card(c, question, source_id(number, c["id"]), f"[{c['id']}]") for c in answer["citations"]
+            _card({**c, "context": contexts.get(c["id"])}, source_id(number, c["id"]), f"[{c['id']}]")
+            for c in answer["citations"]
         )
     lines = [
         '<p class="src-empty">Aucune source : la réponse n’a pas été trouvée dans les documents indexés.</p>'
@@ -210,7 +224,7 @@ def sources_html(turns: list[dict]) -> str:
     if not turns:
         return (
             '<div class="sources"><p class="src-empty">Les sources citées dans les réponses apparaîtront ici, '
-            "avec les passages et les mots retrouvés surlignés.</p></div>"
+            "avec les passages et la phrase citée surlignée.</p></div>"
         )
     parts = []
     last = len(turns) - 1

@@ -2,8 +2,9 @@
 
 ``launch`` wraps ``Blocks.launch`` with the options this project always wants
 (loopback by default, analytics/telemetry, share links, SSR, MCP, monitoring
-and run history off) and three ASGI middlewares: :class:`ui.auth.AuthGate`
+and run history off) and four ASGI middlewares: :class:`ui.auth.AuthGate`
 (when a login is configured; it also throttles the login, :mod:`ui.throttle`),
+:class:`ui.pages.PageRoutes` (the page viewer's images and the indexed files),
 :class:`FrenchPage`, which serves the page with ``lang="fr"`` and makes
 Gradio's own interface strings French whatever the browser's language, and
 :class:`ui.api_arguments.OptionalArguments` (REST calls may leave optional values out).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -20,6 +22,7 @@ from starlette.middleware import Middleware
 from core.settings import Settings
 from ui.api_arguments import OptionalArguments
 from ui.auth import AuthGate, checker, rewrite_html
+from ui.pages import PageRoutes
 from ui.throttle import LoginThrottle
 
 CSS = """
@@ -35,10 +38,18 @@ CSS = """
 .src-warning, .src-superseded { font-size: 0.85em; margin: 4px 0; padding: 4px 8px; border-left: 3px solid #b34700;
   background: rgba(179, 71, 0, 0.08); }
 .src-text { margin: 6px 0 0 0; padding-left: 8px; border-left: 3px solid var(--border-color-accent);
-            white-space: pre-wrap; max-height: 22em; overflow-y: auto; }
-.src-text { position: relative; }
-.src-text .cited { background: rgba(99, 102, 241, 0.12); border-radius: 3px; }
-.src-text mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+            max-height: 22em; overflow-y: auto; position: relative; }
+.src-text p, .ctx-text p { margin: 0 0 0.5em 0; }
+.src-text .p-heading, .ctx-text .p-heading { margin-top: 0.6em; }
+mark.cited { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius: 2px; }
+.src-page, .src-context { margin-top: 6px; font-size: 0.92em; }
+.src-page summary, .src-context summary { cursor: pointer; color: var(--color-accent); font-weight: 600; }
+.src-page img { display: block; width: 100%; height: auto; margin: 6px 0;
+                border: 1px solid var(--border-color-primary); }
+.ctx-text { max-height: 28em; overflow-y: auto; margin: 6px 0; padding: 4px 8px;
+            border: 1px solid var(--border-color-primary); }
+.ctx-around { color: var(--body-text-color-subdued); }
+.ctx-passage { border-left: 3px solid var(--color-accent); padding-left: 6px; margin: 4px 0; }
 .src-status, .src-empty { font-style: italic; opacity: 0.85; }
 .src-question { font-weight: 600; margin-bottom: 6px; }
 a.cite { font-weight: 600; text-decoration: none; cursor: pointer; padding: 0 1px; }
@@ -46,10 +57,13 @@ a.cite:hover { text-decoration: underline; }
 .workspace .ws-date { font-weight: 600; white-space: nowrap; }
 .workspace .ws-timeline li { margin-bottom: 4px; }
 .workspace .ws-doc { margin-bottom: 14px; }
-.ws-note { font-style: italic; }
+.ws-note, .ws-status { font-style: italic; }
+.ws-draft { white-space: pre-wrap; color: var(--body-text-color-subdued); }
+.workspace .ws-source { color: var(--body-text-color-subdued); font-size: 0.9em; }
 """
 
-# Clicking a marker [n] (in the chat or in the workspace) brings its source into view and flashes it.
+# Clicking a marker [n] (in the chat or in the workspace) brings its source into view and flashes it;
+# a PDF's card opens the image of its page.
 JS = """
 () => {
   if (window.__citeHandler) return;
@@ -64,12 +78,21 @@ JS = """
     if (!card) return;
     const folded = card.closest('details');
     if (folded) folded.open = true;
+    const page = card.querySelector('details.src-page');  // a PDF's citation opens its page
+    if (page) page.open = true;
     card.scrollIntoView({behavior: 'smooth', block: 'center'});
     const box = card.querySelector('.src-text');
-    const cited = card.querySelector('.src-text .cited');
+    const cited = card.querySelector('.src-text mark.cited');
     if (box && cited) box.scrollTop = Math.max(0, cited.offsetTop - 8);
     card.classList.remove('flash'); void card.offsetWidth; card.classList.add('flash');
     setTimeout(() => card.classList.remove('flash'), 2500);
+  }, true);
+  // a passage opened in its context: the context box scrolls to the passage
+  document.addEventListener('toggle', (event) => {
+    const box = event.target && event.target.matches && event.target.matches('details.src-context[open]')
+      ? event.target.querySelector('.ctx-text') : null;
+    const passage = box ? box.querySelector('.ctx-passage') : null;
+    if (passage) box.scrollTop = Math.max(0, passage.offsetTop - box.offsetTop - 8);
   }, true);
 }
 """
@@ -145,8 +168,11 @@ def launch(
     users=None,
     block: bool = True,
     quiet: bool = False,
+    store=None,
 ):
     """Start the server; returns (fastapi app, local url). ``users``: [(user, password)] or None (no login).
+    ``store`` (the assistant's :class:`index.store.ChunkStore`): the page viewer's documents
+    (:mod:`ui.pages`); without it, no page viewer.
 
     From ``settings``: the upload cap, the login throttle (``ASSISTANT_LOGIN_*``) and how many reverse
     proxies' ``X-Forwarded-For`` to believe (``ASSISTANT_TRUSTED_PROXIES``)."""
@@ -157,6 +183,8 @@ def launch(
         Middleware(FrenchPage),
         Middleware(OptionalArguments),
     ]
+    if store is not None:
+        middleware.insert(1, Middleware(PageRoutes, store=store, cache_dir=Path(settings.data_dir) / "pages"))
     with _connection_address_only():
         app, url, _ = demo.launch(
             server_name=host,
@@ -230,5 +258,6 @@ def serve_in_background(
         users=users,
         block=False,
         quiet=True,
+        store=assistant.store,
     )
     return demo, url

@@ -6,17 +6,28 @@ from assistant.workspace import Workspace
 from core.documents import kind_label
 from core.text.dates import french_date
 from ui.export import neutral, quote
-from ui.render import esc, highlight, linked_markers
+from ui.passage import passage_html
+from ui.render import esc, linked_markers
 
 
 def _anchor(n: int) -> str:
     return f"ws-{n}"
 
 
-def to_html(ws: Workspace) -> str:
+def head_html(ws: Workspace) -> str:
+    """The theme, the note, and the synthesis with its questions: being written (the model's draft,
+    said to be unverified) or verified."""
     parts = [f'<div class="workspace"><h3>Thème : {esc(ws.theme)}</h3>']
     if ws.note:
-        parts.append(f'<p class="ws-note">{esc(ws.note)}</p>')
+        parts.append(f'<p class="ws-note" role="status">{esc(ws.note)}</p>')
+    if ws.pending:
+        parts.append(
+            f'<h4>Synthèse</h4><p class="ws-status" role="status">Synthèse en cours de rédaction par le modèle '
+            f"de langage ({int(ws.seconds)} s)… Elle sera vérifiée phrase par phrase à la fin ; les passages "
+            "et la chronologie ci-dessous sont déjà complets.</p>"
+        )
+        if ws.draft:
+            parts.append(f'<p class="ws-draft">Brouillon du modèle, non vérifié : {esc(ws.draft)} ▌</p>')
     if ws.synthesis:
         body = linked_markers(ws.synthesis, _anchor)
         parts.append(f'<h4>Synthèse</h4><p class="ws-synthesis">{body}</p>')
@@ -24,12 +35,20 @@ def to_html(ws: Workspace) -> str:
         parts.append("<h4>Questions pour la discussion</h4><ol>")
         parts.extend(f"<li>{esc(q)}</li>" for q in ws.questions)
         parts.append("</ol>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def body_html(ws: Workspace) -> str:
+    """What needs no model: the chronology and the passages by document."""
+    parts = ['<div class="workspace">']
     parts.append("<h4>Chronologie</h4>")
     if ws.timeline:
         parts.append('<ol class="ws-timeline">')
         for ev in ws.timeline:
             parts.append(
                 f'<li><span class="ws-date">{esc(ev.label)}</span> — {esc(ev.text)} '
+                f'<span class="ws-source">({esc(ev.title)})</span> '
                 f'<a class="cite" href="#{_anchor(ev.passage)}" data-target="{_anchor(ev.passage)}">'
                 f"[{ev.passage}]</a></li>"
             )
@@ -48,7 +67,7 @@ def to_html(ws: Workspace) -> str:
             parts.append(
                 f'<div class="src-card" id="{_anchor(n)}"><div class="src-head"><span class="src-num">'
                 f'[{n}]</span> <span class="src-meta">{esc(p.heading or "")}{esc(page)}</span></div>'
-                f'<blockquote class="src-text">{highlight(p.text, ws.theme)}</blockquote></div>'
+                f'<blockquote class="src-text">{passage_html(p.text)}</blockquote></div>'
             )
         parts.append("</div>")
     parts.append("</div>")
@@ -66,9 +85,9 @@ def to_markdown(ws: Workspace) -> str:
         lines += [f"{i}. {neutral(q)}" for i, q in enumerate(ws.questions, 1)]
         lines.append("")
     lines += ["## Chronologie", ""]
-    lines += [f"- **{ev.label}** — {neutral(ev.text)} [{ev.passage}]" for ev in ws.timeline] or [
-        "_Aucune date trouvée._"
-    ]
+    lines += [
+        f"- **{ev.label}** — {neutral(ev.text)} ({neutral(ev.title)}) [{ev.passage}]" for ev in ws.timeline
+    ] or ["_Aucune date trouvée._"]
     lines += ["", "## Passages par document", ""]
     for title, kind, date, source, items in ws.groups:
         meta = ", ".join(

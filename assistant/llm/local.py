@@ -91,6 +91,7 @@ class LocalBackend(ChatBackend):
         self._lock = threading.Lock()
         self._api_key = secrets.token_urlsafe(32)
         self.last_timings: dict | None = None
+        self.last_pieces = 0
         self.last_usage: dict | None = None
 
         p = xlc.CommonParams()
@@ -185,10 +186,12 @@ class LocalBackend(ChatBackend):
         Closing the generator early stops the generation at the next token.
         """
         request = self._request(messages, max_tokens, temperature, stream=True)
+        self.last_pieces = 0  # chunks (about tokens) llama.cpp produced: how far it went before it stopped
         chunks: queue.Queue = queue.Queue()
         stop = threading.Event()
 
         def on_chunk(chunk: dict) -> bool:
+            self.last_pieces += 1
             chunks.put(chunk)
             return stop.is_set()  # True tells llama.cpp to stop generating
 
@@ -226,6 +229,11 @@ class LocalBackend(ChatBackend):
         finally:
             stop.set()
             worker.join()
+
+    @property
+    def busy(self) -> bool:
+        """A generation is running (or waiting for the model)."""
+        return self._lock.locked()
 
     def close(self) -> None:
         """Free the model (waits for a running generation)."""
