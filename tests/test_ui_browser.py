@@ -534,3 +534,69 @@ def test_with_the_keyboard_alone_a_user_asks_opens_a_source_exports_and_votes(br
     focused = browser.execute_script(focus_ring, button)
     browser.execute_script("arguments[0].blur()", button)
     assert focused != browser.execute_script(focus_ring, button), focused
+
+
+def test_on_a_phone_the_page_opens_at_its_top_every_tab_shows_and_the_sources_follow_the_answer(
+    chromium_path, seeds_server
+):
+    url, _ = seeds_server
+    phone = make_driver(chromium_path, size="390,844")
+    # a window is at least 500 px wide: the phone's screen is emulated (390 x 844 CSS pixels, touch)
+    phone.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    )
+    phone.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    rect = "return arguments[0].getBoundingClientRect().toJSON();"
+    try:
+        box = open_app(phone, url)
+        assert phone.execute_script("return window.innerWidth") == 390
+        time.sleep(1.5)  # the question box's autofocus has happened by now
+        assert phone.execute_script("return window.scrollY") == 0  # not scrolled past the title
+        title = phone.execute_script(rect, phone.find_element(By.CSS_SELECTOR, "#intro h1"))
+        assert title["top"] >= 0 and title["bottom"] <= 844, title
+        width = phone.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1] + 1, width  # nothing wider than the phone
+        tabs = [t for t in phone.find_elements(By.CSS_SELECTOR, "button[role='tab']") if t.is_displayed()]
+        assert {t.text for t in tabs} >= {
+            "Questions",
+            "Préparer une séance",
+            "Bibliothèque",
+        }  # none behind « … »
+        phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+        ask(phone, box, CALENDAR)
+        wait(
+            phone,
+            lambda d: (
+                "31 mars 2024" in chat_text(d) and d.find_elements(By.CSS_SELECTOR, "#sources .src-card")
+            ),
+        )
+        place = {
+            name: phone.execute_script(rect, phone.find_element(By.ID, name))
+            for name in ("chatbot", "ask-row", "sources-column", "feedback")
+        }
+        # conversation, question box, then the sources, and only then the feedback and the export
+        assert place["chatbot"]["bottom"] <= place["ask-row"]["top"] + 1
+        assert place["ask-row"]["bottom"] <= place["sources-column"]["top"] + 1
+        assert place["sources-column"]["bottom"] <= place["feedback"]["top"] + 1
+        bubble = phone.find_elements(By.CSS_SELECTOR, "#chatbot .message")[-1]
+        assert phone.execute_script(rect, bubble)["width"] >= 250  # readable, not a narrow strip
+        save_screenshot(phone, "telephone_reponse.png")
+        for label, shown in (("Préparer une séance", "ws-theme"), ("Bibliothèque", "documents")):
+            open_tab(phone, label)
+            wait(phone, lambda d, shown=shown: d.find_element(By.ID, shown).is_displayed())
+        save_screenshot(phone, "telephone_bibliotheque.png")
+    finally:
+        phone.quit()
+
+
+def test_the_chat_buttons_say_what_they_do_in_french(browser, seeds_server):
+    url, _ = seeds_server
+    box = open_app(browser, url)
+    ask(browser, box, CALENDAR)
+    wait(browser, lambda d: "31 mars 2024" in chat_text(d))
+    labels = browser.execute_script(
+        "return [...document.querySelectorAll('#chatbot button')].map(b => (b.getAttribute('aria-label') || '')"
+        " + ' ' + (b.getAttribute('title') || '')).join(' | ');"
+    )
+    assert "Copier le message" in labels and "Copy" not in labels, labels

@@ -497,6 +497,8 @@ PROTECTED = [
     ("GET", "docs"),
     ("GET", "gradio_api/user"),
     ("GET", "gradio_api/token"),
+    ("GET", "viewer/page?doc=x&page=1"),  # the page viewer (ui/pages.py)
+    ("GET", "viewer/file?doc=x"),
 ]
 
 

@@ -72,10 +72,12 @@ def build_app(
                 elem_id="filter-year-max",
                 scale=1,
             )
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # on a phone the tabs wrap, none hides behind « … »
             with gr.Tab("Questions", id="chat-tab", elem_id="chat-tab"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
+                # on a phone (ui/server.py CSS) the chat column's blocks and the sources are reordered:
+                # conversation, question box, sources, then the feedback and the export
+                with gr.Row(equal_height=False, elem_id="chat-row"):
+                    with gr.Column(scale=3, elem_id="chat-column"):
                         chatbot = gr.Chatbot(
                             label="Conversation",
                             elem_id="chatbot",
@@ -91,7 +93,7 @@ def build_app(
                             latex_delimiters=[],
                             group_consecutive_messages=False,
                         )
-                        with gr.Row():
+                        with gr.Row(elem_id="ask-row"):
                             message = gr.Textbox(
                                 placeholder="Votre question (ex. : Comment mobiliser le droit commun ?)",
                                 show_label=False,
@@ -102,7 +104,7 @@ def build_app(
                                 autofocus=True,
                             )
                             send = gr.Button("Envoyer", variant="primary", scale=1, elem_id="send")
-                        with gr.Row():
+                        with gr.Row(elem_id="chat-actions"):
                             reset = gr.Button(
                                 "Nouvelle conversation",
                                 icon=icon("nouvelle"),
@@ -136,7 +138,9 @@ def build_app(
                         export_file = gr.File(
                             label="Conversation exportée", visible=False, elem_id="export-file"
                         )
-                        with gr.Accordion("Texte Markdown de l'export", open=False):
+                        with gr.Accordion(
+                            "Texte Markdown de l'export", open=False, elem_id="export-text-box"
+                        ):
                             export_text = gr.Textbox(
                                 show_label=False,
                                 lines=8,

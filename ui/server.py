@@ -58,6 +58,19 @@ a.cite:hover { text-decoration: underline; }
 .workspace .ws-timeline li { margin-bottom: 4px; }
 .workspace .ws-doc { margin-bottom: 14px; }
 .ws-note, .ws-status { font-style: italic; }
+/* a phone: the sources right after the conversation and the question box, then the rest */
+@media (max-width: 768px) {
+  #chat-row { flex-direction: column; }
+  #chat-column { display: contents; }
+  #chatbot { order: 1; }
+  #ask-row { order: 2; }
+  #chat-actions { order: 3; }
+  #sources-column { order: 4; }
+  #feedback { order: 5; }
+  #export-file { order: 6; }
+  #export-text-box { order: 7; }
+  #chatbot { height: 60vh !important; }
+}
 .ws-draft { white-space: pre-wrap; color: var(--body-text-color-subdued); }
 .workspace .ws-source { color: var(--body-text-color-subdued); font-size: 0.9em; }
 """
@@ -87,6 +100,18 @@ JS = """
     card.classList.remove('flash'); void card.offsetWidth; card.classList.add('flash');
     setTimeout(() => card.classList.remove('flash'), 2500);
   }, true);
+  // a phone: the question box's autofocus would scroll the page past its title and open the keyboard
+  if (window.matchMedia('(max-width: 768px)').matches) {
+    let tries = 0, touched = false;  // once, and never after the user has touched the page
+    ['pointerdown', 'keydown'].forEach((name) => document.addEventListener(name, () => { touched = true; },
+      {once: true, capture: true}));
+    const settle = setInterval(() => {
+      const box = document.querySelector('#question textarea');
+      const focused = box && document.activeElement === box;
+      if (focused && !touched) { box.blur(); window.scrollTo(0, 0); }
+      if (focused || touched || ++tries > 50) clearInterval(settle);
+    }, 100);
+  }
   // a passage opened in its context: the context box scrolls to the passage
   document.addEventListener('toggle', (event) => {
     const box = event.target && event.target.matches && event.target.matches('details.src-context[open]')
@@ -123,6 +148,14 @@ LOGIN_NOTICE = (
     b".catch(function(){});}else{note(null);}return r;});};"
     b"}catch(e){}})();</script>"
 )
+
+
+# Gradio's French translation lacks these (its chatbot's copy button said « Copy message »).
+FRENCH_STRINGS = {
+    "chatbot.copy_message": "Copier le message",
+    "chatbot.copied_message": "Message copié",
+    "chatbot.complete": "Terminé",
+}
 
 
 class FrenchPage:
@@ -204,6 +237,7 @@ def launch(
             enable_monitoring=False,
             app_kwargs={"middleware": middleware, "docs_url": None, "redoc_url": None, "openapi_url": None},
             theme=theme(),
+            i18n=gr.I18n(fr=FRENCH_STRINGS),
             css=CSS,
             js=JS,
             favicon_path=None,
