@@ -25,9 +25,10 @@ from core.text.instructions import addresses_assistant
 from core.text.sentences import sentence_spans
 from core.types import Passage
 
+# « Questions : » alone on its line, or followed by the questions on the same line
 _QUESTIONS_HEAD = re.compile(
     r"^\s*(?:\d+[.)]\s*)?\**\s*questions?(?: de discussion| pour la (?:discussion|séance))?"
-    r"\s*\**\s*:?\s*\**\s*$",
+    r"\s*\**\s*(?::\s*\**|\**\s*$)",
     re.I | re.M,
 )
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t]")  # a Markdown heading
@@ -210,25 +211,37 @@ def parse_generation(
         # without a marker (a short connecting phrase) is dropped, not shown as fact; so is a question
         text = statements_only(cited_only(text))
         if citations and text:
-            mapping = {c.id: next(i for i, p in enumerate(passages, 1) if p is c.passage) for c in citations}
+            # the citation's passage may be a copy (verify sets the page of the cited sentence)
+            number = {(p.node_id, p.start): i for i, p in enumerate(passages, 1)}
+            mapping = {c.id: number[(c.passage.node_id, c.passage.start)] for c in citations}
             synthesis = markers.renumber(text, mapping).strip()
     return synthesis, parse_questions(tail)
 
 
 def statements_only(text: str) -> str:
-    """``text`` less its sentences that ask a question (a question is never shown as a fact)."""
-    kept = [
-        " ".join(s for s in line if not markers.strip(s).strip().rstrip(" .").endswith("?"))
-        for line in split_claims(text)
-    ]
+    """``text`` less its sentences that ask a question (a question is never shown as a fact) and
+    those it already said (a model repeats itself)."""
+    seen: set[str] = set()
+
+    def first_statement(sentence: str) -> bool:
+        plain = " ".join(markers.strip(sentence).split()).rstrip(" .")
+        if plain.endswith("?") or plain.lower() in seen:
+            return False
+        seen.add(plain.lower())
+        return True
+
+    kept = [" ".join(s for s in line if first_statement(s)) for line in split_claims(text)]
     return "\n".join(line for line in kept if line.strip())
 
 
 def parse_questions(text: str, most: int = 5) -> list[str]:
+    """The questions of ``text``: each stretch ending with « ? », one per line or several on a line
+    (« - Quelles … ? - Comment … ? »), bullets, numbers and markers removed, each once."""
     out = []
     for line in (text or "").splitlines():
-        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
-        line = markers.strip(line).strip()
-        if len(line) > 12 and line.endswith("?") and line not in out:
-            out.append(line)
+        for piece in re.findall(r"[^?]*\?", markers.strip(line)):
+            piece = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", piece).strip()
+            piece = re.sub(r"\s+\?$", " ?", piece)
+            if len(piece) > 12 and piece not in out:
+                out.append(piece)
     return out[:most]

@@ -603,3 +603,43 @@ def test_a_synthesis_never_shows_a_question_as_a_fact_and_the_chronology_lists_e
     once = one_per_date_and_document(events)
     assert [e.label for e in once] == ["14 février 2025", "juin 2025"]  # not the heading's 1er janvier
     assert "signé" in once[0].text  # the first the document gives
+
+
+def test_a_synthesis_citing_a_pdf_passage_over_two_pages_keeps_its_marker():
+    """verify() gives a citation the page of its sentence (a copy of the passage): the synthesis's
+    marker must still find its passage (it raised StopIteration on a two-page PDF passage)."""
+    from assistant.workspace import parse_generation
+    from core.settings import get_settings
+    from core.types import Passage
+
+    text = (
+        "Le guide présente la démarche de mobilisation du droit commun à Valbourg.\n"
+        "La revue annuelle des engagements a lieu chaque année en comité de pilotage de Valbourg."
+    )
+    second_page = text.index("La revue")
+    p = Passage(
+        "n1", "g.pdf", "Guide", "guide", "", 1, "", text, 0, len(text), page_starts=((0, 1), (second_page, 2))
+    )
+    raw = "Synthèse : La revue annuelle des engagements a lieu chaque année en comité de pilotage de Valbourg [1]."
+    synthesis, _ = parse_generation(raw, [p], [p], get_settings())
+    assert "revue annuelle" in synthesis and synthesis.endswith("[1]")
+
+
+def test_questions_written_on_one_line_are_each_kept_and_a_repeated_sentence_is_shown_once():
+    from assistant.workspace import parse_generation
+    from core.settings import get_settings
+    from core.types import Passage
+
+    text = "Le conseil citoyen de Valbourg se réunit chaque mois dans la salle des fêtes."
+    p = Passage("n1", "c.md", "Charte", "guide", "", None, "", text, 0, len(text))
+    sentence = "Le conseil citoyen de Valbourg se réunit chaque mois dans la salle des fêtes [1]."
+    raw = (
+        f"1. {sentence}\n2. {sentence}\n\nQuestions : - Comment associer les jeunes au conseil citoyen ? ? "
+        "- Quel lieu choisir pour les réunions du conseil ? - Pourquoi ?"
+    )
+    synthesis, questions = parse_generation(raw, [p], [p], get_settings())
+    assert synthesis.count("salle des fêtes") == 1
+    assert questions == [
+        "Comment associer les jeunes au conseil citoyen ?",
+        "Quel lieu choisir pour les réunions du conseil ?",
+    ]
