@@ -221,7 +221,7 @@ def test_the_text_around_a_passage_comes_from_its_document(viewer_assistant, cor
 
 
 def test_a_pdf_citation_opens_its_page_highlighted_and_a_text_citation_its_context(browser, viewer_server):
-    from test_ui_browser import ask, open_app, save_screenshot, serious_violations, wait
+    from test_ui_browser import ask, open_app, open_tab, save_screenshot, serious_violations, wait
 
     box = open_app(browser, viewer_server)
     ask(browser, box, "Qui preside le comite des financeurs ?")
@@ -259,7 +259,14 @@ def test_a_pdf_citation_opens_its_page_highlighted_and_a_text_citation_its_conte
     assert shown
     assert card.find_elements(By.CSS_SELECTOR, "mark.cited")
     save_screenshot(browser, "citation_contexte_texte.png")
-    assert serious_violations(browser) == []  # with the context open
+    everything = ("minor", "moderate", "serious", "critical")
+    assert serious_violations(browser, everything) == []  # with the context open: not even a moderate one
+    # the workspace with long passages that scroll (each reachable by the keyboard), headings in order
+    open_tab(browser, "Préparer une séance")
+    browser.find_element(By.CSS_SELECTOR, "#ws-theme textarea").send_keys("programme local des associations")
+    browser.find_element(By.ID, "ws-prepare").click()
+    wait(browser, lambda d: "Passages par document" in d.find_element(By.ID, "workspace").text)
+    assert serious_violations(browser, everything) == []
 
 
 @pytest.fixture(scope="module")

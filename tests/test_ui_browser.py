@@ -459,16 +459,18 @@ def test_the_library_gives_the_nature_number_date_and_links_of_each_public_text(
 AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def serious_violations(driver) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is (rule, help, first elements)."""
+def serious_violations(driver, impacts=("serious", "critical")) -> list[str]:
+    """axe-core's violations of ``impacts`` on the page as it is (rule, help, first elements)."""
     if not AXE.exists():  # a failure, never a skip: `make test` installs it (scripts/install_browser.py)
         pytest.fail("axe-core absent : `make test` l'installe (npm ci dans tests/a11y)", pytrace=False)
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     found = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
+        "const impacts = arguments[0];"
         "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))"
+        ".filter(v => impacts.includes(v.impact))"
+        ".map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))",
+        list(impacts),
     )
     return found
 

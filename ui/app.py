@@ -149,7 +149,7 @@ def build_app(
                                 elem_id="export-text",
                             )
                     with gr.Column(scale=2, elem_id="sources-column"):
-                        gr.Markdown("### Sources")
+                        gr.Markdown("## Sources")
                         sources = gr.HTML(render.sources_html([]), elem_id="sources", js_on_load=None)
 
             with gr.Tab("Préparer une séance", id="workspace-tab", elem_id="workspace-tab"):

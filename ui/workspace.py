@@ -17,12 +17,12 @@ def _anchor(n: int) -> str:
 def head_html(ws: Workspace) -> str:
     """The theme, the note, and the synthesis with its questions: being written (the model's draft,
     said to be unverified) or verified."""
-    parts = [f'<div class="workspace"><h3>Thème : {esc(ws.theme)}</h3>']
+    parts = [f'<div class="workspace"><h2>Thème : {esc(ws.theme)}</h2>']
     if ws.note:
         parts.append(f'<p class="ws-note" role="status">{esc(ws.note)}</p>')
     if ws.pending:
         parts.append(
-            f'<h4>Synthèse</h4><p class="ws-status" role="status">Synthèse en cours de rédaction par le modèle '
+            f'<h3>Synthèse</h3><p class="ws-status" role="status">Synthèse en cours de rédaction par le modèle '
             f"de langage ({int(ws.seconds)} s)… Elle sera vérifiée phrase par phrase à la fin ; les passages "
             "et la chronologie ci-dessous sont déjà complets.</p>"
         )
@@ -30,9 +30,9 @@ def head_html(ws: Workspace) -> str:
             parts.append(f'<p class="ws-draft">Brouillon du modèle, non vérifié : {esc(ws.draft)} ▌</p>')
     if ws.synthesis:
         body = linked_markers(ws.synthesis, _anchor)
-        parts.append(f'<h4>Synthèse</h4><p class="ws-synthesis">{body}</p>')
+        parts.append(f'<h3>Synthèse</h3><p class="ws-synthesis">{body}</p>')
     if ws.questions:
-        parts.append("<h4>Questions pour la discussion</h4><ol>")
+        parts.append("<h3>Questions pour la discussion</h3><ol>")
         parts.extend(f"<li>{esc(q)}</li>" for q in ws.questions)
         parts.append("</ol>")
     parts.append("</div>")
@@ -42,7 +42,7 @@ def head_html(ws: Workspace) -> str:
 def body_html(ws: Workspace) -> str:
     """What needs no model: the chronology and the passages by document."""
     parts = ['<div class="workspace">']
-    parts.append("<h4>Chronologie</h4>")
+    parts.append("<h3>Chronologie</h3>")
     if ws.timeline:
         parts.append('<ol class="ws-timeline">')
         for ev in ws.timeline:
@@ -55,7 +55,7 @@ def body_html(ws: Workspace) -> str:
         parts.append("</ol>")
     else:
         parts.append('<p class="ws-note">Aucune date trouvée dans ces passages.</p>')
-    parts.append("<h4>Passages par document</h4>")
+    parts.append("<h3>Passages par document</h3>")
     for title, kind, date, source, items in ws.groups:
         meta = " · ".join(x for x in (kind_label(kind), french_date(date), source) if x)
         parts.append(
@@ -67,7 +67,7 @@ def body_html(ws: Workspace) -> str:
             parts.append(
                 f'<div class="src-card" id="{_anchor(n)}"><div class="src-head"><span class="src-num">'
                 f'[{n}]</span> <span class="src-meta">{esc(p.heading or "")}{esc(page)}</span></div>'
-                f'<blockquote class="src-text">{passage_html(p.text)}</blockquote></div>'
+                f'<blockquote class="src-text" tabindex="0">{passage_html(p.text)}</blockquote></div>'
             )
         parts.append("</div>")
     parts.append("</div>")
