@@ -333,12 +333,18 @@ class Assistant:
                 break
         return out
 
-    def surroundings(self, passage: dict, chars: int = 600) -> tuple[str, str]:
-        """The document's text before and after a passage or citation (``to_dict()``): its context."""
-        document = self.store.document_text(passage.get("doc_id", ""))
-        if not document:
-            return "", ""
-        return surroundings(document, int(passage.get("start") or 0), int(passage.get("end") or 0), chars)
+    def surroundings(self, passages: list[dict], chars: int = 600) -> list[tuple[str, str]]:
+        """The text before and after each passage or citation (``to_dict()``) in its document: its
+        context. Each document is read from the index once."""
+        documents = {
+            doc_id: self.store.document_text(doc_id) for doc_id in {p.get("doc_id", "") for p in passages}
+        }
+        return [
+            surroundings(
+                documents[p.get("doc_id", "")], int(p.get("start") or 0), int(p.get("end") or 0), chars
+            )
+            for p in passages
+        ]
 
     # -- library -------------------------------------------------------------------
     def ingest(self, paths: list[Path], prune: bool = False, progress: bool = False):

@@ -22,7 +22,7 @@ from assistant.verify import cited_only, split_claims, verify
 from core.text import markers
 from core.text.dates import find_dates
 from core.text.instructions import addresses_assistant
-from core.text.sentences import sentence_spans
+from core.text.sentences import HEADING_MARK, sentence_spans
 from core.types import Passage
 
 # « Questions : » alone on its line, or followed by the questions on the same line
@@ -31,7 +31,6 @@ _QUESTIONS_HEAD = re.compile(
     r"\s*\**\s*(?::\s*\**|\**\s*$)",
     re.I | re.M,
 )
-_HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t]")  # a Markdown heading
 _SYNTHESIS_HEAD = re.compile(r"^\s*(?:\d+[.)]\s*)?\**\s*synth[èe]se\s*\**\s*:?\s*\**", re.I)
 NO_PASSAGE = "Aucun passage trouvé sur ce thème (vérifiez l'orthographe ou les filtres)."
 NO_MODEL = (
@@ -84,7 +83,7 @@ def timeline(passages: list[Passage]) -> list[TimelineEvent]:
             )
             line_start = text.rfind("\n", 0, s) + 1
             if (
-                _HEADING_LINE.match(text, line_start)
+                HEADING_MARK.match(text[line_start:e])
                 or _same(text[s:e], p.heading)
                 or _same(text[s:e], p.title)
             ):

@@ -214,7 +214,7 @@ def test_the_text_around_a_passage_comes_from_its_document(viewer_assistant, cor
         assert document[meta["start"] : meta["end"]] == text
     start = document.index("La commune met")
     end = start + len("La commune met une salle a ")
-    before, after = viewer_assistant.surroundings({"doc_id": doc_id, "start": start, "end": end})
+    [(before, after)] = viewer_assistant.surroundings([{"doc_id": doc_id, "start": start, "end": end}])
     assert "## Les moyens" in before and "douze membres" in before and after.startswith("disposition")
     assert "# Charte" not in before and "L'evaluation" not in after  # about 600 characters each side
     assert viewer_assistant.store.document_text("0000000000000000") == ""

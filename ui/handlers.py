@@ -230,11 +230,8 @@ class ChatApp:
 
     def _contexts(self, answer: dict) -> dict[int, tuple[str, str]]:
         """The text around each cited passage of a document that is not a PDF (a PDF shows its page)."""
-        return {
-            c["id"]: self.assistant.surroundings(c)
-            for c in answer.get("citations") or ()
-            if not render.is_pdf_page(c)
-        }
+        texts = [c for c in answer.get("citations") or () if not render.is_pdf_page(c)]
+        return {c["id"]: around for c, around in zip(texts, self.assistant.surroundings(texts), strict=True)}
 
     def reset(self):
         return new_conversation(), [], render.sources_html([]), gr.update(value=None, visible=False), "", ""

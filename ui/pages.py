@@ -17,6 +17,7 @@ the same way); where the whole quote is not found, the long runs of letters it s
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import unicodedata
 from difflib import SequenceMatcher
@@ -121,8 +122,6 @@ def render_page(path: Path, page: int, quote_text: str, cache_dir: Path) -> byte
     cached = cache_dir / f"{key}.png"
     if cached.exists():
         return cached.read_bytes()
-    import io
-
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
@@ -149,14 +148,10 @@ def render_page(path: Path, page: int, quote_text: str, cache_dir: Path) -> byte
 
 class PageRoutes:
     """ASGI middleware answering ``viewer/page`` and ``viewer/file`` from ``store`` (an
-    :class:`index.store.ChunkStore`, or a callable returning one), caching images in ``cache_dir``."""
+    :class:`index.store.ChunkStore`), caching images in ``cache_dir``."""
 
     def __init__(self, app, store, cache_dir: Path):
-        self.app, self._store, self.cache_dir = app, store, Path(cache_dir)
-
-    @property
-    def store(self):
-        return self._store() if callable(self._store) else self._store
+        self.app, self.store, self.cache_dir = app, store, Path(cache_dir)
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" else ""

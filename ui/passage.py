@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 import re
 
-_HEADING = re.compile(r"#{1,6}[ \t]+")
-_ITEM = re.compile(r"(?:[-*•–▪]|\d{1,3}[.)°]|[a-z][.)])[ \t]+")
+from core.text.sentences import HEADING_MARK, LIST_ITEM
+
 _SENTENCE_END = re.compile(r"[.!?:;»)]\s*$")
 _CUT_WORD = re.compile(r"(?<=[^\W\d_])-\r?\n(?=[a-zà-ÿ])")  # « contrac-|tualisation »
 _CUT_NAME = re.compile(r"(?<=[^\W\d_])-\r?\n(?=[A-ZÀ-Ý])")  # « Île-de-|France »
@@ -40,7 +40,7 @@ def blocks(text: str) -> list[tuple[str, int, int]]:
             continue
         lead = start + len(body) - len(body.lstrip())
         end = start + len(body.rstrip())
-        heading, item = _HEADING.match(body, lead - start), _ITEM.match(body, lead - start)
+        heading, item = HEADING_MARK.match(body), LIST_ITEM.match(body)
         # a short line ends its paragraph when it ends a sentence or when a capital starts the next
         # (a PDF's title line: « Composition »)
         closes = len(previous.strip()) < SHORT_LINE * longest and (

@@ -10,6 +10,8 @@ import re
 
 # A list item: a bullet or a number (« - », « • », « 2. », « 3) ») followed by a space.
 LIST_ITEM = re.compile(r"^\s*(?:[-*•–·▪]|\d{1,2}[.)])\s+")
+# A Markdown heading's marks (« ## »), at a line's start.
+HEADING_MARK = re.compile(r"^[ \t]*#{1,6}[ \t]+")
 # The bullets opening a line (no number), as an answer line or a list line shows them.
 LIST_BULLET = re.compile(r"^\s*(?:[-*•–·▪↳]\s*)+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»)]?\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9])")
