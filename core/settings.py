@@ -187,7 +187,7 @@ class Settings(BaseSettings):
     llm_ctx: int = _f(4096, "Context window of the model, in tokens.", "generation")
     llm_max_tokens: int = _f(200, "Tokens generated for an answer.", "generation")
     llm_context_chars: int = _f(
-        1400, "Characters of passages sent to the model (their best sentences).", "generation"
+        1000, "Characters of passages sent to the model (their best sentences).", "generation"
     )
     llm_passage_chars: int = _f(700, "Characters of one passage sent to the model.", "generation")
     key_covered: float = _f(

@@ -146,3 +146,19 @@ def test_with_the_local_model_the_named_newest_statement_leads_once_as_a_quotati
     assert lead["text"].startswith("Selon le texte le plus récent, le décret n° 2022-55 du 10 mars 2022:")
     statement = "sont désignés pour une durée de quatre ans"
     assert sum(statement in line["text"] for line in answer.sentences) == 1  # the model's repeat goes
+
+
+def test_a_long_title_is_cut_at_a_word_and_the_text_keeps_its_name_in_the_prompt():
+    from assistant.prompting import TITLE_CHARS, passage_blocks
+    from core.types import Passage
+
+    title = (
+        "Compte rendu de la réunion du comité technique intercommunal consacrée au suivi des "
+        "conventions d'abattement, Décret n° 2099-1 du 2 janvier 2099"
+    )
+    p = Passage("n1", "cr.md", title, "note", "2099-01-02", None, "", "Le comité se réunit.", 0, 20)
+    p.name = "Décret n° 2099-1 du 2 janvier 2099"
+    shown = re.search(r'document="([^"]*)"', passage_blocks([p])).group(1)
+    assert len(shown) <= TITLE_CHARS and shown.endswith("…")
+    assert title.startswith(shown[:-1]) and not shown[:-1].endswith((" ", ","))  # a whole word
+    assert 'texte="Décret n° 2099-1 du 2 janvier 2099"' in passage_blocks([p])  # cut from the title, kept

@@ -28,7 +28,7 @@ import queue
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -73,6 +73,7 @@ class LocalBackend(ChatBackend):
         verbosity: int = 0,
         cache_ram_mib: int = 512,
         poll: int | None = None,
+        configure: Callable[[object], None] | None = None,
     ) -> None:
         try:
             import xllamacpp as xlc
@@ -119,6 +120,8 @@ class LocalBackend(ChatBackend):
         p.endpoint_props = False
         p.endpoint_metrics = False
         p.ui = False
+        if configure is not None:  # trials of other llama.cpp options (scripts/probe_llm_options.py)
+            configure(p)
 
         t0 = time.perf_counter()
         try:
