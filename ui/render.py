@@ -14,6 +14,7 @@ import re
 
 from core.documents import kind_label
 from core.text import markers
+from core.text.clip import clip
 from core.text.dates import french_date
 from ingest.identity import nature_label
 from ui.pages import file_url, page_url
@@ -234,20 +235,15 @@ def sources_html(turns: list[dict]) -> str:
         if i == last:
             parts.append(
                 f'<div class="src-turn" data-turn="{turn["number"]}">'
-                f'<p class="src-question">Question {turn["number"]} : {esc(_short(turn["question"]))}</p>'
+                f'<p class="src-question">Question {turn["number"]} : {esc(clip(turn["question"], 120))}</p>'
                 f"{body}</div>"
             )
         else:
             parts.append(
                 f'<details class="src-turn" data-turn="{turn["number"]}"><summary>Question '
-                f"{turn['number']} : {esc(_short(turn['question']))}</summary>{body}</details>"
+                f"{turn['number']} : {esc(clip(turn['question'], 120))}</summary>{body}</details>"
             )
     return f'<div class="sources">{"".join(parts)}</div>'
-
-
-def _short(text: str, n: int = 120) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + "…"
 
 
 def plural(n: int, word: str, plural_word: str | None = None) -> str:
