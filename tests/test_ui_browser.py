@@ -602,3 +602,24 @@ def test_the_chat_buttons_say_what_they_do_in_french(browser, seeds_server):
         " + ' ' + (b.getAttribute('title') || '')).join(' | ');"
     )
     assert "Copier le message" in labels and "Copy" not in labels, labels
+
+
+def test_no_vote_button_under_a_bubble_still_being_written(browser, seeds_server):
+    """The vote and copy buttons show under a finished answer, not under a bubble that is still
+    being searched for or written (which holds render.WRITING_MARK, as the handler's bubbles do)."""
+    from ui.render import WRITING_MARK
+
+    url, _ = seeds_server
+    box = open_app(browser, url)
+    ask(browser, box, CALENDAR)
+    wait(browser, lambda d: "31 mars 2024" in chat_text(d))
+    shown = """return [...document.querySelectorAll('#chatbot .bot-row + .message-buttons button')]
+        .filter(b => b.offsetParent !== null).map(b => b.getAttribute('aria-label'));"""
+    labels = browser.execute_script(shown)
+    assert "J'aime" in labels and "Je n'aime pas" in labels, labels
+    browser.execute_script(  # the last answer as it looked while it was written
+        "const rows = document.querySelectorAll('#chatbot .bot-row');"
+        "rows[rows.length - 1].querySelector('.message-content, .md, div').insertAdjacentHTML('beforeend', arguments[0]);",
+        WRITING_MARK,
+    )
+    assert browser.execute_script(shown) == []

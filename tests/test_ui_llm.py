@@ -145,6 +145,8 @@ def test_reset_replaces_the_streamed_text_with_the_extractive_answer(openai_app,
     final = bubbles[-1]
     assert "Réponse composée de phrases des documents" in final and 'class="cite"' in final
     assert "▌" not in final
+    # every bubble still being written carries the mark that hides the vote buttons under it
+    assert all(render.WRITING_MARK in b for b in bubbles[:-1]) and render.WRITING_MARK not in final
     panel = steps[-1][1]
     assert 'id="src-1-1"' in panel and expected.citations[0].passage.source in panel
 

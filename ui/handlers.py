@@ -42,8 +42,8 @@ THEME_EXAMPLES = [
 ]
 INTERRUPTED = "Réponse interrompue : une autre demande a été lancée depuis cette page."
 DRAFT_EVERY_S = 0.5  # the workspace's draft synthesis is redrawn at most this often
-SEARCHING = "Recherche dans les documents…"
-WRITING = "Rédaction de la réponse à partir des passages trouvés…"
+SEARCHING = render.in_progress("Recherche dans les documents…")
+WRITING = render.in_progress("Rédaction de la réponse à partir des passages trouvés…")
 
 
 def new_conversation() -> dict:

@@ -80,9 +80,19 @@ def answer_markdown(text: str, turn: int, known: set[int] | None = None) -> str:
     return linked_markers(text, lambda n: source_id(turn, n), known, md_esc)
 
 
+# A bubble still being written holds this empty mark: the page's CSS (ui/server.py) hides the
+# vote and copy buttons under it until the answer is complete (there is nothing to judge yet).
+WRITING_MARK = '<span class="writing"></span>'
+
+
+def in_progress(markdown: str) -> str:
+    """A bubble's text while its answer is being searched for or written."""
+    return f"{markdown}{WRITING_MARK}"
+
+
 def streaming_markdown(text: str) -> str:
     """Partial model output while it streams: escaped, markers left as plain text."""
-    return md_esc(text) + " ▌"
+    return in_progress(md_esc(text) + " ▌")
 
 
 def meta_parts(item: dict, file_label: str = "") -> list[str]:
@@ -287,4 +297,4 @@ def quick_markdown(quick: dict, synthesis: str = "") -> str:
     )
     answer = md_esc(quick["answer"])
     out = f"**{QUICK_LABEL}**\n\n{answer}\n\n_Sources : {md_esc(sources)}_\n\n**{SYNTHESIS_LABEL}**\n\n"
-    return out + (streaming_markdown(synthesis) if synthesis else "▌")
+    return out + (streaming_markdown(synthesis) if synthesis else in_progress("▌"))

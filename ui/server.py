@@ -52,6 +52,8 @@ mark.cited { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius:
 .ctx-passage { border-left: 3px solid var(--color-accent); padding-left: 6px; margin: 4px 0; }
 .src-status, .src-empty { font-style: italic; opacity: 0.85; }
 .src-question { font-weight: 600; margin-bottom: 6px; }
+/* a bubble still being written (ui/render.py WRITING_MARK): no vote or copy button under it yet */
+#chatbot .message-row:has(.writing) + .message-buttons { display: none; }
 a.cite { font-weight: 600; text-decoration: none; cursor: pointer; padding: 0 1px; }
 a.cite:hover { text-decoration: underline; }
 .workspace .ws-date { font-weight: 600; white-space: nowrap; }
