@@ -8,7 +8,7 @@ import re
 
 from assistant.newest import newest_first
 from assistant.question import asked_part
-from assistant.scoring import Q_DATE, framing_texts, score_sentences
+from assistant.scoring import Q_DATE, framing_texts, list_intro, score_sentences
 from core.settings import Settings
 from core.text.dates import full_dates
 from core.text.sentences import LIST_BULLET
@@ -66,10 +66,53 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         # (one more document in the index) does not reorder the answer
         chosen.sort(key=lambda x: (-math.floor(weight.get((x[0], x[1]), 0.0) * 20), first[x[0]], x[1]))
     lines = []
-    for n, _, sentence in chosen:
-        # the text that says it named first, as a claim its passage's title supports
-        lines.append(cited_line(_named(named[sentence], sentence) if sentence in named else sentence, n))
+    for n, group in _with_intros(chosen, passages, named):
+        if len(group) == 1 and group[0] in named:  # the text that says it named first, as a claim its
+            lines.append(cited_line(_named(named[group[0]], group[0]), n))  # passage's title supports
+        else:
+            lines.append(cited_line(" ".join(group) if len(group) == 1 else _joined(group), n))
     return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
+
+
+def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int, list[str]]]:
+    """The chosen sentences as answer lines (passage number, texts): a list item is led by the line
+    that introduces its list (« France Travail » says nothing without « Partenaires invités à
+    signer : »), and items of one list that follow each other in the answer share one line, in
+    reading order (« Signataires obligatoires : le préfet de département ; le président de
+    l'EPCI »). An item chosen far below keeps a line of its own: the answer's order is kept."""
+    out: list[tuple[int, list[str]]] = []
+    last = None  # (passage, intro) of the line being filled
+    for n, order, sentence in chosen:
+        intro = "" if sentence in named else list_intro(passages[n - 1], order)
+        if not intro or len(intro) > _INTRO_CHARS:
+            out.append((n, [sentence]))
+            last = None
+        elif last == (n, intro):
+            out[-1][1].append((order, sentence))
+        else:
+            out.append((n, [intro, (order, sentence)]))
+            last = (n, intro)
+    lines = []
+    for n, group in out:
+        if len(group) == 1:
+            lines.append((n, group))
+        else:
+            lines.append((n, [group[0], *(sentence for _, sentence in sorted(group[1:]))]))
+    intros = {group[0] for _, group in lines if len(group) > 1}
+    return [(n, group) for n, group in lines if len(group) > 1 or group[0] not in intros]
+
+
+_INTRO_CHARS = 160  # a longer « intro » is a paragraph, not a list's heading line
+
+
+def _joined(group: list[str]) -> str:
+    """« Intro : item ; item » from an intro line and its items."""
+    intro, items = group[0].rstrip(" :"), [_item(x) for x in group[1:]]
+    return f"{intro} : {' ; '.join(items)}"
+
+
+def _item(sentence: str) -> str:
+    return _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip().rstrip(" ;,.:")
 
 
 def _named(lead_in: str, sentence: str) -> str:

@@ -9,6 +9,7 @@ dated legal text). The weights are settings (``scoring`` group of docs/settings.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.question import asked_part, content_terms
 from assistant.ranker import load_ranker
@@ -61,6 +62,20 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
             current = f"{before} {text[s:e]}" if _ANAPHOR.match(text[s:e]) else text[s:e]
         before = text[s:e]
     return intros
+
+
+@lru_cache(maxsize=256)
+def _intros_of(text: str) -> tuple[str, ...]:
+    return tuple(_list_intros(text, sentence_spans(text)))
+
+
+def list_intro(passage: Passage, order: int) -> str:
+    """The line introducing the list whose item is sentence ``order`` of the passage (« Signataires
+    obligatoires : » for « - le président de l'EPCI ; »), one line; "" when it is no list item."""
+    spans = sentence_spans(passage.text)
+    if not 0 <= order < len(spans) or not LIST_BULLET.match(passage.text[spans[order][0] : spans[order][1]]):
+        return ""
+    return " ".join(_intros_of(passage.text)[order].split())
 
 
 def _skippable(sentence: str, holds_asked: bool = False) -> bool:

@@ -1,0 +1,69 @@
+"""The shape of an extractive answer's lines, on passages written here: a list item is never shown
+without the line that introduces its list, and the items chosen from one list make one line."""
+
+from __future__ import annotations
+
+from assistant.extractive import extractive_answer
+from core.settings import Settings
+from core.types import Passage
+from index.bm25 import Vocabulary
+
+NOTE = """Organisation du forum des associations
+
+Le forum des associations se tient chaque année au gymnase municipal.
+
+Exposants obligatoires :
+- la maison de quartier du Parc ;
+- le centre social des Érables ;
+- la mission locale.
+
+Exposants invités à tenir un stand :
+- le club de boxe ;
+- la ludothèque ;
+- la radio associative.
+
+Le programme détaillé est envoyé aux habitants un mois avant le forum.
+"""
+OTHER = """Bilan du forum
+
+Le forum a réuni plus de trois cents visiteurs l'an dernier, selon les organisateurs.
+"""
+
+
+def passage(text: str, source: str) -> Passage:
+    return Passage(
+        node_id=source,
+        source=source,
+        title=text.splitlines()[0],
+        kind="guide",
+        date="2024-05-02",
+        page=None,
+        heading="",
+        text=text,
+        start=0,
+        end=len(text),
+    )
+
+
+def answer(question: str) -> str:
+    passages = [passage(NOTE, "forum.md"), passage(OTHER, "bilan.md")]
+    vocab = Vocabulary.from_texts([NOTE, OTHER, "Le quartier du Parc et ses habitants."])
+    return extractive_answer(question, passages, vocab, Settings())
+
+
+def test_list_items_keep_their_intro_and_share_one_line():
+    text = answer("Quels exposants tiennent un stand au forum des associations ?")
+    lines = [line for line in text.splitlines() if "ludothèque" in line or "centre social" in line]
+    assert lines, text
+    for line in lines:  # each item under its own list's intro, never alone
+        assert "Exposants obligatoires :" in line or "Exposants invités à tenir un stand :" in line, text
+    invited = next(line for line in text.replace("\n", " ").split("[1]") if "ludothèque" in line)
+    # the items of one list, in reading order, on the line of their intro
+    assert invited.index("club de boxe") < invited.index("ludothèque") < invited.index("radio associative")
+    assert invited.count("Exposants invités à tenir un stand") == 1
+    assert "- la ludothèque" not in text and "; ." not in text
+
+
+def test_a_plain_sentence_is_left_as_it_is():
+    text = answer("Quand le programme du forum est-il envoyé aux habitants ?")
+    assert text.startswith("Le programme détaillé est envoyé aux habitants un mois avant le forum. [1]"), text
