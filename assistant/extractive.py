@@ -16,9 +16,8 @@ from core.text.tokens import tokenize
 from core.types import Passage
 from index.bm25 import Vocabulary
 
-_Q_LIST = re.compile(
-    r"\b(quels|quelles|lesquel\w*|liste|sujets|thèmes|priorités|axes|champs|instances)\b", re.I
-)
+# a list is asked by a plural interrogative (« quels … », « quelles … ») or by name (« la liste »)
+_Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|énumér\w*)\b", re.I)
 
 
 # « III. ― », « I.- », « 2° - »: the number of a paragraph of a legal text, not part of what it says

@@ -26,8 +26,13 @@ _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\wà-ÿ'-]+(?:\s+[A-ZÀ-Ý][
 Q_DATE = re.compile(
     r"\b(quand|date|dates|calendrier|échéance|période|jusqu'à quand|à partir de quand|délai)\b", re.I
 )
-_Q_WHO = re.compile(r"\b(qui|quel consultant|quel cabinet|quelle personne|présid\w*|anim\w*)\b", re.I)
-_Q_WHERE = re.compile(r"\b(où|lieu|quelle ville|quels territoires|sur quels territoires)\b", re.I)
+_Q_WHO = re.compile(r"\bqui\b", re.I)
+# « où », or an interrogative before a noun of place (« dans quelle commune », « à quel endroit »)
+_Q_WHERE = re.compile(
+    r"\b(où|lieux?|adresses?)\b|\bquel(?:le)?s?\s+(?:ville|commune|lieu|endroit|salle|adresse|département"
+    r"|région|territoire|pays)s?\b",
+    re.I,
+)
 _Q_TEXTS = re.compile(
     r"\b(textes?|références?|cadre (légal|juridique|réglementaire)|quelle loi|quelles lois)\b", re.I
 )

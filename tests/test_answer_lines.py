@@ -67,3 +67,27 @@ def test_list_items_keep_their_intro_and_share_one_line():
 def test_a_plain_sentence_is_left_as_it_is():
     text = answer("Quand le programme du forum est-il envoyé aux habitants ?")
     assert text.startswith("Le programme détaillé est envoyé aux habitants un mois avant le forum. [1]"), text
+
+
+AGENDA = """Programme des rencontres du réseau
+
+La première rencontre du réseau se tient le 4 mars 2025, de 9 h 30 à 16 h 30.
+
+La première rencontre du réseau se tient à Narbonne, dans la salle des fêtes du quartier Saint-Jean.
+"""
+
+
+def test_the_kind_of_value_asked_decides_which_sentence_comes_first():
+    """Two sentences that share the question's words: a place question gets the place first, a
+    « quand » question the date (the question's kind, not its words, decides)."""
+    passages = [passage(AGENDA, "rencontres.md"), passage(OTHER, "bilan.md")]
+    vocab = Vocabulary.from_texts([AGENDA, OTHER, NOTE])
+    for question, first in (
+        ("Dans quelle commune se tient la première rencontre du réseau ?", "Narbonne"),
+        ("À quel endroit se tient la première rencontre du réseau ?", "Narbonne"),
+        ("Où se tient la première rencontre du réseau ?", "Narbonne"),
+        ("Quand se tient la première rencontre du réseau ?", "4 mars 2025"),
+        ("À quelle date se tient la première rencontre du réseau ?", "4 mars 2025"),
+    ):
+        text = extractive_answer(question, passages, vocab, Settings())
+        assert first in text.split("[1]")[0], (question, text)
