@@ -8,7 +8,8 @@ Each candidate value (``:``-separated; a value per setting, ``,``-separated) is 
 ``ASSISTANT_*`` variables). The objective of a set is the mean of answer accuracy, acc400, correct
 refusals and (1 - false refusals). For each set held out, the value that is best on the two others is
 chosen and its objective on the held-out set is the cross-validated figure; the value best on all
-three is the fitted one. Prints a Markdown table for docs/evaluation.md.
+three is the fitted one. Prints a Markdown table for docs/evaluation.md (with each set's median
+answer length and citation precision, shown, not in the objective).
 """
 
 from __future__ import annotations
@@ -68,13 +69,14 @@ def main() -> int:
     lines = [f"Fit of `{names_part}` ({datetime.now(UTC).date()}, `python scripts/fit_knobs.py {spec}`):", ""]
     lines += [
         "| value | "
-        + " | ".join(f"{s} acc / acc400 / refusals / false ref." for s in sets)
+        + " | ".join(f"{s} acc / acc400 / refusals / false ref. (median chars, citation precision)" for s in sets)
         + " | objective (mean) |",
         "|---|" + "---|" * len(sets) + "---:|",
     ]
     for v, per in results.items():
         cells = [
             f"{m['accuracy']:.3f} / {m['acc400']:.3f} / {m['correct_refusals']:.3f} / {m['false_refusals']:.3f}"
+            f" ({m['median_chars']:,.0f}, {m['citation_precision']:.3f})"
             for m in per.values()
         ]
         lines.append(f"| {v} | " + " | ".join(cells) + f" | {sum(score[v].values()) / len(sets):.3f} |")
