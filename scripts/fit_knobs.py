@@ -69,7 +69,9 @@ def main() -> int:
     lines = [f"Fit of `{names_part}` ({datetime.now(UTC).date()}, `python scripts/fit_knobs.py {spec}`):", ""]
     lines += [
         "| value | "
-        + " | ".join(f"{s} acc / acc400 / refusals / false ref. (median chars, citation precision)" for s in sets)
+        + " | ".join(
+            f"{s} acc / acc400 / refusals / false ref. (median chars, citation precision)" for s in sets
+        )
         + " | objective (mean) |",
         "|---|" + "---|" * len(sets) + "---:|",
     ]
