@@ -24,10 +24,15 @@ _Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|énumér\w*)\b", re.I)
 _PARAGRAPH_NUMBER = re.compile(r"^(?:[IVXL]{1,5}|\d{1,2}°?)\s*\.?\s*[-―–—]\s*")
 
 
+def _body(sentence: str) -> str:
+    """A passage sentence without its list marker and paragraph number."""
+    return _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip()
+
+
 def cited_line(sentence: str, n: int) -> str:
     """A passage sentence as an answer line: list marker and paragraph number removed, closing stop,
     marker [n]."""
-    sentence = _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip().rstrip(" ;,:")
+    sentence = _body(sentence).rstrip(" ;,:")
     if sentence and sentence[-1] not in ".!?…":
         sentence += "."
     return f"{sentence} [{n}]"
@@ -69,7 +74,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         if len(group) == 1 and group[0] in named:  # the text that says it named first, as a claim its
             lines.append(cited_line(_named(named[group[0]], group[0]), n))  # passage's title supports
         else:
-            lines.append(cited_line(" ".join(group) if len(group) == 1 else _joined(group), n))
+            lines.append(cited_line(group[0] if len(group) == 1 else _joined(group), n))
     return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
 
 
@@ -78,45 +83,36 @@ def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int
     that introduces its list (« France Travail » says nothing without « Partenaires invités à
     signer : »), and items of one list that follow each other in the answer share one line, in
     reading order (« Signataires obligatoires : le préfet de département ; le président de
-    l'EPCI »). An item chosen far below keeps a line of its own: the answer's order is kept."""
-    out: list[tuple[int, list[str]]] = []
-    last = None  # (passage, intro) of the line being filled
+    l'EPCI »). An item chosen far below keeps a line of its own: the answer's order is kept. A
+    chosen intro line is left out where its items are shown under it."""
+    runs: list[tuple[int, str, list[tuple[int, str]]]] = []  # (passage, intro, its items)
     for n, order, sentence in chosen:
         intro = "" if sentence in named else list_intro(passages[n - 1], order)
-        if not intro or len(intro) > _INTRO_CHARS:
-            out.append((n, [sentence]))
-            last = None
-        elif last == (n, intro):
-            out[-1][1].append((order, sentence))
+        intro = intro if len(intro) <= _INTRO_CHARS else ""  # longer: a paragraph, not a list's heading
+        if intro and runs and runs[-1][:2] == (n, intro):
+            runs[-1][2].append((order, sentence))
         else:
-            out.append((n, [intro, (order, sentence)]))
-            last = (n, intro)
-    lines = []
-    for n, group in out:
-        if len(group) == 1:
-            lines.append((n, group))
-        else:
-            lines.append((n, [group[0], *(sentence for _, sentence in sorted(group[1:]))]))
-    intros = {group[0] for _, group in lines if len(group) > 1}
-    return [(n, group) for n, group in lines if len(group) > 1 or group[0] not in intros]
+            runs.append((n, intro, [(order, sentence)]))
+    intros = {intro for _, intro, _ in runs if intro}
+    return [
+        (n, [intro, *(sentence for _, sentence in sorted(items))] if intro else [items[0][1]])
+        for n, intro, items in runs
+        if intro or items[0][1] not in intros
+    ]
 
 
-_INTRO_CHARS = 160  # a longer « intro » is a paragraph, not a list's heading line
+_INTRO_CHARS = 160
 
 
 def _joined(group: list[str]) -> str:
     """« Intro : item ; item » from an intro line and its items."""
-    intro, items = group[0].rstrip(" :"), [_item(x) for x in group[1:]]
-    return f"{intro} : {' ; '.join(items)}"
-
-
-def _item(sentence: str) -> str:
-    return _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip().rstrip(" ;,.:")
+    items = (_body(sentence).rstrip(" ;,.:") for sentence in group[1:])
+    return f"{group[0].rstrip(' :')} : {' ; '.join(items)}"
 
 
 def _named(lead_in: str, sentence: str) -> str:
     """« Selon …, le décret n° … : le secrétariat … »: the sentence after the words naming its text."""
-    body = _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip()
+    body = _body(sentence)
     if len(body) > 1 and body[0].isupper() and body[1].islower():
         body = body[0].lower() + body[1:]
     return f"{lead_in} {body}"

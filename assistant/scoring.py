@@ -70,17 +70,20 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
 
 
 @lru_cache(maxsize=256)
-def _intros_of(text: str) -> tuple[str, ...]:
-    return tuple(_list_intros(text, sentence_spans(text)))
+def _item_intros(text: str) -> tuple[str, ...]:
+    """For each sentence of ``text``: the intro of its list when it is a list item, else ""."""
+    spans = sentence_spans(text)
+    return tuple(
+        " ".join(intro.split()) if LIST_BULLET.match(text[s:e]) else ""
+        for (s, e), intro in zip(spans, _list_intros(text, spans), strict=True)
+    )
 
 
 def list_intro(passage: Passage, order: int) -> str:
     """The line introducing the list whose item is sentence ``order`` of the passage (« Signataires
     obligatoires : » for « - le président de l'EPCI ; »), one line; "" when it is no list item."""
-    spans = sentence_spans(passage.text)
-    if not 0 <= order < len(spans) or not LIST_BULLET.match(passage.text[spans[order][0] : spans[order][1]]):
-        return ""
-    return " ".join(_intros_of(passage.text)[order].split())
+    intros = _item_intros(passage.text)
+    return intros[order] if 0 <= order < len(intros) else ""
 
 
 def _skippable(sentence: str, holds_asked: bool = False) -> bool:

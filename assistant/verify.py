@@ -227,10 +227,19 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
     return "\n".join(out_lines), citations
 
 
+_CLAUSE_BREAK = re.compile(r"\s*[;:]\s+")
+
+
 def supporting_spans(text: str, claims: list[str]) -> list[tuple[int, int]]:
     """The sentences of ``text`` that carry one of ``claims`` (most of its terms, and making up
-    most of the sentence): what the sources panel highlights."""
-    targets = [set(tokenize(claim)) for claim in claims if claim]
+    most of the sentence): what the sources panel highlights. A claim's clauses count too (cut at
+    « ; » and « : »): a line made of a list's intro and items is carried by each of them, down to
+    a one-word item (« la ludothèque »), though not by a one-word label opening it (« Calendrier »)."""
+    targets = []
+    for claim in filter(None, claims):
+        first, *rest = _CLAUSE_BREAK.split(claim)
+        clauses = ([first] if len(tokenize(first)) >= 2 else []) + rest
+        targets += [tokens for tokens in (set(tokenize(part)) for part in (claim, *clauses)) if tokens]
     spans = []
     for start, end in sentence_spans(text or ""):
         tokens = set(tokenize(text[start:end]))

@@ -91,3 +91,14 @@ def test_the_kind_of_value_asked_decides_which_sentence_comes_first():
     ):
         text = extractive_answer(question, passages, vocab, Settings())
         assert first in text.split("[1]")[0], (question, text)
+
+
+def test_the_sources_panel_highlights_each_item_of_a_joined_line():
+    from assistant.verify import supporting_spans
+
+    text = answer("Quels exposants tiennent un stand au forum des associations ?")
+    line = next(line for line in text.splitlines() if "ludothèque" in line)
+    marked = [NOTE[s:e] for s, e in supporting_spans(NOTE, [line])]
+    for item in ("le club de boxe", "la ludothèque", "la radio associative", "Exposants invités"):
+        assert any(item in m for m in marked), (item, marked)
+    assert not any("maison de quartier" in m for m in marked), marked  # the other list's items are not
