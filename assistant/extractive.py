@@ -24,6 +24,11 @@ _Q_LIST = re.compile(r"\b(quels|quelles|lesquel\w*|liste|énumér\w*)\b", re.I)
 _PARAGRAPH_NUMBER = re.compile(r"^(?:[IVXL]{1,5}|\d{1,2}°?)\s*\.?\s*[-―–—]\s*")
 
 
+# an intro line longer than this is a paragraph, not a list's heading: its items are shown alone
+# (a display guard, not fitted: no gold answer depends on it)
+_INTRO_CHARS = 160
+
+
 def _body(sentence: str) -> str:
     """A passage sentence without its list marker and paragraph number."""
     return _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip()
@@ -88,7 +93,7 @@ def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int
     runs: list[tuple[int, str, list[tuple[int, str]]]] = []  # (passage, intro, its items)
     for n, order, sentence in chosen:
         intro = "" if sentence in named else list_intro(passages[n - 1], order)
-        intro = intro if len(intro) <= _INTRO_CHARS else ""  # longer: a paragraph, not a list's heading
+        intro = intro if len(intro) <= _INTRO_CHARS else ""
         if intro and runs and runs[-1][:2] == (n, intro):
             runs[-1][2].append((order, sentence))
         else:
@@ -99,9 +104,6 @@ def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int
         for n, intro, items in runs
         if intro or items[0][1] not in intros
     ]
-
-
-_INTRO_CHARS = 160
 
 
 def _joined(group: list[str]) -> str:

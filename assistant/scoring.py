@@ -29,8 +29,8 @@ Q_DATE = re.compile(
 _Q_WHO = re.compile(r"\bqui\b", re.I)
 # « où », or an interrogative before a noun of place (« dans quelle commune », « à quel endroit »)
 _Q_WHERE = re.compile(
-    r"\b(où|lieux?|adresses?)\b|\bquel(?:le)?s?\s+(?:ville|commune|lieu|endroit|salle|adresse|département"
-    r"|région|territoire|pays)s?\b",
+    r"\b(où|lieux?|adresses?)\b"
+    r"|\bquel(?:le)?s?\s+(?:ville|commune|endroit|salle|département|région|territoire|pays)s?\b",
     re.I,
 )
 _Q_TEXTS = re.compile(
@@ -70,20 +70,20 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
 
 
 @lru_cache(maxsize=256)
-def _item_intros(text: str) -> tuple[str, ...]:
-    """For each sentence of ``text``: the intro of its list when it is a list item, else ""."""
+def _sentences(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """A passage's sentence spans and, for each, the line introducing its list (:func:`_list_intros`):
+    read once per passage text, though an answer scores the same passages several times."""
     spans = sentence_spans(text)
-    return tuple(
-        " ".join(intro.split()) if LIST_BULLET.match(text[s:e]) else ""
-        for (s, e), intro in zip(spans, _list_intros(text, spans), strict=True)
-    )
+    return tuple(spans), tuple(_list_intros(text, spans))
 
 
 def list_intro(passage: Passage, order: int) -> str:
     """The line introducing the list whose item is sentence ``order`` of the passage (« Signataires
     obligatoires : » for « - le président de l'EPCI ; »), one line; "" when it is no list item."""
-    intros = _item_intros(passage.text)
-    return intros[order] if 0 <= order < len(intros) else ""
+    spans, intros = _sentences(passage.text)
+    if not 0 <= order < len(spans) or not LIST_BULLET.match(passage.text[slice(*spans[order])]):
+        return ""
+    return " ".join(intros[order].split())
 
 
 def _skippable(sentence: str, holds_asked: bool = False) -> bool:
@@ -148,11 +148,8 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
     out: dict[str, tuple] = {}
     for n, passage in enumerate(passages, start=1):
         head = set(tokenize(f"{passage.title} {passage.heading}"))
-        spans = sentence_spans(passage.text)
         previous, before = set(), set()
-        for order, ((start, end), intro) in enumerate(
-            zip(spans, _list_intros(passage.text, spans), strict=True)
-        ):
+        for order, ((start, end), intro) in enumerate(zip(*_sentences(passage.text), strict=True)):
             sentence = " ".join(passage.text[start:end].split())  # a sentence wrapped over lines reads as one
             tokens = set(tokenize(sentence))
             continues = previous if _continues_item(passage.text, start) else set()

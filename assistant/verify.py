@@ -237,9 +237,9 @@ def supporting_spans(text: str, claims: list[str]) -> list[tuple[int, int]]:
     a one-word item (« la ludothèque »), though not by a one-word label opening it (« Calendrier »)."""
     targets = []
     for claim in filter(None, claims):
-        first, *rest = _CLAUSE_BREAK.split(claim)
-        clauses = ([first] if len(tokenize(first)) >= 2 else []) + rest
-        targets += [tokens for tokens in (set(tokenize(part)) for part in (claim, *clauses)) if tokens]
+        first, *rest = (tokenize(clause) for clause in _CLAUSE_BREAK.split(claim))
+        parts = [tokenize(claim), *([first] if len(first) >= 2 else []), *rest]
+        targets += [set(tokens) for tokens in parts if tokens]
     spans = []
     for start, end in sentence_spans(text or ""):
         tokens = set(tokenize(text[start:end]))

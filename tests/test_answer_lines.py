@@ -3,9 +3,10 @@ without the line that introduces its list, and the items chosen from one list ma
 
 from __future__ import annotations
 
+from ingest_helpers import make_passage
+
 from assistant.extractive import extractive_answer
 from core.settings import Settings
-from core.types import Passage
 from index.bm25 import Vocabulary
 
 NOTE = """Organisation du forum des associations
@@ -30,19 +31,8 @@ Le forum a réuni plus de trois cents visiteurs l'an dernier, selon les organisa
 """
 
 
-def passage(text: str, source: str) -> Passage:
-    return Passage(
-        node_id=source,
-        source=source,
-        title=text.splitlines()[0],
-        kind="guide",
-        date="2024-05-02",
-        page=None,
-        heading="",
-        text=text,
-        start=0,
-        end=len(text),
-    )
+def passage(text: str, source: str):
+    return make_passage(text, node_id=source, source=source, title=text.splitlines()[0], date="2024-05-02")
 
 
 def answer(question: str) -> str:

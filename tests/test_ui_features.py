@@ -244,23 +244,13 @@ def test_workspace_from_the_app_gives_html_markdown_and_a_file(chat_app):
 
 
 def test_generated_synthesis_keeps_only_supported_markers():
+    from ingest_helpers import make_passage
+
     from assistant.workspace import parse_generation
     from core.settings import get_settings
-    from core.types import Passage
 
     def passage(text):
-        return Passage(
-            node_id=text[:8],
-            source="s.txt",
-            title="T",
-            kind="cycle",
-            date="",
-            page=None,
-            heading="",
-            text=text,
-            start=0,
-            end=len(text),
-        )
+        return make_passage(text, source="s.txt", title="T", kind="cycle", doc_id="")
 
     passages = [
         passage("Autre document sans rapport avec le sujet traité ici."),
