@@ -184,8 +184,8 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
     kept without a marker (a fragment such as « Oui. » before a sentence is part of it:
     :func:`split_claims`).
     """
-    numbering: dict[int, int] = {}
-    claims: dict[int, list[str]] = {}  # passage number -> the kept claims it supports
+    numbering: dict[tuple[int, int | None], int] = {}
+    claims: dict[tuple[int, int | None], list[str]] = {}  # (passage number, page) -> the claims it supports
 
     def supported_by(body: str, n: int, found: set[str]) -> bool:
         passage = passages[n - 1]
@@ -211,20 +211,31 @@ def verify(text: str, passages: list[Passage], settings: Settings) -> tuple[str,
                     supported = [max(candidates, key=lambda n: support(body, passages[n - 1]))]
                 elif len(tokenize(body)) >= settings.min_claim_tokens or found:
                     continue  # a claim no passage supports
-            for n in supported:
-                claims.setdefault(n, []).append(body)
-            cites = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in supported)
+            keys = [(n, claim_page(body, passages[n - 1])) for n in supported]
+            for key in keys:
+                claims.setdefault(key, []).append(body)
+            cites = "".join(f"[{numbering.setdefault(key, len(numbering) + 1)}]" for key in keys)
             out.append(f"{body} {cites}".rstrip() if cites else body)
         if out:
             out_lines.append(" ".join(out))
     citations = []
-    for old, new in sorted(numbering.items(), key=lambda x: x[1]):
-        passage = passages[old - 1]
-        spans = supporting_spans(passage.text, claims[old])
-        if spans and passage.page_starts:  # a passage over two pages cites the page of its sentence
-            passage = replace(passage, page=passage.page_at(spans[0][0]))
-        citations.append(Citation(id=new, passage=passage, spans=spans))
+    for (n, page), new in sorted(numbering.items(), key=lambda x: x[1]):
+        passage = passages[n - 1]
+        passage = passage if page == passage.page else replace(passage, page=page)
+        citations.append(
+            Citation(id=new, passage=passage, spans=supporting_spans(passage.text, claims[(n, page)]))
+        )
     return "\n".join(out_lines), citations
+
+
+def claim_page(body: str, passage: Passage) -> int | None:
+    """The page of the passage's sentence that states the claim: a passage over two pages is cited
+    once per page its claims are on, each claim with the page that holds it (the passage's first
+    page when no single sentence carries it)."""
+    if not passage.page_starts:
+        return passage.page
+    spans = supporting_spans(passage.text, [body])
+    return passage.page_at(spans[0][0]) if spans else passage.page
 
 
 _CLAUSE_BREAK = re.compile(r"\s*[;:]\s+")

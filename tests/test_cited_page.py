@@ -43,3 +43,18 @@ def test_a_claim_from_the_second_page_of_a_merged_passage_cites_that_page():
         get_settings(),
     )
     assert citations and citations[0].passage.page == 2, text
+
+
+def test_claims_from_both_pages_of_one_passage_each_cite_their_own_page():
+    first = _passage("Le comité se réunit chaque printemps en séance plénière.", 0, 1, 0)
+    second = _passage("Le comité comprend douze membres nommés pour quatre ans par le préfet.", 60, 2, 1)
+    (merged,) = merge_neighbours([first], [second])
+    text, citations = verify(
+        "Le comité comprend douze membres nommés pour quatre ans par le préfet. [1] "
+        "Le comité se réunit chaque printemps en séance plénière. [1]",
+        [merged],
+        get_settings(),
+    )
+    assert [(c.id, c.passage.page) for c in citations] == [(1, 2), (2, 1)], text
+    assert text.index("[1]") < text.index("[2]")  # numbered in the answer's order
+    assert citations[1].spans and all(merged.page_at(start) == 1 for start, _ in citations[1].spans)
