@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.newest import newest_only
-from assistant.scoring import framing_texts, score_sentences
+from assistant.scoring import framing_texts, part_leads, score_sentences
 from core.settings import Settings
 from core.text.sentences import LIST_BULLET
 from core.types import Passage
@@ -78,6 +78,8 @@ def trim_passages(
     budget, per_passage = settings.llm_context_chars, settings.llm_passage_chars
     scored = score_sentences(question, passages, vocab, settings)
     scored = newest_only(question, scored, passages, settings)
+    leads = part_leads(question, scored, passages, vocab, settings)  # each part of the question its best
+    scored = leads + [row for row in scored if row not in leads]
     framing = {sentence for _, _, sentence in framing_texts(question, scored, [], settings.framing_texts_max)}
     scored = sorted(scored, key=lambda row: row[3] not in framing)  # stable: the rest keeps its order
     kept: dict[int, list[tuple[int, str]]] = {}

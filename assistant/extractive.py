@@ -8,7 +8,7 @@ import re
 
 from assistant.newest import newest_first
 from assistant.question import asked_part
-from assistant.scoring import Q_DATE, framing_texts, list_intro, score_sentences
+from assistant.scoring import Q_DATE, framing_texts, list_intro, part_leads, score_sentences
 from core.settings import Settings
 from core.text.dates import full_dates
 from core.text.sentences import LIST_BULLET
@@ -52,6 +52,8 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     best = scored[0][0]
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
+    leads = part_leads(question, scored, passages, vocab, s)
+    scored = leads + [row for row in scored if row not in leads]
     chosen, length, weight = [], 0, {}
     for score, n, order, sentence in scored:
         if len(chosen) >= limit or (chosen and score < s.answer_score_floor * best):
@@ -73,7 +75,15 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         chosen.sort(key=lambda x: (first[x[0]], x[1]))
     else:  # scores within 5 % of each other keep the passages' order: a tiny change of IDF
         # (one more document in the index) does not reorder the answer
-        chosen.sort(key=lambda x: (-math.floor(weight.get((x[0], x[1]), 0.0) * 20), first[x[0]], x[1]))
+        led = {(n, order): rank for rank, (_, n, order, _) in enumerate(leads)}
+        chosen.sort(
+            key=lambda x: (
+                led.get((x[0], x[1]), len(led)),
+                -math.floor(weight.get((x[0], x[1]), 0.0) * 20),
+                first[x[0]],
+                x[1],
+            )
+        )
     lines = []
     for n, group in _with_intros(chosen, passages, named):
         if len(group) == 1 and group[0] in named:  # the text that says it named first, as a claim its

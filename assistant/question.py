@@ -109,6 +109,36 @@ def asked_part(question: str) -> str:
     return follow if mark and _INTERROGATIVE.search(follow) else question
 
 
+# a clause that asks on its own: an interrogative word (« et quand … », « et à quelle date … ») or
+# an inverted verb (« et une dérogation est-elle possible », « et le budget a-t-il été voté »)
+_INVERTED = re.compile(r"\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b", re.I)
+_ASKS = re.compile(rf"(?:(?:à|de|en|par|pour|sur|dans|depuis|jusqu['’]à)\s+)?{_INTERROGATIVE.pattern}", re.I)
+_PART_BREAK = re.compile(r"\?\s+(?=\S)|[,;]?\s+et\s+(?=\S)", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question asks, in its order: « Quand le guide est-il paru, et qui l'a
+    écrit ? » asks two. A part starts after a « ? » followed by more text, or at « et »
+    when what follows asks on its own (an interrogative word or an inverted verb): « qui a écrit
+    et publié le guide » stays one. A rewritten follow-up that asks nothing of its own (« au
+    centre social ? — à propos de : quels ateliers … ») asks its own words, then the earlier
+    question. A question asking one thing is returned alone."""
+    follow, mark, about = question.partition(SUBJECT_MARK)
+    if mark:  # a follow-up's own words, then the question it follows
+        return [*question_parts(follow), *question_parts(about)]
+    parts, start = [], 0
+    for cut in _PART_BREAK.finditer(question):
+        rest = question[cut.end() :]
+        clause = re.split(r"[?,;]", rest, maxsplit=1)[0]
+        if cut.group().startswith("?") or _ASKS.match(rest) or _INVERTED.search(clause):
+            parts.append(question[start : cut.start()])
+            start = cut.end()
+    parts.append(question[start:])
+    parts = [p.strip(" ,;?") for p in parts]
+    parts = [p for p in parts if len(p.split()) >= 2]
+    return parts if len(parts) > 1 else [question]
+
+
 def standalone_question(question: str, history: list[dict], backend=None) -> str:
     """The question as it reads without the conversation: a model rewrites it when there is one."""
     if not needs_rewrite(question, history):

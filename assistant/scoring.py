@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.question import asked_part, content_terms
+from assistant.question import asked_part, content_terms, question_parts
 from assistant.ranker import load_ranker
 from core.settings import Settings
 from core.text.dates import DATE, full_dates
@@ -214,6 +214,33 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s
         for f, n, order, sentence in rows
     ]
     return sorted(scored, key=lambda x: -x[0])
+
+
+def part_leads(
+    question: str, scored: list[Scored], passages: list[Passage], vocab: Vocabulary, s: Settings
+) -> list[Scored]:
+    """For a question that asks several things (:func:`assistant.question.question_parts`), the
+    best sentence for each part, in the question's order: « qui a écrit le guide, et quand
+    est-il paru ? » leads with the author, then the date, rather than two sentences on the
+    author. A sentence is scored for a part by the sum of its scores for the whole question and for
+    the part (each over its best; the whole's weighted by ``part_whole_weight``), since a part
+    (« quand est-il paru ») leaves its subject to the rest. [] for a question asking one thing."""
+    parts = question_parts(asked_part(question))
+    if len(parts) < 2 or not scored or scored[0][0] <= 0:
+        return []
+    whole = {(n, order): row for row in scored for _, n, order, _ in [row]}
+    leads: list[Scored] = []
+    for part in parts:
+        rows = [row for row in score_sentences(part, passages, vocab, s) if (row[1], row[2]) in whole]
+        if not rows or rows[0][0] <= 0:
+            continue
+        top = rows[0][0]
+        _, n, order, _ = max(
+            rows, key=lambda r: s.part_whole_weight * whole[(r[1], r[2])][0] / scored[0][0] + r[0] / top
+        )
+        if whole[(n, order)] not in leads:
+            leads.append(whole[(n, order)])
+    return leads
 
 
 def framing_texts(

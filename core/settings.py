@@ -173,6 +173,12 @@ class Settings(BaseSettings):
     answer_order: str = _f(
         "score", "Order of an extractive answer's sentences: passage (reading order) or score.", "extractive"
     )
+    part_whole_weight: float = _f(
+        1.0,
+        "Weight of a sentence's score for the whole question when choosing the lead sentence of each part "
+        "of a question asking several things (its score for the part weighs 1).",
+        "extractive",
+    )
     list_extra_sentences: int = _f(2, "Extra sentences for a question asking for a list.", "extractive")
     framing_texts_max: int = _f(
         2, "Framing legal texts added to a « comment / quels textes » answer.", "extractive"
