@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from assistant.question import GENERIC, asked_part, content_terms
 from core.settings import Settings
+from core.text.acronyms import acronyms_in, glossary
 from core.text.dates import DATE, YEAR, find_dates
 from core.text.legal import cited_numbers, named_by_date
 from core.text.sentences import windows
@@ -61,7 +62,12 @@ def decide(
         if not passages:
             return Decision(True, "aucun passage trouvé")
         texts = [f"{p.title}\n{p.heading}\n{p.text}" for p in passages]
-        unknown = unindexed_text(question, texts) or later_than_passages(question, texts)
+        unknown = (
+            unindexed_text(question, texts)
+            or unnamed_notion(question, texts, vocab)
+            or unstated_premise(question, texts)
+            or later_than_passages(question, texts)
+        )
         if unknown:
             return Decision(True, unknown)
         missing = missing_answer_type(
@@ -106,6 +112,66 @@ def unindexed_text(question: str, texts: list[str]) -> str | None:
             if dates and dates[0].key not in known:
                 return f"« {name} » n'est pas dans les passages trouvés"
     return None
+
+
+def unnamed_notion(question: str, texts: list[str], vocab: Vocabulary) -> str | None:
+    """A reason to refuse when the question names a notion of the field's glossary
+    (``core/glossary/acronyms.tsv``: « zone de redynamisation urbaine », « ZRU ») that the
+    documents never name: no passage writes its acronym, and a word of its name is in none of the
+    indexed texts. « Quelles communes ont une zone de redynamisation urbaine ? » is not answered
+    by a list of zones urbaines sensibles. A notion whose words are all in the corpus is left to
+    the other checks: texts shorten « quartier prioritaire de la politique de la ville » to
+    « quartier prioritaire », and split a name over a sentence."""
+    asked = tokenize(question)
+    written = set(acronyms_in("\n".join(texts)))
+    in_question = set(acronyms_in(question))
+    for acronym, long in glossary().items():
+        stems = tokenize(long)
+        named = acronym in in_question or any(
+            asked[i : i + len(stems)] == stems for i in range(len(asked) - len(stems) + 1)
+        )
+        unknown = not any(vocab.df.get(t) for t in tokenize(acronym)) and any(
+            not vocab.df.get(t) for t in stems
+        )
+        if named and acronym not in written and unknown:
+            return f"« {long} ({acronym}) » n'est nommé dans aucun des documents"
+    return None
+
+
+# a clause the question takes for granted (« depuis que … », « puisque … », « maintenant que … »),
+# and the participle of its event (« a supprimé », « ont été fusionnés »)
+_PREMISE = re.compile(
+    r"\b(?:depuis\s+qu|puisqu|maintenant\s+qu|dès\s+lors\s+qu|étant\s+donné\s+qu|vu\s+qu)(?:e\s+|['’])([^,;?]+)",
+    re.I,
+)
+_PARTICIPLE = re.compile(
+    r"\b(?:a|ont|avait|avaient|aura|auront|est|sont|était|étaient)\s+(?:été\s+)?(?:\w+\s+)?"
+    r"([a-zà-ÿ]+(?:ée?s?|ie?s?|ue?s?|ise?s?|ite?s?|erte?s?))\b",
+    re.I,
+)
+
+
+def unstated_premise(question: str, texts: list[str]) -> str | None:
+    """A reason to refuse when the question takes for granted an event the passages do not state
+    (« Depuis que la délibération a fusionné les deux conseils, qui … ? » over texts that never
+    say so): the event's participle, in a passage sentence (with its neighbours and the passage's
+    title) that holds at least half of the clause's other terms. A premise without a participle is
+    left to the other checks."""
+    premise = _PREMISE.search(asked_part(question))
+    event = _PARTICIPLE.search(premise.group(1)) if premise else None
+    verb = tokenize(event.group(1)) if event else []
+    if not verb:
+        return None
+    others = [t for t in tokenize(premise.group(1)) if t != verb[0]]
+    for text in texts:
+        context = set(tokenize(" ".join(text.split("\n", 2)[:2])))
+        for _, window in windows(text):
+            tokens = set(tokenize(window))
+            if any(t == verb[0] or same_prefix(t, verb[0]) for t in tokens):
+                present = tokens | context
+                if not others or sum(t in present for t in others) / len(others) >= 0.5:
+                    return None
+    return f"rien dans les passages trouvés ne dit que {' '.join(premise.group(1).split())}"
 
 
 def later_than_passages(question: str, texts: list[str]) -> str | None:
@@ -172,7 +238,7 @@ def missing_answer_type(
         return None
     label = LABELS[kind]
     if not holds_value(kind, "\n".join(texts)):
-        return f"aucun {label} dans les passages"
+        return f"{label} dans les passages"
     if kind == "rate":
         return None
     asked = set(tokenize(match.group(0)))
@@ -185,7 +251,7 @@ def missing_answer_type(
             return None
         least = least_other
     if not _in_focus(question, match, asked, lambda w: holds_value(kind, w), texts, vocab, least):
-        return f"aucun {label} à propos de ce que demande la question"
+        return f"{label} à propos de ce que demande la question"
     return None
 
 

@@ -248,10 +248,11 @@ class Assistant:
                 timings["quick"] = (time.perf_counter() - started) * 1000
                 answer.quick = quick.to_dict()
                 yield quick
-            decision, text, citations, quoted = yield from self._generate(
+            decision, text, citations, quoted, answer.draft = yield from self._generate(
                 backend, standalone, context, vocab, decision
             )
             if decision.fallback:
+                answer.fallback_reason = decision.reason
                 # The model wrote nothing the passages support (e.g. bare markers), or refused
                 # over strong evidence: show the extractive answer instead.
                 text, citations = verify(extractive_answer(standalone, context, vocab, s), context, s)
@@ -298,7 +299,8 @@ class Assistant:
         vocab: Vocabulary,
         decision: gate.Decision,
     ):
-        """Stream the model's answer; return (decision, text, citations).
+        """Stream the model's answer; return (decision, text, citations, the lines added verbatim,
+        the model's own text before the check).
 
         The model sees the passages cut to their best sentences; its sentences are checked
         against the whole passages. The best sentence of the passages, when the model did not say
@@ -313,7 +315,7 @@ class Assistant:
         raw = "".join(pieces)
         decision = gate.decide(question, context, vocab, s, draft=raw, by_model=True, previous=decision)
         if decision.refuse or decision.fallback:
-            return decision, "", [], None
+            return decision, "", [], None, raw
         text, citations = verify(raw, sources, s)
         # the newest text's statement, named, before the model's words (assistant.newest); the
         # sentences it left out under them
@@ -329,6 +331,7 @@ class Assistant:
             text,
             citations,
             {_plain(line) for line in f"{lead}\n{key}".splitlines() if line.strip()},
+            "".join(pieces),
         )
 
     @staticmethod

@@ -163,6 +163,10 @@ class Answer:
     # the quick answer shown while a language model wrote (passages' own sentences, numbered on their
     # own citations): {"answer": …, "citations": […]}, or None
     quick: dict | None = None
+    # what the language model wrote, before its sentences were checked against the passages (None
+    # without a model), and why its answer gave way to the extractive one (``fallback``)
+    draft: str | None = None
+    fallback_reason: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -180,4 +184,6 @@ class Answer:
             "acronyms": self.acronyms,
             "sentences": self.sentences,
             "quick": self.quick,
+            "draft": self.draft,
+            "fallback_reason": self.fallback_reason,
         }

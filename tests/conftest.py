@@ -133,6 +133,8 @@ ANSWER_FIELDS = [
     "acronyms",
     "sentences",
     "quick",
+    "draft",
+    "fallback_reason",
 ]
 CITATION_FIELDS = {
     "id",

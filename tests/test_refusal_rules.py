@@ -126,3 +126,50 @@ def test_the_askers_role_is_not_what_is_asked():
         "En tant que délégué du préfet, à quelles priorités de l'État dois-je veiller d'après la circulaire ?"
     )
     assert delegate in content_terms("Quel est le rôle du délégué du préfet dans le contrat de ville ?")
+
+
+def test_an_address_asked_needs_an_address_in_the_passages():
+    seat = "Statuts\nL'association a son siège dans la commune. Son conseil se réunit deux fois par an."
+    located = "Statuts\nLe siège de l'association est situé 12 rue des Lilas, 35000 Rennes."
+    for question in (
+        "À quelle adresse se trouve le siège de l'association ?",
+        "Quelle est l'adresse du siège ?",
+    ):
+        assert refuses(question, seat)
+        assert not refuses(question, located)
+    assert not refuses("Où se réunit le conseil de l'association ?", seat)  # « où » asks no address
+
+
+def test_a_premise_the_passages_do_not_state_is_refused():
+    from assistant.gate import unstated_premise
+
+    texts = [
+        "Vie locale\nLe conseil de quartier a été supprimé par une délibération du 3 mars 2022. "
+        "Ses missions sont reprises par la commission de la vie locale."
+    ]
+    assert (
+        unstated_premise(
+            "Depuis que la délibération de 2022 a supprimé le conseil de quartier, qui suit ses missions ?",
+            texts,
+        )
+        is None
+    )
+    assert (
+        unstated_premise(
+            "Maintenant que le conseil de quartier est supprimé, qui reprend ses missions ?", texts
+        )
+        is None
+    )
+    refused = unstated_premise(
+        "Puisque la délibération de 2022 a fusionné le conseil de quartier et le comité des fêtes, qui le préside ?",
+        texts,
+    )
+    assert refused and "fusionné le conseil de quartier" in refused
+    assert unstated_premise(
+        "Étant donné que la commune a dissous la commission, que devient le budget ?", texts
+    )
+    # a premise without a participle is left to the other checks
+    assert (
+        unstated_premise("Puisque la commune finance la commission, qui en fixe le budget ?", texts) is None
+    )
+    assert unstated_premise("Qui reprend les missions du conseil de quartier ?", texts) is None

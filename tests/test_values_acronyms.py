@@ -163,3 +163,45 @@ def test_a_question_about_a_year_after_the_passages_is_refused():
     assert later_than_passages("Qu'a changé la réforme de 2028 ?", texts)
     assert later_than_passages("Quand la révision de 2026 est-elle prévue ?", texts) is None
     assert later_than_passages("Qui a révisé le schéma ?", texts) is None
+
+
+def test_a_notion_of_the_glossary_the_documents_never_name_is_refused():
+    from assistant.gate import unnamed_notion
+
+    texts = ["Liste des zones urbaines sensibles\n\nRennes : Le Blosne ; Maurepas ; Villejean."]
+    vocab = Vocabulary.from_texts([*texts, "Les quartiers prioritaires de la politique de la ville."])
+    assert "ZRU" in unnamed_notion("Quelles communes ont une zone de redynamisation urbaine ?", texts, vocab)
+    assert "zone franche urbaine" in unnamed_notion("Rennes a-t-elle une ZFU ?", texts, vocab)
+    assert unnamed_notion("Quels quartiers de Rennes sont en zone urbaine sensible ?", texts, vocab) is None
+    # every word of its name is in the corpus: a shortened form may name it, left to the other checks
+    assert (
+        unnamed_notion(
+            "Combien de quartiers prioritaires de la politique de la ville à Rennes ?", texts, vocab
+        )
+        is None
+    )
+    # an acronym the corpus writes, even outside these passages, is a notion it knows
+    known = Vocabulary.from_texts([*texts, "La ZRU de Rennes."])
+    assert unnamed_notion("Quelles communes ont une ZRU ?", texts, known) is None
+
+
+def test_a_count_of_the_noun_after_the_one_asked_answers_where_the_first_is_named():
+    from core.text.values import asked_noun, counts_word
+
+    _, match = asked_value("Combien de rénovations de façades le programme prévoit-il ?")
+    noun = asked_noun(match)
+    assert noun == "rénovations de façades"
+    assert counts_word("Le programme prévoit la rénovation de quatre-vingts façades.", noun)
+    assert counts_word("Il prévoit 80 rénovations.", noun)
+    # the complement counted where the noun asked is not named is about something else
+    assert not counts_word("Le programme prévoit le nettoyage de 80 façades.", noun)
+    text = "Programme\nLe programme prévoit la rénovation de 120 façades et de 40 halls d'immeubles."
+    assert (
+        missing_answer_type(
+            "Combien de rénovations de façades le programme prévoit-il ?",
+            [text],
+            Vocabulary.from_texts([text, "Autre."]),
+            get_settings().focus_share,
+        )
+        is None
+    )

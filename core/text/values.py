@@ -1,4 +1,5 @@
-"""Values a question asks for and a sentence may hold: a count, a duration, an amount, a rate, a date.
+"""Values a question asks for and a sentence may hold: a count, a duration, an amount, a rate, an
+address, a date.
 
 Number words are read as digits first (:func:`core.text.numbers.with_digits`: « trente-six
 membres », « neuf mois »), so a sentence that writes its numbers in words holds them too.
@@ -40,14 +41,31 @@ _WHEN_Q = re.compile(
     r"\bquelle date\b|\bquel jour\b|\ben quelle année\b)",
     re.I,
 )
-KINDS = ("duration", "amount", "rate", "count", "date")
-_ASKS = {"duration": _DURATION_Q, "amount": _AMOUNT_Q, "rate": _RATE_Q, "count": _COUNT_Q, "date": _WHEN_Q}
+# A postal address: a number and a kind of street (« 103 boulevard des États-Unis »), or a postcode
+# before a capitalised town (« 69008 Lyon »); asked by « adresse ».
+_ADDRESS = re.compile(
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|allée|chemin|quai|impasse|"
+    r"cours|route|square|esplanade|passage|parvis|rond-point)\b|\b\d{5}\s+[A-ZÀ-Ý][a-zà-ÿ]",
+    re.I,
+)
+_ADDRESS_Q = re.compile(r"\badresses?\b", re.I)
+KINDS = ("duration", "amount", "rate", "count", "address", "date")
+_ASKS = {
+    "duration": _DURATION_Q,
+    "amount": _AMOUNT_Q,
+    "rate": _RATE_Q,
+    "count": _COUNT_Q,
+    "address": _ADDRESS_Q,
+    "date": _WHEN_Q,
+}
+# what the passages lack, as a refusal says it (« aucune date dans les passages »)
 LABELS = {
-    "duration": "durée",
-    "amount": "montant",
-    "rate": "taux ni pourcentage",
-    "count": "nombre",
-    "date": "date",
+    "duration": "aucune durée",
+    "amount": "aucun montant",
+    "rate": "aucun taux ni pourcentage",
+    "count": "aucun nombre",
+    "address": "aucune adresse",
+    "date": "aucune date",
 }
 
 
@@ -71,20 +89,34 @@ def counted_words(text: str) -> list[str]:
 
 def counts_word(text: str, noun: str) -> bool:
     """``text`` counts ``noun`` (« dix-huit représentants » counts « représentants »; stems compared,
-    or their first six letters)."""
-    want = tokenize(noun)
+    or their first six letters). A noun with its complement (« rénovations de façades »,
+    :func:`asked_noun`) is counted by a count of the noun, or by a count of the complement where
+    the text names the noun too (« la rénovation de 120 façades »)."""
+    head, _, complement = noun.partition(" de ")
+    want = tokenize(head)
     if not want:
         return False
-    for word in counted_words(text):
-        for t in tokenize(word):
-            if t == want[0] or same_prefix(t, want[0]):
-                return True
-    return False
+    counted = [t for word in counted_words(text) for t in tokenize(word)]
+    if any(t == want[0] or same_prefix(t, want[0]) for t in counted):
+        return True
+    return bool(complement) and counts_word(text, complement) and _names(text, want[0])
+
+
+def _names(text: str, stem: str) -> bool:
+    return any(t == stem or same_prefix(t, stem) for t in tokenize(text))
+
+
+# the noun after the counted one: « combien de rénovations de façades »
+_COMPLEMENT = re.compile(r"\s+(?:de|des|du|d['’])\s*([^\W\d_]{3,})")
 
 
 def asked_noun(match: re.Match) -> str:
-    """The word a count question counts (« combien de membres » -> « membres »)."""
-    return match.group(0).split()[-1].split("'")[-1].split("’")[-1]
+    """The word a count question counts (« combien de membres » -> « membres »), with the noun
+    after it if one follows (« combien de rénovations de façades » -> « rénovations de
+    façades »: :func:`counts_word`)."""
+    head = match.group(0).split()[-1].split("'")[-1].split("’")[-1]
+    tail = _COMPLEMENT.match(match.string, match.end())
+    return f"{head} de {tail.group(1)}" if tail else head
 
 
 def holds_value(kind: str, text: str, years: set[str] = frozenset()) -> bool:
@@ -99,6 +131,8 @@ def holds_value(kind: str, text: str, years: set[str] = frozenset()) -> bool:
         return bool(_RATE.search(text))
     if kind == "count":
         return bool(counted_words(text))
+    if kind == "address":
+        return bool(_ADDRESS.search(text))
     if kind == "date":
         return any(d.group(0) not in years for d in DATE.finditer(text))
     raise ValueError(kind)

@@ -170,6 +170,8 @@ def answer_row(config: Config, item: dict, assistant, mode: str) -> dict:
     row["abstained"] = answer["abstained"]
     row["refusal_reason"] = answer.get("refusal_reason")
     row["fallback"] = answer.get("fallback")  # "extractive" when the model's answer was replaced
+    row["fallback_reason"] = answer.get("fallback_reason")
+    row["draft"] = answer.get("draft")  # the model's text before the citation check
     row["citations"] = [
         {"id": c["id"], "source": c["source"], "page": c["page"], "text": c["text"]}
         for c in answer["citations"]
