@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from core.settings import Settings
 from core.text import markers
-from core.text.dates import DATE
+from core.text.dates import DATE, find_dates
 from core.text.instructions import addresses_assistant, strip_echoed_delimiters
 from core.text.numbers import numbers_in, states_number, with_digits
 from core.text.sentences import is_fragment, sentence_spans
@@ -109,8 +109,16 @@ def states_claim(body: str, passage: Passage) -> bool:
 
 def _fact_in(fact: str, text: str) -> bool:
     """``text`` lower-cased with single spaces, numbers in digits; numbers compare without their
-    thousands spaces."""
-    return states_number(fact, text) if fact.isdigit() else fact in text
+    thousands spaces, dates by the day (or month, or year) they name, in any of their French forms
+    (« 31 août 2023 » is stated by « 31 08 2023 » and « 31/08/2023 », not « août 2023 »)."""
+    if fact.isdigit():
+        return states_number(fact, text)
+    return fact in text or bool(_date_keys(fact) & _date_keys(text))
+
+
+@lru_cache(maxsize=512)
+def _date_keys(text: str) -> frozenset[tuple]:
+    return frozenset(d.key for d in find_dates(text))
 
 
 @lru_cache(maxsize=64)

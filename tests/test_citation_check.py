@@ -95,3 +95,13 @@ def test_a_sentence_caught_in_a_loop_is_dropped_and_a_long_list_is_kept():
         "la direction des affaires juridiques et la délégation interministérielle à la ville."
     )
     assert not loops(listing)
+
+
+def test_a_date_is_stated_in_any_of_its_french_forms_but_not_another_day():
+    text = "Calendrier\nLa délibération du 31 08 2023 fixe le calendrier des travaux de la place du marché."
+    passages = [make_passage(text, node_id="p", source="deliberation.md", title="Calendrier")]
+    claim = "La délibération du 31 août 2023 fixe le calendrier des travaux de la place du marché. [1]"
+    out, citations = verify(claim, passages, get_settings())
+    assert citations and "31 août 2023" in out
+    out, citations = verify(claim.replace("31 août", "1er août"), passages, get_settings())
+    assert not citations and "1er août" not in out
