@@ -78,8 +78,7 @@ def trim_passages(
     budget, per_passage = settings.llm_context_chars, settings.llm_passage_chars
     scored = score_sentences(question, passages, vocab, settings)
     scored = newest_only(question, scored, passages, settings)
-    leads = part_leads(question, scored, passages, vocab, settings)  # each part of the question its best
-    scored = leads + [row for row in scored if row not in leads]
+    _, scored = part_leads(question, scored, passages, vocab, settings)  # each part of the question its best
     framing = {sentence for _, _, sentence in framing_texts(question, scored, [], settings.framing_texts_max)}
     scored = sorted(scored, key=lambda row: row[3] not in framing)  # stable: the rest keeps its order
     kept: dict[int, list[tuple[int, str]]] = {}

@@ -52,8 +52,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     best = scored[0][0]
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
-    leads = part_leads(question, scored, passages, vocab, s)
-    scored = leads + [row for row in scored if row not in leads]
+    leads, scored = part_leads(question, scored, passages, vocab, s)
     chosen, length, weight = [], 0, {}
     for score, n, order, sentence in scored:
         if len(chosen) >= limit or (chosen and score < s.answer_score_floor * best):

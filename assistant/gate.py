@@ -20,7 +20,7 @@ from core.text.acronyms import acronyms_in, glossary
 from core.text.dates import DATE, YEAR, find_dates
 from core.text.legal import cited_numbers, named_by_date
 from core.text.sentences import windows
-from core.text.tokens import same_prefix, tokenize
+from core.text.tokens import holds_stem, same_prefix, tokenize
 from core.text.values import LABELS, asked_noun, asked_value, counts_word, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
@@ -163,14 +163,10 @@ def unstated_premise(question: str, texts: list[str]) -> str | None:
     if not verb:
         return None
     others = [t for t in tokenize(premise.group(1)) if t != verb[0]]
-    for text in texts:
-        context = set(tokenize(" ".join(text.split("\n", 2)[:2])))
-        for _, window in windows(text):
-            tokens = set(tokenize(window))
-            if any(t == verb[0] or same_prefix(t, verb[0]) for t in tokens):
-                present = tokens | context
-                if not others or sum(t in present for t in others) / len(others) >= 0.5:
-                    return None
+    for window, present in _read_windows(texts):
+        stated = not others or sum(t in present for t in others) / len(others) >= 0.5
+        if stated and holds_stem(tokenize(window), verb[0]):
+            return None
     return f"rien dans les passages trouvés ne dit que {' '.join(premise.group(1).split())}"
 
 
@@ -305,11 +301,17 @@ def _in_focus(
     total = sum(vocab.idf(t) for t in terms)
     if not total:
         return True
+    for window, present in _read_windows(texts):
+        if holds(window) and sum(vocab.idf(t) for t in terms if t in present) / total >= least:
+            return True
+    return False
+
+
+def _read_windows(texts: list[str]):
+    """(window, its terms with its passage's title and heading) for every sentence window of the
+    texts (:func:`core.text.sentences.windows`; the first two lines of a text are its title and
+    heading): how a value or an event is read in context."""
     for text in texts:
         context = set(tokenize(" ".join(text.split("\n", 2)[:2])))
         for _, window in windows(text):
-            if holds(window):
-                present = context | set(tokenize(window))
-                if sum(vocab.idf(t) for t in terms if t in present) / total >= least:
-                    return True
-    return False
+            yield window, context | set(tokenize(window))

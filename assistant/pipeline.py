@@ -312,10 +312,10 @@ class Assistant:
         for piece in backend.stream(answer_messages(question, prompt_passages), max_tokens=s.llm_max_tokens):
             pieces.append(piece)
             yield Delta(piece)
-        raw = "".join(pieces)
+        raw = draft = "".join(pieces)
         decision = gate.decide(question, context, vocab, s, draft=raw, by_model=True, previous=decision)
         if decision.refuse or decision.fallback:
-            return decision, "", [], None, raw
+            return decision, "", [], None, draft
         text, citations = verify(raw, sources, s)
         # the newest text's statement, named, before the model's words (assistant.newest); the
         # sentences it left out under them
@@ -331,7 +331,7 @@ class Assistant:
             text,
             citations,
             {_plain(line) for line in f"{lead}\n{key}".splitlines() if line.strip()},
-            "".join(pieces),
+            draft,
         )
 
     @staticmethod

@@ -110,9 +110,11 @@ def asked_part(question: str) -> str:
 
 
 # a clause that asks on its own: an interrogative word (« et quand … », « et à quelle date … ») or
-# an inverted verb (« et une dérogation est-elle possible », « et le budget a-t-il été voté »)
+# an inverted verb (« et une dérogation est-elle possible », « et le budget sera-t-il voté »)
 _INVERTED = re.compile(r"\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b", re.I)
-_ASKS = re.compile(rf"(?:(?:à|de|en|par|pour|sur|dans|depuis|jusqu['’]à)\s+)?{_INTERROGATIVE.pattern}", re.I)
+_ASKS_ALONE = re.compile(
+    rf"(?:(?:à|de|en|par|pour|sur|dans|depuis|jusqu['’]à)\s+)?{_INTERROGATIVE.pattern}", re.I
+)
 _PART_BREAK = re.compile(r"\?\s+(?=\S)|[,;]?\s+et\s+(?=\S)", re.I)
 
 
@@ -130,7 +132,7 @@ def question_parts(question: str) -> list[str]:
     for cut in _PART_BREAK.finditer(question):
         rest = question[cut.end() :]
         clause = re.split(r"[?,;]", rest, maxsplit=1)[0]
-        if cut.group().startswith("?") or _ASKS.match(rest) or _INVERTED.search(clause):
+        if cut.group().startswith("?") or _ASKS_ALONE.match(rest) or _INVERTED.search(clause):
             parts.append(question[start : cut.start()])
             start = cut.end()
     parts.append(question[start:])

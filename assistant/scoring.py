@@ -218,17 +218,18 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s
 
 def part_leads(
     question: str, scored: list[Scored], passages: list[Passage], vocab: Vocabulary, s: Settings
-) -> list[Scored]:
+) -> tuple[list[Scored], list[Scored]]:
     """For a question that asks several things (:func:`assistant.question.question_parts`), the
     best sentence for each part, in the question's order: « qui a écrit le guide, et quand
     est-il paru ? » leads with the author, then the date, rather than two sentences on the
     author. A sentence is scored for a part by the sum of its scores for the whole question and for
     the part (each over its best; the whole's weighted by ``part_whole_weight``), since a part
-    (« quand est-il paru ») leaves its subject to the rest. [] for a question asking one thing."""
+    (« quand est-il paru ») leaves its subject to the rest. Returns (the leads, ``scored`` with the
+    leads first); ([], ``scored``) for a question asking one thing."""
     parts = question_parts(asked_part(question))
     if len(parts) < 2 or not scored or scored[0][0] <= 0:
-        return []
-    whole = {(n, order): row for row in scored for _, n, order, _ in [row]}
+        return [], scored
+    whole = {(row[1], row[2]): row for row in scored}
     leads: list[Scored] = []
     for part in parts:
         rows = [row for row in score_sentences(part, passages, vocab, s) if (row[1], row[2]) in whole]
@@ -240,7 +241,7 @@ def part_leads(
         )
         if whole[(n, order)] not in leads:
             leads.append(whole[(n, order)])
-    return leads
+    return leads, leads + [row for row in scored if row not in leads]
 
 
 def framing_texts(

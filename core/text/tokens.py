@@ -72,3 +72,8 @@ def same_prefix(a: str, b: str, length: int = 6) -> bool:
     """Two stems that differ but share their first ``length`` letters (« priorit » / « prioritair »):
     related words for the matching rules of scoring, the gate and counts."""
     return len(a) >= length and len(b) >= length and a[:length] == b[:length]
+
+
+def holds_stem(tokens, stem: str) -> bool:
+    """One of ``tokens`` is ``stem`` or a related word (:func:`same_prefix`)."""
+    return any(t == stem or same_prefix(t, stem) for t in tokens)

@@ -13,7 +13,7 @@ import re
 
 from core.text.dates import DATE, YEAR
 from core.text.numbers import with_digits
-from core.text.tokens import same_prefix, tokenize
+from core.text.tokens import holds_stem, tokenize
 
 _UNIT_OF_TIME = r"(?:jours?|semaines?|mois|ans|années?|heures?|trimestres?|semestres?)"
 _DURATION = re.compile(
@@ -96,14 +96,9 @@ def counts_word(text: str, noun: str) -> bool:
     want = tokenize(head)
     if not want:
         return False
-    counted = [t for word in counted_words(text) for t in tokenize(word)]
-    if any(t == want[0] or same_prefix(t, want[0]) for t in counted):
+    if holds_stem((t for word in counted_words(text) for t in tokenize(word)), want[0]):
         return True
-    return bool(complement) and counts_word(text, complement) and _names(text, want[0])
-
-
-def _names(text: str, stem: str) -> bool:
-    return any(t == stem or same_prefix(t, stem) for t in tokenize(text))
+    return bool(complement) and counts_word(text, complement) and holds_stem(tokenize(text), want[0])
 
 
 # the noun after the counted one: « combien de rénovations de façades »
