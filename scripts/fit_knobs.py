@@ -2,14 +2,16 @@
 
     .venv/bin/python scripts/fit_knobs.py ANSWER_MAX_SENTENCES,ANSWER_MAX_CHARS=3,450:5,750:8,1200
     .venv/bin/python scripts/fit_knobs.py FOCUS_SHARE_OTHER_WORD=0.3:0.5:0.7
+    .venv/bin/python scripts/fit_knobs.py OTHER_SOURCE_FACTOR=1:0.6:0.4 --citations
 
 Each candidate value (``:``-separated; a value per setting, ``,``-separated) is evaluated with
 ``assistant eval --set public --configs hybrid+extractive`` (extractive backend; the settings given as
 ``ASSISTANT_*`` variables). The objective of a set is the mean of answer accuracy, acc400, correct
-refusals and (1 - false refusals). For each set held out, the value that is best on the two others is
-chosen and its objective on the held-out set is the cross-validated figure; the value best on all
-three is the fitted one. Prints a Markdown table for docs/evaluation.md (with each set's median
-answer length and citation precision, shown, not in the objective).
+refusals and (1 - false refusals). With ``--citations`` (a knob that acts on what is cited), values
+whose objectives are equal at three decimals are told apart by their citation precision. For each
+set held out, the value that is best on the two others is chosen and its objective on the held-out
+set is the cross-validated figure; the value best on all three is the fitted one. Prints a Markdown
+table for docs/evaluation.md (with each set's median answer length and citation precision, shown, not in the objective).
 """
 
 from __future__ import annotations
@@ -26,8 +28,22 @@ ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("accuracy", "acc400", "correct_refusals", "false_refusals")
 
 
+CITATIONS = "--citations" in sys.argv
+
+
 def objective(m: dict) -> float:
     return (m["accuracy"] + m["acc400"] + m["correct_refusals"] + 1 - m["false_refusals"]) / 4
+
+
+def rank_key(results: dict, score: dict, sets: list[str]):
+    """How values are compared on ``sets``: the mean objective at three decimals, then (with
+    ``--citations``) the mean citation precision."""
+
+    def key(v: str) -> tuple[float, float]:
+        cited = sum(results[v][s]["citation_precision"] for s in sets) / len(sets)
+        return round(sum(score[v][s] for s in sets) / len(sets), 3), cited if CITATIONS else 0.0
+
+    return key
 
 
 def evaluate(names: list[str], values: list[str], out: Path) -> dict:
@@ -50,7 +66,7 @@ def evaluate(names: list[str], values: list[str], out: Path) -> dict:
 
 
 def main() -> int:
-    spec = sys.argv[1]
+    spec = next(a for a in sys.argv[1:] if not a.startswith("--"))
     names_part, _, values_part = spec.partition("=")
     names = names_part.split(",")
     candidates = [v.split(",") for v in values_part.split(":")]
@@ -66,7 +82,11 @@ def main() -> int:
             )
     sets = list(next(iter(results.values())))
     score = {v: {s: objective(m) for s, m in per.items()} for v, per in results.items()}
-    lines = [f"Fit of `{names_part}` ({datetime.now(UTC).date()}, `python scripts/fit_knobs.py {spec}`):", ""]
+    lines = [
+        f"Fit of `{names_part}` ({datetime.now(UTC).date()}, "
+        f"`python scripts/fit_knobs.py {spec}{' --citations' * CITATIONS}`):",
+        "",
+    ]
     lines += [
         "| value | "
         + " | ".join(
@@ -85,12 +105,12 @@ def main() -> int:
     lines.append("")
     cv = []
     for held in sets:
-        best = max(score, key=lambda v: sum(score[v][s] for s in sets if s != held))
+        best = max(score, key=rank_key(results, score, [s for s in sets if s != held]))
         cv.append(score[best][held])
         lines.append(
             f"- held out `{held}`: best on the others = {best}, objective there {score[best][held]:.3f}"
         )
-    fitted = max(score, key=lambda v: sum(score[v].values()))
+    fitted = max(score, key=rank_key(results, score, sets))
     lines.append(
         f"- fitted on all three: **{fitted}** (objective {sum(score[fitted].values()) / len(sets):.3f}); "
         f"cross-validated objective {sum(cv) / len(cv):.3f}"
