@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/fit_knobs.py ANSWER_MAX_SENTENCES,ANSWER_MAX_CHARS=3,450:5,750:8,1200
     .venv/bin/python scripts/fit_knobs.py FOCUS_SHARE_OTHER_WORD=0.3:0.5:0.7
-    .venv/bin/python scripts/fit_knobs.py OTHER_SOURCE_FACTOR=1:0.6:0.4 --citations
+    .venv/bin/python scripts/fit_knobs.py ANSWER_SCORE_FLOOR=0.3:0.45:0.6 --citations
 
 Each candidate value (``:``-separated; a value per setting, ``,``-separated) is evaluated with
 ``assistant eval --set public --configs hybrid+extractive`` (extractive backend; the settings given as
@@ -16,6 +16,7 @@ table for docs/evaluation.md (with each set's median answer length and citation 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -25,23 +26,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = ("accuracy", "acc400", "correct_refusals", "false_refusals")
-
-
-CITATIONS = "--citations" in sys.argv
 
 
 def objective(m: dict) -> float:
     return (m["accuracy"] + m["acc400"] + m["correct_refusals"] + 1 - m["false_refusals"]) / 4
 
 
-def rank_key(results: dict, score: dict, sets: list[str]):
+def rank_key(results: dict, score: dict, sets: list[str], citations: bool):
     """How values are compared on ``sets``: the mean objective at three decimals, then (with
-    ``--citations``) the mean citation precision."""
+    ``citations``) the mean citation precision."""
 
     def key(v: str) -> tuple[float, float]:
         cited = sum(results[v][s]["citation_precision"] for s in sets) / len(sets)
-        return round(sum(score[v][s] for s in sets) / len(sets), 3), cited if CITATIONS else 0.0
+        return round(sum(score[v][s] for s in sets) / len(sets), 3), cited if citations else 0.0
 
     return key
 
@@ -66,7 +63,13 @@ def evaluate(names: list[str], values: list[str], out: Path) -> dict:
 
 
 def main() -> int:
-    spec = next(a for a in sys.argv[1:] if not a.startswith("--"))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "spec", help="NAME[,NAME]=VALUE[,VALUE]:… (a value per setting, candidates ':'-separated)"
+    )
+    ap.add_argument("--citations", action="store_true", help="ties broken by citation precision")
+    args = ap.parse_args()
+    spec = args.spec
     names_part, _, values_part = spec.partition("=")
     names = names_part.split(",")
     candidates = [v.split(",") for v in values_part.split(":")]
@@ -84,7 +87,7 @@ def main() -> int:
     score = {v: {s: objective(m) for s, m in per.items()} for v, per in results.items()}
     lines = [
         f"Fit of `{names_part}` ({datetime.now(UTC).date()}, "
-        f"`python scripts/fit_knobs.py {spec}{' --citations' * CITATIONS}`):",
+        f"`python scripts/fit_knobs.py {spec}{' --citations' * args.citations}`):",
         "",
     ]
     lines += [
@@ -105,12 +108,12 @@ def main() -> int:
     lines.append("")
     cv = []
     for held in sets:
-        best = max(score, key=rank_key(results, score, [s for s in sets if s != held]))
+        best = max(score, key=rank_key(results, score, [s for s in sets if s != held], args.citations))
         cv.append(score[best][held])
         lines.append(
             f"- held out `{held}`: best on the others = {best}, objective there {score[best][held]:.3f}"
         )
-    fitted = max(score, key=rank_key(results, score, sets))
+    fitted = max(score, key=rank_key(results, score, sets, args.citations))
     lines.append(
         f"- fitted on all three: **{fitted}** (objective {sum(score[fitted].values()) / len(sets):.3f}); "
         f"cross-validated objective {sum(cv) / len(cv):.3f}"
