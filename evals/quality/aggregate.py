@@ -14,6 +14,7 @@ from statistics import median
 
 from core.text.markers import strip as strip_markers
 from evals.quality import metrics as m
+from evals.quality.shape import SHAPE_KEYS, shape
 from evals.stats import percentile
 
 EVIDENCE_KS = (1, 3, 5, 10)
@@ -53,6 +54,9 @@ METRICS: dict[str, Metric] = {
         Metric("false_refusals", "false refusals", "answer", higher_is_better=False),
         Metric("overall", "overall correct", "answer"),
         Metric("median_chars", "median answer chars", "answer", higher_is_better=False, fmt="{:.0f}"),
+        Metric("cut", "cut", "answer", higher_is_better=False),
+        Metric("dup", "dup", "answer", higher_is_better=False),
+        Metric("title", "title", "answer", higher_is_better=False),
         Metric("time_median_ms", "median ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
         Metric("time_p95_ms", "p95 ms/q", "time", higher_is_better=False, fmt="{:.0f}"),
         Metric("time_total_s", "total s", "time", higher_is_better=False, fmt="{:.1f}"),
@@ -96,6 +100,8 @@ def score_question(item: dict, passages: list[dict], answer: dict | None = None,
         scores["abstained"] = bool(answer["abstained"])
         scores["answer_chars"] = None if answer["abstained"] else len(strip_markers(answer["answer"] or ""))
         scores["citation_precision"] = m.citation_precision(item, answer)
+        if not answer["abstained"]:
+            scores["shape"] = shape(answer["answer"] or "")
         if item["answerable"]:
             scores["correct"] = m.answer_correct(item, answer)
             scores["correct400"] = m.answer_correct_within(item, answer, 400)
@@ -189,6 +195,8 @@ def aggregate(rows: list[dict], answers: bool) -> dict:
         out["page_ok"] = _mean(sc(r, "page_ok") for r in ok)
         chars = [sc(r, "answer_chars") for r in rows if sc(r, "answer_chars") is not None]
         out["median_chars"] = median(chars) if chars else None
+        for key in SHAPE_KEYS:  # over every answer given, answerable or not
+            out[key] = _mean(sc(r, "shape")[key] for r in rows if sc(r, "shape"))
         out["false_refusals"] = _mean(bool(sc(r, "abstained")) for r in ok)
         out["correct_refusals"] = _mean(bool(sc(r, "correct_refusal")) for r in no)
         out["citation_precision"] = _mean(sc(r, "citation_precision") for r in rows)
