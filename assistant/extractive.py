@@ -11,6 +11,7 @@ from assistant.question import asked_part
 from assistant.scoring import Q_DATE, framing_texts, list_intro, part_leads, score_sentences
 from core.settings import Settings
 from core.text.dates import full_dates
+from core.text.near_copy import is_near_copy, words
 from core.text.sentences import LIST_BULLET
 from core.text.tokens import tokenize
 from core.types import Passage
@@ -35,9 +36,11 @@ def _body(sentence: str) -> str:
 
 
 def cited_line(sentence: str, n: int) -> str:
-    """A passage sentence as an answer line: list marker and paragraph number removed, closing stop,
-    marker [n]."""
+    """A passage sentence as an answer line: list marker and paragraph number removed, a capital
+    first letter, closing stop, marker [n]."""
     sentence = _body(sentence).rstrip(" ;,:")
+    if sentence[:1].islower():  # a list item shown alone reads as a sentence (« Aux élus … »)
+        sentence = sentence[0].upper() + sentence[1:]
     if sentence and sentence[-1] not in ".!?…":
         sentence += "."
     return f"{sentence} [{n}]"
@@ -53,12 +56,16 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
     leads, scored = part_leads(question, scored, passages, vocab, s)
-    chosen, length, weight = [], 0, {}
+    chosen, length, weight, said = [], 0, {}, []
     for score, n, order, sentence in scored:
         if len(chosen) >= limit or (chosen and score < s.answer_score_floor * best):
             break
         if length + len(sentence) > s.answer_max_chars * (1.5 if is_list else 1) and chosen:
             continue
+        found = words(_body(sentence))
+        if any(is_near_copy(found, other) for other in said):  # the same sentence in two passages
+            continue
+        said.append(found)
         chosen.append((n, order, sentence))
         weight[(n, order)] = score / best if best > 0 else 0.0
         length += len(sentence)
@@ -118,7 +125,7 @@ def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int
 def _joined(group: list[str]) -> str:
     """« Intro : item ; item » from an intro line and its items."""
     items = (_body(sentence).rstrip(" ;,.:") for sentence in group[1:])
-    return f"{group[0].rstrip(' :')} : {' ; '.join(items)}"
+    return f"{group[0].rstrip(' :?')} : {' ; '.join(items)}"
 
 
 def _named(lead_in: str, sentence: str) -> str:

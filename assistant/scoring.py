@@ -15,8 +15,9 @@ from assistant.question import asked_part, content_terms, question_parts
 from assistant.ranker import load_ranker
 from core.settings import Settings
 from core.text.dates import DATE, full_dates
+from core.text.furniture import is_furniture
 from core.text.instructions import addresses_assistant
-from core.text.sentences import LIST_BULLET, is_fragment, sentence_spans
+from core.text.sentences import HEADING_MARK, LIST_BULLET, is_fragment, sentence_spans
 from core.text.tokens import same_prefix, tokenize
 from core.text.values import asked_noun, asked_value, counts_word, holds_value
 from core.types import Passage
@@ -55,18 +56,38 @@ Scored = tuple[float, int, int, str]  # (score, passage number from 1, order in 
 
 
 def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """For each sentence, the line ending with ':' that introduces its list, if any."""
+    """For each sentence, the line that introduces its list, if any: a line ending with ':', or a
+    Markdown heading right above the items (« ## À qui s'adresse le cycle ? »). A plain short line
+    above a list is not taken for one: slides put a label above every line."""
     intros, current, before = [], "", ""
-    for s, e in spans:
+    for i, (s, e) in enumerate(spans):
+        sentence = text[s:e]
         line_start = text.rfind("\n", 0, s) + 1
-        if s == line_start and not LIST_BULLET.match(text[s:e]) and not text[s:e].rstrip().endswith(":"):
+        heads = _heads_list(text, spans, i)
+        if s == line_start and not LIST_BULLET.match(sentence) and not sentence.rstrip().endswith(":"):
             current = ""  # a plain line ends the list
         intros.append(current)
-        if text[s:e].rstrip().endswith(":"):
+        if sentence.rstrip().endswith(":"):
             # « Ses principales caractéristiques : » is introduced by the sentence before it
-            current = f"{before} {text[s:e]}" if _ANAPHOR.match(text[s:e]) else text[s:e]
-        before = text[s:e]
+            current = f"{before} {sentence}" if _ANAPHOR.match(sentence) else sentence
+        elif heads:
+            current = HEADING_MARK.sub("", sentence).strip()
+        before = sentence
     return intros
+
+
+def _heads_list(text: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """Sentence ``i`` is a Markdown heading (a line of its own) right above a list item."""
+    s, e = spans[i]
+    sentence = text[s:e].strip()
+    return bool(
+        i + 1 < len(spans)
+        and sentence
+        and (s == 0 or text[s - 1] == "\n")
+        and (e == len(text) or text[e] == "\n")
+        and HEADING_MARK.match(sentence)
+        and LIST_BULLET.match(text[slice(*spans[i + 1])])
+    )
 
 
 @lru_cache(maxsize=256)
@@ -87,7 +108,8 @@ def list_intro(passage: Passage, order: int) -> str:
 
 
 def _skippable(sentence: str, holds_asked: bool = False) -> bool:
-    """Headings, labels, links and orders given to an assistant are not answers; nor is a line
+    """Headings, labels, links, orders given to an assistant and the text's furniture (its title
+    line, source, NOR, page numbers: :func:`core.text.furniture.is_furniture`) are not answers; nor is a line
     introducing a list, unless it holds the value asked (« … un conseil de vingt membres qui
     comprend : » answers « combien de membres »)."""
     letters = [c for c in sentence if c.isalpha()]
@@ -99,6 +121,7 @@ def _skippable(sentence: str, holds_asked: bool = False) -> bool:
         or "http" in sentence
         or (shouting and not DATE.search(sentence))
         or addresses_assistant(sentence)
+        or is_furniture(sentence)
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.documents import DEFAULT_KIND, KINDS
 from core.text.dates import parse_date
+from core.text.furniture import is_furniture, is_title_line
 from core.text.tokens import fold
 from ingest.document import Document
 from ingest.identity import identify
@@ -53,10 +54,15 @@ _GENERIC_LABELS = {"chapo", "contexte", "sommaire", "menu", "accueil", "introduc
 
 
 def infer_title(doc: Document) -> str:
-    """First meaningful line; a long opening paragraph gives its first words."""
+    """First meaningful line (a source, licence, NOR or page line is no title: a text's own title
+    line is); a long opening paragraph gives its first words."""
     for line in doc.text.split("\n")[:20]:
         line = line.strip().lstrip("#").strip().strip('" ')
-        if len(line) < 3 or line.lower() in _GENERIC_LABELS:
+        if (
+            len(line) < 3
+            or line.lower() in _GENERIC_LABELS
+            or (is_furniture(line) and not is_title_line(line))
+        ):
             continue
         if len(line) > 120:
             line = re.split(r"(?<=[.!?])\s", line)[0]

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from core.settings import Settings, get_settings
-from core.text.sentences import LIST_ITEM, sentences_between
+from core.text.sentences import ENUMERATION, sentence_spans
 from core.types import Chunk
 from ingest.document import Document
 
@@ -37,7 +37,7 @@ class _Unit:
 
 def _is_heading_line(line: str) -> bool:
     stripped = line.strip()
-    if not stripped or len(stripped) > 90 or LIST_ITEM.match(stripped):
+    if not stripped or len(stripped) > 90 or ENUMERATION.match(stripped):
         return False
     if stripped[-1] in ".,;:" or not (stripped[0].isupper() or stripped[0].isdigit()):
         return False
@@ -74,7 +74,9 @@ def _page_finder(doc: Document):
 
 
 def _units(doc: Document) -> list[_Unit]:
-    """Lines and sentences in reading order, each tagged with its heading path and page."""
+    """Sentences in reading order (the one segmenter, ``core.text.sentences``: a sentence wrapped
+    over lines stays one unit), each tagged with its heading path and page; a heading line is a
+    unit of its own that opens a section."""
     text = doc.text
     page_of = _page_finder(doc)
     stack: list[tuple[int, str]] = []
@@ -82,31 +84,23 @@ def _units(doc: Document) -> list[_Unit]:
     pending_section = True
     first_block = True
     for block_no, (b_start, b_end) in enumerate(_blocks(text)):
-        lines = []
-        pos = b_start
-        for line in text[b_start:b_end].split("\n"):
-            lines.append((pos, pos + len(line)))
-            pos += len(line) + 1
-        single_line = len(lines) == 1
-        for l_start, l_end in lines:
-            line = text[l_start:l_end]
-            if not line.strip():
-                continue
-            md = _MD_HEADING.match(line)
+        block = text[b_start:b_end]
+        single_line = "\n" not in block.strip()
+        for s_start, s_end in sentence_spans(block):
+            start, end = b_start + s_start, b_start + s_end
+            line = text[start:end]
+            md = _MD_HEADING.match(line) if "\n" not in line else None
             if md or (single_line and _is_heading_line(line)):
                 level = len(md.group(1)) if md else (1 if first_block else 2)
                 title = (md.group(2) if md else line).strip()
                 while stack and stack[-1][0] >= level:
                     stack.pop()
                 stack.append((level, title))
-                pending_section = True
-                units.append(_Unit(l_start, l_end, _path(stack), True, block_no, page_of(l_start)))
+                units.append(_Unit(start, end, _path(stack), True, block_no, page_of(start)))
                 pending_section = False
                 continue
-            heading = _path(stack)
-            for s_start, s_end in sentences_between(text, l_start, l_end):
-                units.append(_Unit(s_start, s_end, heading, pending_section, block_no, page_of(s_start)))
-                pending_section = False
+            units.append(_Unit(start, end, _path(stack), pending_section, block_no, page_of(start)))
+            pending_section = False
         first_block = False
     return units
 
@@ -189,10 +183,19 @@ def _explode_long(units: list[_Unit], text: str, chunk_size: int):
         while start < unit.end:
             end = min(unit.end, start + limit)
             if end < unit.end:
-                space = text.rfind(" ", start + limit // 2, end)
-                end = space if space > start else end
+                end = _clause_end(text, start + limit // 2, end)
             yield _Unit(start, end, unit.heading, unit.new_section and first, unit.block, unit.page)
             first = False
             start = end
             while start < unit.end and text[start].isspace():
                 start += 1
+
+
+def _clause_end(text: str, low: int, high: int) -> int:
+    """Where to cut a sentence too long for a chunk, in ``text[low:high]``: after its last clause
+    (« ; », « : »), else its last comma, else its last space (``high`` when there is none)."""
+    for marks in ((";", ":"), (",",), ("",)):
+        found = max(text.rfind(f"{mark} ", low, high) for mark in marks)
+        if found > low:
+            return found + len(marks[0]) if marks[0] else found
+    return high

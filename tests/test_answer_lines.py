@@ -92,3 +92,67 @@ def test_the_sources_panel_highlights_each_item_of_a_joined_line():
     for item in ("le club de boxe", "la ludothèque", "la radio associative", "Exposants invités"):
         assert any(item in m for m in marked), (item, marked)
     assert not any("maison de quartier" in m for m in marked), marked  # the other list's items are not
+
+
+OVERLAP = """Gouvernance du forum
+
+Le comité d'organisation du forum réunit la maire adjointe, deux habitants tirés au sort
+et le directeur de la maison de quartier.
+"""
+COPY = """Forum des associations : version révisée
+
+Le comité d'organisation du forum réunit la maire adjointe, deux habitants tirés au sort
+et la directrice de la maison de quartier.
+"""
+TITLED = """Arrêté du 4 mars 2024 portant organisation du forum des associations
+
+Source : registre municipal | Licence : Licence Ouverte
+
+Le forum des associations est organisé par le service de la vie associative.
+"""
+
+
+def test_a_sentence_found_twice_is_said_once():
+    passages = [passage(OVERLAP, "gouvernance.md"), passage(COPY, "revision.md")]
+    vocab = Vocabulary.from_texts([OVERLAP, COPY, NOTE])
+    text = extractive_answer("Qui compose le comité d'organisation du forum ?", passages, vocab, Settings())
+    assert text.count("comité d'organisation du forum réunit") == 1, text
+
+
+def test_a_title_or_source_line_is_never_an_answer_sentence():
+    passages = [passage(TITLED, "arrete.md")]
+    vocab = Vocabulary.from_texts([TITLED, NOTE])
+    text = extractive_answer("Qui organise le forum des associations ?", passages, vocab, Settings())
+    assert text.startswith("Le forum des associations est organisé par le service"), text
+    assert "Arrêté du 4 mars" not in text and "Licence" not in text, text
+
+
+HEADED = """Le forum en pratique
+
+Le forum se prépare avec les associations du quartier pendant tout le printemps.
+
+## À qui s'adresse le forum ?
+
+- aux associations sportives et culturelles du quartier ;
+
+- aux habitants qui veulent proposer une activité ;
+
+- aux agents des services municipaux de la jeunesse.
+"""
+
+
+def test_a_list_item_under_a_heading_is_led_by_that_heading():
+    passages = [passage(HEADED, "pratique.md")]
+    vocab = Vocabulary.from_texts([HEADED, NOTE, OTHER])
+    text = extractive_answer("Le forum s'adresse-t-il aux habitants ?", passages, vocab, Settings())
+    line = next(line for line in text.splitlines() if "aux habitants qui veulent" in line)
+    assert "À qui s'adresse le forum : " in line, text  # the heading leads its items, never alone
+    assert "? :" not in line and "[1] aux" not in text, text
+
+
+def test_a_list_item_shown_alone_reads_as_a_sentence():
+    plain = HEADED.replace("## ", "")  # a label line, as slides write one above every line: no lead-in
+    passages = [passage(plain, "pratique.md")]
+    vocab = Vocabulary.from_texts([plain, NOTE, OTHER])
+    text = extractive_answer("Le forum s'adresse-t-il aux habitants ?", passages, vocab, Settings())
+    assert "Aux habitants qui veulent proposer une activité. [1]" in text, text

@@ -85,3 +85,51 @@ def test_an_answer_opening_on_a_title_line_is_counted():
     assert opens_on_title("Décret n° 2019-512 du 3 juin 2019 relatif aux conseils [1] Il fixe … [1]")
     assert not opens_on_title("Le décret n° 2019-512 fixe la composition des conseils. [1]")
     assert shape("Le contrat dure six ans. [1]") == {"cut": False, "dup": False, "title": False}
+
+
+def test_near_copies_are_told_from_sentences_that_share_words():
+    from core.text.near_copy import is_near_copy, words
+
+    long_ = words("Le contrat est signé par le préfet, le maire et le président de l'intercommunalité.")
+    reworded = words("Le contrat est signé par le préfet, la maire et le président de l'intercommunalité.")
+    inside = words("Le contrat est signé par le préfet.")
+    other = words("Le contrat est évalué chaque année par le comité de pilotage du quartier.")
+    assert is_near_copy(long_, reworded)  # one word changed in a long clause
+    assert is_near_copy(long_, inside)  # all of one in the other
+    assert not is_near_copy(long_, other)  # shares words, says something else
+    assert not is_near_copy(words("Le préfet signe."), long_)  # too short to be a copy
+
+
+def test_a_cited_sentence_is_one_claim_across_a_legal_reference():
+    from assistant.verify import split_claims
+
+    lines = split_claims(
+        "Les bailleurs visés à l'article L. 411-2 du code sont consultés. [1] M. Durand préside. [2]"
+    )
+    assert lines == [
+        ["Les bailleurs visés à l'article L. 411-2 du code sont consultés. [1]", "M. Durand préside. [2]"]
+    ]
+
+
+def test_a_source_line_above_the_title_does_not_name_the_document(tmp_path):
+    from ingest.loaders import load
+    from ingest.metadata import infer_title
+
+    path = tmp_path / "arrete.md"
+    path.write_text(
+        "Source : registre des actes | Licence : Licence Ouverte\n\nNOR : ABCD2400001A\n\n"
+        "# Arrêté du 4 mars 2024 portant organisation du forum\n\nLe forum est annuel.\n",
+        encoding="utf-8",
+    )
+    assert infer_title(load(path)) == "Arrêté du 4 mars 2024 portant organisation du forum"
+
+
+def test_two_versions_of_a_clause_with_other_values_are_not_copies():
+    from core.text.near_copy import is_near_copy, words
+
+    old = words("Les membres du conseil local sont désignés pour une durée de deux ans renouvelable.")
+    new = words("Les membres du conseil local sont désignés pour une durée de quatre ans renouvelable.")
+    assert not is_near_copy(old, new)
+    assert is_near_copy(
+        new, words("Les membres du conseil local sont désignés pour une durée de 4 ans renouvelable.")
+    )

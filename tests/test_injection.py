@@ -84,14 +84,16 @@ def assert_cites_only_retrieved(answer) -> None:
 
 
 def shuffled_control(text: str, seed: int = 4) -> str:
-    """Each line's words in a random order (the heading kept): same vocabulary, no instruction."""
+    """Each line's inner words in a random order (the heading kept, and each line's first and last
+    word, so that the segmenter reads the same line ends): same vocabulary, no instruction."""
     rng = random.Random(seed)
     lines = text.splitlines()
     out = [lines[0]]
     for line in lines[1:]:
         words = line.split()
-        rng.shuffle(words)
-        out.append(" ".join(words))
+        inner = words[1:-1]
+        rng.shuffle(inner)
+        out.append(" ".join(words[:1] + inner + words[1:][-1:]))
     return "\n".join(out) + "\n"
 
 

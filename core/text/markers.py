@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from core.text.sentences import ends_on_abbreviation
+
 _GROUP = r"\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\]"
 MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 # Markers one after the other, with the spaces before each: what ends a cited sentence.
@@ -54,5 +56,14 @@ def move_before_stop(line: str) -> str:
 
 def split_after_markers(line: str) -> list[str]:
     """Cut a line after each sentence stop and the markers that follow it (pieces alternate:
-    sentence, markers, sentence, markers...)."""
-    return re.split(rf"(?<=[.!?…])((?:\s*{_GROUP})*)(?:\s+|$)", line)
+    sentence, markers, sentence, markers...); a stop that ends an abbreviation (« l'article L.
+    411-2 ») with no marker after it cuts nothing."""
+    parts = re.split(rf"(?<=[.!?…])((?:\s*{_GROUP})*)(?:\s+|$)", line)
+    out = parts[:1]
+    for i in range(1, len(parts), 2):
+        marks, following = parts[i], parts[i + 1]
+        if not marks and following and ends_on_abbreviation(out[-1]):
+            out[-1] = f"{out[-1]} {following}"
+        else:
+            out += [marks, following]
+    return out

@@ -4,7 +4,7 @@
   abbreviation and before the number it announces (« l'article L. [2] 1234-5 »), or before a word
   in lower case (« … [1] des quartiers concernés. »); an answer opening in lower case too.
 * **dup**: two claims of the answer that are the same sentence, or one a near-copy of the other
-  (the same words at 80 % or more, or one's words all in the other).
+  (:func:`core.text.near_copy.is_near_copy`).
 * **title**: the answer's first claim is a title line or page furniture
   (:func:`core.text.furniture.is_furniture`).
 
@@ -18,15 +18,13 @@ import re
 from core.text.furniture import is_furniture
 from core.text.markers import MARKER_RUN
 from core.text.markers import strip as strip_markers
-from core.text.tokens import fold
+from core.text.near_copy import is_near_copy, words
 
 _GROUP = r"(?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])+"
 # « L. [2] 1234-5 », « art. [1] 5 », « n° [3] 2004-123 »: a reference broken by a marker
 _BROKEN_REFERENCE = re.compile(rf"(?:\b[A-Z]\.|\b(?:art|al|n|no)\.|n°){_GROUP}\s*\d")
 # « … [1] des quartiers »: what follows a marker goes on in lower case
 _LOWER_AFTER = re.compile(rf"{_GROUP}[ \t]*[a-zà-öø-ÿ]")
-_WORD = re.compile(r"\w+")
-NEAR_COPY = 0.8
 SHAPE_KEYS = ("cut", "dup", "title")
 
 
@@ -49,22 +47,13 @@ def is_cut(answer: str) -> bool:
     return bool(_BROKEN_REFERENCE.search(text) or _LOWER_AFTER.search(text) or first.islower())
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(fold(text.lower()))
-
-
 def is_duplicated(answer: str) -> bool:
-    seen: list[set[str]] = []
+    seen: list[frozenset[str]] = []
     for claim in claims(answer):
-        words = set(_words(claim))
-        if not words:
-            continue
-        for other in seen:
-            shared = len(words & other)
-            smaller = min(len(words), len(other))
-            if shared / len(words | other) >= NEAR_COPY or (shared == smaller and smaller >= 4):
-                return True
-        seen.append(words)
+        found = words(claim)
+        if any(is_near_copy(found, other) for other in seen):
+            return True
+        seen.append(found)
     return False
 
 
