@@ -1,0 +1,126 @@
+"""Generate the reader's training data with the bundled local model (resumable, in the background).
+
+    nohup .venv/bin/python scripts/generate_training.py > gen.log 2>&1 &
+
+Indexes the training corpora (default ``../shared/train/corpus`` and ``evals/training/texts``) into
+``--index-dir``, then, for up to ``--per-document`` sentences of each file, writes a question, keeps it by
+round trip (:mod:`evals.training.generate`) and writes its unanswerable variants; every item is
+appended to ``--out`` as it is made, and a run goes on where the last one stopped. An evaluation
+corpus (``../shared/seeds``, dev2's ``corpus/``) is refused: the gold figures stay a measurement.
+``settings.json`` in ``--out`` records the settings, the model, the time spent and the yield.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tqdm import tqdm
+
+from assistant.llm.local import get_local_backend
+from assistant.pipeline import Assistant
+from core.settings import SHARED_DIR, get_settings
+from evals.training import generate
+from evals.training.generate import Generator
+from evals.training.sources import sources
+from ingest.loaders import load
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _refuse_evaluation(corpus: Path) -> None:
+    shared = SHARED_DIR.resolve()
+    for forbidden in (shared / "seeds", shared / "evals"):
+        if corpus.resolve().is_relative_to(forbidden):
+            sys.exit(f"Erreur : {corpus} est un corpus d'évaluation ; il ne sert jamais à entraîner.")
+
+
+def summary(out: Path) -> dict:
+    rows = [
+        json.loads(line)
+        for line in (out / "answerable.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    kept = [r for r in rows if r["kept"]]
+    unanswerable = out / "unanswerable.jsonl"
+    variants = (
+        [json.loads(line) for line in unanswerable.read_text(encoding="utf-8").splitlines() if line]
+        if unanswerable.exists()
+        else []
+    )
+    return {
+        "attempts": len(rows),
+        "kept": len(kept),
+        "yield": round(len(kept) / len(rows), 3) if rows else 0.0,
+        "seconds": round(sum(r["seconds"] for r in rows), 1),
+        "rejected": dict(Counter(r["reason"] for r in rows if not r["kept"])),
+        "kinds": dict(Counter(r["kind"] for r in kept)),
+        "splits": dict(Counter(r["split"] for r in kept)),
+        "unanswerable": len(variants),
+        "unanswerable_kinds": dict(Counter(v["variant"] for v in variants)),
+        "unanswerable_splits": dict(Counter(v["split"] for v in variants)),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpus", type=Path, action="append", help="corpus folder (repeatable)")
+    parser.add_argument("--out", type=Path, default=ROOT / "evals/training/data")
+    parser.add_argument("--index-dir", type=Path, default=ROOT / "data/train_index")
+    parser.add_argument("--per-document", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument("--limit", type=int, default=0, help="stop after this many attempts (0: all)")
+    parser.add_argument("--summary", action="store_true", help="print the yield of --out and stop")
+    args = parser.parse_args(argv)
+    if args.summary:
+        print(json.dumps(summary(args.out), ensure_ascii=False, indent=2))
+        return
+    corpora = args.corpus or [SHARED_DIR / "train" / "corpus", ROOT / "evals/training/texts"]
+    for corpus in corpora:
+        _refuse_evaluation(corpus)
+    settings = get_settings()
+    assistant = Assistant.open(args.index_dir, llm="extractive")
+    assistant.ingest(corpora, prune=True)
+    corpus_text = " ".join(
+        load(p, settings).text.lower()
+        for c in corpora
+        for p in sorted(c.rglob("*"))
+        if p.is_file() and p.suffix in {".md", ".txt", ".html", ".pdf"}
+    )
+    generator = Generator(get_local_backend(settings), assistant, args.out, args.seed, corpus_text)
+    done = generator.done()
+    todo = [
+        s for c in corpora for s in sources(c, settings, args.per_document, args.seed) if s.key not in done
+    ]
+    if args.limit:
+        todo = todo[: args.limit]
+    started = time.time()
+    for source in tqdm(todo, desc="questions", unit="q"):
+        generator.make(source)
+    record = {
+        "corpora": [str(c) for c in corpora],
+        "per_document": args.per_document,
+        "seed": args.seed,
+        "model": get_local_backend(settings).model_path.name,
+        "filters": {
+            k: getattr(generate, k) for k in ("ANSWER_IN_SENTENCE", "COPY", "RETRIEVED", "ROUND_TRIP")
+        },
+        "last_run_seconds": round(time.time() - started, 1),
+        **summary(args.out),
+    }
+    (args.out / "settings.json").write_text(
+        json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    print(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""The training-data generator (evals/training) on texts written for it, without the model: the
+sentences it starts from, their kinds, the round-trip filters, the unanswerable variants."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.settings import get_settings
+from evals.training.generate import judge, parse
+from evals.training.kinds import kind_of
+from evals.training.sources import Source, sources, split_of
+from evals.training.unanswerable import text_name, variants
+
+TEXTS = Path(__file__).resolve().parents[1] / "evals" / "training" / "texts"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("L'État mobilise 420 000 euros par an au titre des crédits de la politique de la ville.", "amount"),
+        ("Le rapport est présenté au comité de pilotage au plus tard le 30 juin 2027.", "deadline"),
+        ("Le comité de pilotage est coprésidé par le sous-préfet et la vice-présidente.", "who"),
+        ("La convention peut être révisée par avenant, à la demande de l'un des signataires.", "yes_no"),
+        ("On entend par quartier prioritaire un quartier dont le revenu médian est faible.", "definition"),
+        ("Lorsque le bilan manque, aucune subvention nouvelle n'est accordée au porteur.", "condition"),
+    ],
+)
+def test_a_sentence_gets_the_kind_of_question_it_answers(sentence, kind):
+    assert kind_of(sentence) == kind
+
+
+def test_sources_are_usable_sentences_of_every_text_in_a_stable_order():
+    first = list(sources(TEXTS, get_settings(), 50, seed=3))
+    again = list(sources(TEXTS, get_settings(), 50, seed=3))
+    assert [s.key for s in first] == [s.key for s in again]  # seeded
+    assert {s.document for s in first} == {p.name for p in TEXTS.glob("*.md")}
+    assert all(len(s.sentence.split()) >= 8 and s.sentence in " ".join(s.context.split()) for s in first)
+    assert not any(s.sentence.startswith(("#", "Texte écrit pour")) and ":" in s.sentence[-1:] for s in first)
+    assert len(Counter(s.kind for s in first)) >= 6  # dates, amounts, actors, conditions…
+    assert {split_of(s.document) for s in first} <= {"train", "validation", "test"}
+
+
+def test_the_models_reply_is_read_or_refused():
+    assert parse("Question : Qui préside le comité ?\n\nRéponse : le sous-préfet") == (
+        "Qui préside le comité ?",
+        "le sous-préfet",
+    )
+    assert parse("Voici une question intéressante.") is None
+    assert parse("Question : Le comité\nRéponse : oui") is None  # no question mark
+
+
+def _source(sentence: str) -> Source:
+    return Source("convention.md", "Convention", sentence, sentence, kind_of(sentence), sentence)
+
+
+def test_the_round_trip_keeps_an_answer_the_passage_gives_and_drops_the_others():
+    source = _source(
+        "Le comité de pilotage est coprésidé par le sous-préfet et la vice-présidente de l'agglomération."
+    )
+    question, short = (
+        "Qui préside le comité de pilotage de la convention ?",
+        "le sous-préfet et la vice-présidente",
+    )
+    assert (
+        judge(source, question, short, "Il est coprésidé par le sous-préfet et la vice-présidente.", True)
+        == ""
+    )
+    assert judge(source, question, "le maire", "Le maire.", True) == "answer_not_in_sentence"
+    assert (
+        judge(source, question, short, "Le sous-préfet et la vice-présidente.", False)
+        == "passage_not_retrieved"
+    )
+    assert judge(source, question, short, "inconnu", True) == "round_trip_failed"
+    assert judge(source, source.sentence[:-1] + " ?", short, short, True) == "question_copies_sentence"
+    amount = _source("L'État mobilise 420 000 euros par an au titre des crédits de la politique de la ville.")
+    assert judge(
+        amount,
+        "Combien l'État mobilise-t-il par an ?",
+        "420 000 euros",
+        "L'État mobilise 400 000 euros.",
+        True,
+    ) == ("round_trip_numbers")
+
+
+def test_each_kept_question_has_unanswerable_variants_of_every_kind():
+    item = {
+        "question": "Quel délai le décret n° 2006-1220 du 4 octobre 2006 fixe-t-il pour les permis délivrés en 2007 ?",
+        "title": "Décret n° 2006-1220 du 4 octobre 2006 relatif aux permis délivrés à titre précaire",
+        "document": "decret.md",
+    }
+    assert text_name(item["title"]) == "le décret n° 2006-1220 du 4 octobre 2006"
+    made = {v["variant"]: v for v in variants(item, "le corpus ne dit rien de plus", random.Random(1))}
+    assert set(made) >= {
+        "held_out_document",
+        "text_not_indexed",
+        "false_premise",
+        "after_corpus",
+        "value_swap",
+    }
+    assert made["held_out_document"]["exclude"] == "decret.md"
+    assert "2006-1220" not in made["text_not_indexed"]["question"]
+    assert made["false_premise"]["question"].startswith("Depuis l'abrogation du décret n° 2006-1220")
+    assert (
+        "ce texte" in made["after_corpus"]["question"] and "version de 20" in made["after_corpus"]["question"]
+    )
+    assert "2047" in made["value_swap"]["question"] and "4 octobre 2006" in made["value_swap"]["question"]
+    # a premise the corpus itself states is not made false
+    assert "false_premise" not in {
+        v["variant"] for v in variants(item, "ce décret est abrogé", random.Random(1))
+    }
+
+
+def test_an_evaluation_corpus_is_refused(tmp_path):
+    import scripts.generate_training as generator
+    from core.settings import SHARED_DIR
+
+    with pytest.raises(SystemExit, match="corpus d'évaluation"):
+        generator._refuse_evaluation(SHARED_DIR / "seeds")
+    generator._refuse_evaluation(tmp_path)  # any other folder is fine
