@@ -63,14 +63,13 @@ def _list_intros(text: str, spans: list[tuple[int, int]]) -> list[str]:
     for i, (s, e) in enumerate(spans):
         sentence = text[s:e]
         line_start = text.rfind("\n", 0, s) + 1
-        heads = _heads_list(text, spans, i)
         if s == line_start and not LIST_BULLET.match(sentence) and not sentence.rstrip().endswith(":"):
             current = ""  # a plain line ends the list
         intros.append(current)
         if sentence.rstrip().endswith(":"):
             # « Ses principales caractéristiques : » is introduced by the sentence before it
             current = f"{before} {sentence}" if _ANAPHOR.match(sentence) else sentence
-        elif heads:
+        elif _heads_list(text, spans, i):
             current = HEADING_MARK.sub("", sentence).strip()
         before = sentence
     return intros

@@ -11,8 +11,7 @@ from core.text.unicode import clean_unicode
 _AUTOLINK = re.compile(r"\s*\(?<(?:https?|mailto):[^>\s]*>\)?|\s*\(/[\w./-]+\)")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
-_HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*([a-zàâäçéèêëîïôöùûüÿœæ])")
-_HYPHEN_BREAK_WORDS = re.compile(r"(\w+)-[ \t]*\n[ \t]*([a-zàâäçéèêëîïôöùûüÿœæ]\w*)")
+_HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n[ \t]*([a-zàâäçéèêëîïôöùûüÿœæ]\w*)")
 _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 _SLIDE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
@@ -38,19 +37,19 @@ def dehyphenate(text: str, compounds: set[str] | None = None, words: set[str] | 
     (``contrac-\\ntualisation``). A word of ``compounds`` (lower case, hyphenated: the compound words
     the document writes elsewhere, « peut-être », « vis-à-vis ») keeps its hyphen unless ``words``
     (lower case; default, those of ``text``) has it whole."""
-    if not compounds:
-        return _HYPHEN_BREAK.sub(r"\1\2", text)
-    whole = words if words is not None else {w.lower() for w in re.findall(r"\w+", text)}
+    compounds = compounds or set()
+    if compounds and words is None:
+        words = {w.lower() for w in re.findall(r"\w+", text)}
 
     def mend(match: re.Match) -> str:
         left, right = match.groups()
         pair = f"{left}-{right}".lower()
         keep = any(c.endswith(pair) or c.startswith(pair) for c in compounds if pair in c)
-        if keep and f"{left}{right}".lower() not in whole:
+        if keep and f"{left}{right}".lower() not in words:
             return f"{left}-{right}"
         return left + right
 
-    return _HYPHEN_BREAK_WORDS.sub(mend, text)
+    return _HYPHEN_BREAK.sub(mend, text)
 
 
 def drop_slide_numbers(text: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections import Counter
@@ -27,8 +28,8 @@ from assistant.llm.local import get_local_backend
 from assistant.pipeline import Assistant
 from core.settings import SHARED_DIR, get_settings
 from evals.training import generate
-from evals.training.generate import Generator
-from evals.training.sources import sources
+from evals.training.generate import Generator, read_rows
+from evals.training.sources import corpus_files, sources
 from ingest.loaders import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,18 +43,9 @@ def _refuse_evaluation(corpus: Path) -> None:
 
 
 def summary(out: Path) -> dict:
-    rows = [
-        json.loads(line)
-        for line in (out / "answerable.jsonl").read_text(encoding="utf-8").splitlines()
-        if line
-    ]
+    """Attempts, yield, time, rejections, kinds and splits of the data in ``out``."""
+    rows, variants = read_rows(out / "answerable.jsonl"), read_rows(out / "unanswerable.jsonl")
     kept = [r for r in rows if r["kept"]]
-    unanswerable = out / "unanswerable.jsonl"
-    variants = (
-        [json.loads(line) for line in unanswerable.read_text(encoding="utf-8").splitlines() if line]
-        if unanswerable.exists()
-        else []
-    )
     return {
         "attempts": len(rows),
         "kept": len(kept),
@@ -68,6 +60,16 @@ def summary(out: Path) -> dict:
     }
 
 
+def write_settings(out: Path, **fields) -> dict:
+    """``out/settings.json``: the run's ``fields`` over those already recorded, and the summary."""
+    path = out / "settings.json"
+    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    record.update(fields)
+    record.update(summary(out))
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return record
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -78,10 +80,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-document", type=int, default=60)
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--limit", type=int, default=0, help="stop after this many attempts (0: all)")
-    parser.add_argument("--summary", action="store_true", help="print the yield of --out and stop")
+    parser.add_argument(
+        "--summary", action="store_true", help="refresh the yield in --out/settings.json, print it, stop"
+    )
     args = parser.parse_args(argv)
     if args.summary:
-        print(json.dumps(summary(args.out), ensure_ascii=False, indent=2))
+        print(json.dumps(write_settings(args.out), ensure_ascii=False, indent=2))
         return
     corpora = args.corpus or [SHARED_DIR / "train" / "corpus", ROOT / "evals/training/texts"]
     for corpus in corpora:
@@ -89,36 +93,32 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     assistant = Assistant.open(args.index_dir, llm="extractive")
     assistant.ingest(corpora, prune=True)
-    corpus_text = " ".join(
-        load(p, settings).text.lower()
-        for c in corpora
-        for p in sorted(c.rglob("*"))
-        if p.is_file() and p.suffix in {".md", ".txt", ".html", ".pdf"}
-    )
-    generator = Generator(get_local_backend(settings), assistant, args.out, args.seed, corpus_text)
+    corpus_text = " ".join(load(p, settings).text.lower() for c in corpora for p in corpus_files(c))
+    backend = get_local_backend(settings)
+    generator = Generator(backend, assistant, args.out, args.seed, corpus_text)
     done = generator.done()
     todo = [
         s for c in corpora for s in sources(c, settings, args.per_document, args.seed) if s.key not in done
     ]
     if args.limit:
         todo = todo[: args.limit]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a killed run still records what it made
     started = time.time()
-    for source in tqdm(todo, desc="questions", unit="q"):
-        generator.make(source)
-    record = {
-        "corpora": [str(c) for c in corpora],
-        "per_document": args.per_document,
-        "seed": args.seed,
-        "model": get_local_backend(settings).model_path.name,
-        "filters": {
-            k: getattr(generate, k) for k in ("ANSWER_IN_SENTENCE", "COPY", "RETRIEVED", "ROUND_TRIP")
-        },
-        "last_run_seconds": round(time.time() - started, 1),
-        **summary(args.out),
-    }
-    (args.out / "settings.json").write_text(
-        json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    try:
+        for source in tqdm(todo, desc="questions", unit="q"):
+            generator.make(source)
+    finally:
+        record = write_settings(
+            args.out,
+            corpora=[str(c) for c in corpora],
+            per_document=args.per_document,
+            seed=args.seed,
+            model=backend.model_path.name,
+            filters={
+                k: getattr(generate, k) for k in ("ANSWER_IN_SENTENCE", "COPY", "RETRIEVED", "ROUND_TRIP")
+            },
+            last_run_seconds=round(time.time() - started, 1),
+        )
     print(json.dumps(record, ensure_ascii=False, indent=2))
 
 

@@ -10,8 +10,9 @@ else goes on to Gradio:
 
 Only files of indexed documents are served, looked up by their id in the index: a request cannot
 name a path. The passage is found on the page by its letters and digits alone (case, accents,
-spaces, hyphens and ligatures ignored: pypdf, which indexed the text, and pdfium do not cut a line
-the same way); where the whole quote is not found, the long runs of letters it shares with the page.
+spaces, hyphens and ligatures ignored: the indexed text is pdfium's after the ingest's layout and
+cleaning steps, which join lines and mend hyphens, the page's is pdfium's raw characters); where
+the whole quote is not found, the long runs of letters it shares with the page.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import unicodedata
 from difflib import SequenceMatcher
 from pathlib import Path
 from urllib.parse import parse_qs, quote
+
+from ingest.loaders import PDFIUM_LOCK
 
 SCALE = 1.5  # pixels per PDF point: a 612-point page is 918 pixels wide
 MIN_RUN = 8  # letters: the shortest run shared with the page that counts, when the whole quote is not there
@@ -57,7 +60,7 @@ def _folded(text: str) -> tuple[str, list[int]]:
 def _stretches(page: str, wanted: str) -> list[tuple[int, int]]:
     """(start, length) in ``page`` of ``wanted`` (both folded); where it is not there whole, the runs of
     at least ``MIN_RUN`` letters it shares with the page (difflib), near the longest one, when they
-    cover ``MIN_SHARE`` of it (a sentence pypdf and pdfium read a little differently)."""
+    cover ``MIN_SHARE`` of it (a sentence the ingest cleaned and the raw page read a little differently)."""
     at = page.find(wanted)
     if at >= 0:
         return [(at, len(wanted))]
@@ -125,15 +128,16 @@ def render_page(path: Path, page: int, quote_text: str, cache_dir: Path) -> byte
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        if not 1 <= page <= len(pdf):
-            raise ValueError(f"le document n'a pas de page {page} (il en a {len(pdf)})")
-        pdf_page = pdf[page - 1]
-        image = pdf_page.render(scale=SCALE).to_pil().convert("RGBA")
-        boxes = highlight_boxes(pdf_page, quote_text) if quote_text else []
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:  # PDFium is not thread-safe: an ingest may be reading another PDF
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            if not 1 <= page <= len(pdf):
+                raise ValueError(f"le document n'a pas de page {page} (il en a {len(pdf)})")
+            pdf_page = pdf[page - 1]
+            image = pdf_page.render(scale=SCALE).to_pil().convert("RGBA")
+            boxes = highlight_boxes(pdf_page, quote_text) if quote_text else []
+        finally:
+            pdf.close()
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     for left, top, right, bottom in boxes:

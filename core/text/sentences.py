@@ -15,7 +15,7 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*•–·▪]|\d{1,2}[.)])\s+")
 # An enumeration mark at a line's start, as lists and legal texts write them: a list item, « 1° »,
 # « 12 bis° », « a) », « I. – », « II.- »: the line opens a sentence of its own.
 ENUMERATION = re.compile(
-    r"^\s*(?:[-*•–·▪]\s|\d{1,2}[.)]\s|\d{1,3}(?:\s?(?:bis|ter|quater))?\s?°|[a-z]\)\s|[IVXL]{1,6}\.?\s?[-–—])"
+    rf"{LIST_ITEM.pattern}|^\s*(?:\d{{1,3}}(?:\s?(?:bis|ter|quater))?\s?°|[a-z]\)\s|[IVXL]{{1,6}}\.?\s?[-–—])"
 )
 # A Markdown heading's marks (« ## »), at a line's start.
 HEADING_MARK = re.compile(r"^[ \t]*#{1,6}[ \t]+")
@@ -96,9 +96,7 @@ def sentences_between(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces, cursor, depth, counted = [], start, 0, start
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.start()
-        # only the few characters before the stop can be an abbreviation: searching from the
-        # cursor would make a long line without a real sentence end quadratic
-        if _ABBREVIATION.search(text, max(cursor, stop - _ABBREVIATION_SPAN), stop):
+        if _abbreviation_before(text, stop, cursor):
             continue
         closed = match.end(1)  # after the quote or parenthesis the stop closes, if any
         depth = _depth(text, counted, closed, depth)
@@ -112,11 +110,18 @@ def sentences_between(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in pieces if text[s:e].strip()]
 
 
+def _abbreviation_before(text: str, stop: int, floor: int = 0) -> bool:
+    """``text[:stop]`` ends on an abbreviation (not before ``floor``). Only the few characters
+    before the stop are searched: searching from ``floor`` would make a long line without a real
+    sentence end quadratic."""
+    return bool(_ABBREVIATION.search(text, max(floor, stop - _ABBREVIATION_SPAN), stop))
+
+
 def ends_on_abbreviation(text: str) -> bool:
     """``text`` stops on an abbreviation (« l'article L. », « M. », « art. »): the stop that ends it
     does not end a sentence."""
     tail = text.rstrip()
-    return bool(_ABBREVIATION.search(tail, max(0, len(tail) - _ABBREVIATION_SPAN)))
+    return _abbreviation_before(tail, len(tail))
 
 
 def _depth(text: str, start: int, end: int, depth: int) -> int:

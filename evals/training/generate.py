@@ -27,6 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from core.text.tokens import tokenize
+from evals.training.kinds import KINDS
 from evals.training.sources import Source, split_of
 from evals.training.unanswerable import variants
 from prompts import load_prompt
@@ -68,6 +69,13 @@ def judge(source: Source, question: str, short: str, check: str, retrieved: bool
     return ""
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The items of a JSONL file of the generator ([] before its first run)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
 def _normal(text: str) -> str:
     return " ".join(text.split())
 
@@ -84,13 +92,7 @@ class Generator:
         self.unanswerable = out_dir / "unanswerable.jsonl"
 
     def done(self) -> set[str]:
-        if not self.answerable.exists():
-            return set()
-        return {
-            json.loads(line)["key"]
-            for line in self.answerable.read_text(encoding="utf-8").splitlines()
-            if line
-        }
+        return {row["key"] for row in read_rows(self.answerable)}
 
     def _ask(self, template: str, max_tokens: int, **fields) -> str:
         prompt = load_prompt(template).format(**fields)
@@ -100,8 +102,6 @@ class Generator:
 
     def make(self, source: Source) -> dict:
         """One attempt at an item from ``source`` (written, kept or not); its variants if kept."""
-        from evals.training.kinds import KINDS
-
         t0 = time.perf_counter()
         reply = self._ask(
             "train_question",

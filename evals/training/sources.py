@@ -82,13 +82,18 @@ def _boilerplate(pools: list[list[Source]]) -> set[str]:
     return out
 
 
+def corpus_files(corpus: Path) -> list[Path]:
+    """The files of ``corpus`` that ingest reads, sorted by path."""
+    return sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+
+
 def sources(corpus: Path, settings: Settings, per_document: int, seed: int) -> Iterator[Source]:
     """Up to ``per_document`` sentences of each file of ``corpus`` (sorted by name), drawn at random
     (``seed``) among the usable ones that are no formula, documents interleaved so that a short run
     covers them all."""
     rng = random.Random(seed)
     pools = []
-    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+    files = corpus_files(corpus)
     for path in files:
         doc = load(path, settings)
         title = infer_title(doc)
