@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--summary", action="store_true", help="refresh the yield in --out/settings.json, print it, stop"
     )
+    parser.add_argument(
+        "--rebuild-variants", action="store_true", help="write the unanswerable variants again, stop"
+    )
     args = parser.parse_args(argv)
     if args.summary:
         print(json.dumps(write_settings(args.out), ensure_ascii=False, indent=2))
@@ -94,6 +97,10 @@ def main(argv: list[str] | None = None) -> None:
     assistant = Assistant.open(args.index_dir, llm="extractive")
     assistant.ingest(corpora, prune=True)
     corpus_text = " ".join(load(p, settings).text.lower() for c in corpora for p in corpus_files(c))
+    if args.rebuild_variants:
+        Generator(None, assistant, args.out, args.seed, corpus_text).rebuild_variants()
+        print(json.dumps(write_settings(args.out), ensure_ascii=False, indent=2))
+        return
     backend = get_local_backend(settings)
     generator = Generator(backend, assistant, args.out, args.seed, corpus_text)
     done = generator.done()

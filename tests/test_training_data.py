@@ -111,9 +111,11 @@ def test_each_kept_question_has_unanswerable_variants_of_every_kind():
     )
     assert "2047" in made["value_swap"]["question"] and "4 octobre 2006" in made["value_swap"]["question"]
     # a premise the corpus itself states is not made false
-    assert "false_premise" not in {
-        v["variant"] for v in variants(item, "ce décret est abrogé", random.Random(1))
-    }
+    abrogated = "le décret n° 2006-1220 du 4 octobre 2006 est abrogé."
+    assert "false_premise" not in {v["variant"] for v in variants(item, abrogated, random.Random(1))}
+    # another text's abrogation, far from this one's number, leaves the premise false
+    other = "le décret n° 2006-1220 fixe un délai. " + "x " * 400 + "le décret n° 99-12 est abrogé."
+    assert "false_premise" in {v["variant"] for v in variants(item, other, random.Random(1))}
 
 
 def test_an_evaluation_corpus_is_refused(tmp_path):

@@ -130,8 +130,19 @@ class Generator:
         with self.answerable.open("a", encoding="utf-8") as out:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
         if item["kept"]:
-            with self.unanswerable.open("a", encoding="utf-8") as out:
-                for variant in variants(item, self.corpus_text, random.Random(f"{self.seed}:{item['key']}")):
-                    row = {"of": item["key"], "split": item["split"], "document": item["document"], **variant}
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._write_variants(item, "a")
         return item
+
+    def _write_variants(self, item: dict, mode: str) -> None:
+        with self.unanswerable.open(mode, encoding="utf-8") as out:
+            for variant in variants(item, self.corpus_text, random.Random(f"{self.seed}:{item['key']}")):
+                row = {"of": item["key"], "split": item["split"], "document": item["document"], **variant}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def rebuild_variants(self) -> None:
+        """Write the unanswerable variants of every kept item again (after a change of their rules;
+        seeded per item, so the variants that did not change come out the same)."""
+        self.unanswerable.write_text("", encoding="utf-8")
+        for item in read_rows(self.answerable):
+            if item["kept"]:
+                self._write_variants(item, "a")

@@ -53,6 +53,21 @@ def _lower_first(question: str) -> str:
     return question[0].lower() + question[1:] if question[:2].istitle() else question
 
 
+_ABROGATED = re.compile(r"abrog|remplacé|ne (?:sont|est) plus applicable")
+NEAR = 300  # characters around a text's name where its abrogation would be said
+
+
+def said_abrogated(name: str, corpus_text: str) -> bool:
+    """The corpus says, near the text's number or date, that a text is abrogated or replaced (« le
+    décret n° 2006-1220 … est abrogé »): a premise of abrogation would then be true, not false."""
+    found = re.search(r"n°\s*([\d-]+)", name) or re.search(r"du (\d{1,2}(?:er)? [a-zéû]+ \d{4})", name)
+    key = found.group(1) if found else name
+    for hit in re.finditer(re.escape(key.lower()), corpus_text):
+        if _ABROGATED.search(corpus_text[max(0, hit.start() - NEAR) : hit.end() + NEAR]):
+            return True
+    return False
+
+
 def variants(item: dict, corpus_text: str, rng: random.Random) -> list[dict]:
     """The unanswerable questions made from ``item`` (a kept answerable item), each with its
     ``variant``; ``corpus_text`` (every indexed text, folded to lower case) says what is absent."""
@@ -68,7 +83,7 @@ def variants(item: dict, corpus_text: str, rng: random.Random) -> list[dict]:
                 asked = f"Selon {other}, {_lower_first(question)}"
             out.append({"variant": "text_not_indexed", "question": asked})
         plain = _lower_first(_as_this_text(question, name))
-        if "abrog" not in corpus_text:
+        if not said_abrogated(name, corpus_text):
             out.append({"variant": "false_premise", "question": f"Depuis l'abrogation {_of(name)}, {plain}"})
         year = rng.randint(2031, 2040)
         out.append({"variant": "after_corpus", "question": f"Dans la version de {year} {_of(name)}, {plain}"})
