@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.question import GENERIC, asked_part, content_terms
+from assistant.reader import refuse_below
+from assistant.scoring import score_sentences
 from core.settings import Settings
 from core.text.acronyms import acronyms_in, glossary
 from core.text.dates import DATE, YEAR, find_dates
@@ -78,6 +80,13 @@ def decide(
         share = coverage(question, texts, vocab, settings.related_stem)
         if share < settings.min_coverage:
             return Decision(True, f"les passages couvrent trop peu la question ({share:.2f})", share)
+        if settings.sentence_ranker == "reader":
+            scored = score_sentences(question, passages, vocab, settings)
+            top = scored[0][0] if scored else 0.0
+            if top < refuse_below(settings):
+                return Decision(
+                    True, f"aucune phrase des passages ne répond à la question ({top:.2f})", share
+                )
         previous = Decision(False, support=share)
     if previous.refuse:
         return previous

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from assistant.question import asked_part, content_terms, question_parts
 from assistant.ranker import load_ranker
+from assistant.reader import read, reader_input
 from core.settings import Settings
 from core.text.dates import DATE, full_dates
 from core.text.furniture import is_furniture
@@ -226,15 +227,42 @@ def rule_score(f: tuple, s: Settings) -> float:
 
 def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings) -> list[Scored]:
     """(score, passage number, order in passage, sentence) for every useful sentence, best first:
-    the learned ranker's probability (:mod:`assistant.ranker`) or, with ``sentence_ranker=rules``,
-    :func:`rule_score`. A sentence that only echoes the question (a title restating it) is worth
+    with ``sentence_ranker=reader`` the trained reader's probability (:mod:`assistant.reader`) for
+    the :func:`reader_candidates` only; with ``learned`` the logistic ranker's (:mod:`assistant.ranker`);
+    with ``rules``, :func:`rule_score`. A sentence that only echoes the question (a title restating it) is worth
     less than one that adds information."""
     rows = sentence_features(question, passages, vocab, s)
+    if s.sentence_ranker == "reader":
+        return _read(question, rows, passages, s)
     ranker = load_ranker() if s.sentence_ranker == "learned" else None
     scored = [
         (ranker.probability(f) if ranker else rule_score(f, s), n, order, sentence)
         for f, n, order, sentence in rows
     ]
+    return sorted(scored, key=lambda x: -x[0])
+
+
+def reader_candidates(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings):
+    """The sentences the reader reads, as (passage number, order, sentence, reader input): the
+    ``reader_max_sentences`` best by :func:`rule_score` (a cheap first cut)."""
+    rows = sentence_features(question, passages, vocab, s)
+    return _cut(rows, passages, s)
+
+
+def _cut(rows, passages: list[Passage], s: Settings):
+    rows = sorted(rows, key=lambda row: -rule_score(row[0], s))[: s.reader_max_sentences]
+    out = []
+    for _, n, order, sentence in rows:
+        passage = passages[n - 1]
+        text = reader_input(sentence, list_intro(passage, order), passage.heading, passage.title)
+        out.append((n, order, sentence, text))
+    return out
+
+
+def _read(question: str, rows, passages: list[Passage], s: Settings) -> list[Scored]:
+    candidates = _cut(rows, passages, s)
+    scores = read(question, [text for *_, text in candidates], s)
+    scored = [(p, n, order, sentence) for p, (n, order, sentence, _) in zip(scores, candidates, strict=True)]
     return sorted(scored, key=lambda x: -x[0])
 
 

@@ -117,9 +117,20 @@ class Settings(BaseSettings):
     # -- sentence scoring ---------------------------------------------------------------------------
     sentence_ranker: str = _f(
         "rules",
-        "How answer sentences are ranked: learned (assistant/ranker_weights.json) or rules (the weights below).",
+        "How answer sentences are ranked: reader (assistant/reader, trained on generated questions), learned "
+        "(assistant/ranker_weights.json) or rules (the weights below).",
         "scoring",
     )
+    reader_max_sentences: int = _f(
+        48, "Sentences the reader scores (the best by the rules' score); the others are left out.", "scoring"
+    )
+    reader_refuse_below: float = _f(
+        -1.0,
+        "Reader's best score under which the gate refuses (-1: the threshold chosen on the generated "
+        "validation split, assistant/reader/reader.json).",
+        "gate",
+    )
+    reader_threads: int = _f(0, "Torch threads of the reader (0: torch's setting).", "scoring")
     date_bonus: float = _f(
         0.35, "Bonus of a dated sentence for a « quand / calendrier » question.", "scoring"
     )
