@@ -6,7 +6,9 @@ terms must be covered (:func:`coverage` at least ``min_coverage``), and a questi
 kind of value (an amount, a rate, a count, a date) needs that value in the passages, about what
 it asks (:func:`missing_answer_type`). It is asked again once a draft answer exists: a model's
 refusal is believed only over weak passages (below ``strong_coverage``), and an answer with no
-claim left after citation verification is a refusal.
+claim left after citation verification is a refusal. With ``sentence_ranker=reader``, a
+question none of whose sentences the reader scores above its threshold (chosen on generated
+data, :func:`assistant.reader.refuse_below`) is refused too.
 """
 
 from __future__ import annotations

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
 from core.settings import Settings
+from index.embeddings import QueryCache
 
 READER_DIR = Path(__file__).with_name("reader")
 DELTA_FILE, CARD_FILE = READER_DIR / "delta.safetensors", READER_DIR / "reader.json"
-LAYERS = 6  # layers of e5-small kept: 0.28 s for 50 sentences on 2 cores, against 0.71 s for 12
+# layers of e5-small kept: 0.28 s for 50 sentences on 2 cores, against 0.71 s for 12 (one-off
+# measure of this stop, docs/evaluation.md « Stop 37 »)
+LAYERS = 6
 MAX_TOKENS = 128
 TITLE_CHARS, INTRO_CHARS = 90, 140
-_LOCK, _PREDICT = threading.Lock(), threading.Lock()
-_LAST: OrderedDict[tuple, list[float]] = OrderedDict()
+_LAST = QueryCache(32)
 
 
 def reader_input(sentence: str, intro: str, heading: str, title: str) -> str:
@@ -76,8 +76,7 @@ def load_reader(base_dir: str):
         raise FileNotFoundError(
             f"{DELTA_FILE} : poids du lecteur absents ; les créer avec scripts/train_reader.py"
         )
-    card = json.loads(CARD_FILE.read_text(encoding="utf-8"))
-    if sha256(DELTA_FILE) != card["sha256"]:
+    if sha256(DELTA_FILE) != _card()["sha256"]:
         raise ValueError(f"{DELTA_FILE.name} : somme de contrôle différente de reader.json ; fichier abîmé")
     model = build_model(Path(base_dir))
     delta = {k: v.to(torch.float32) for k, v in load_file(str(DELTA_FILE)).items()}
@@ -94,7 +93,12 @@ def refuse_below(settings: Settings) -> float:
     threshold training chose on the generated validation split (``reader.json``)."""
     if settings.reader_refuse_below >= 0:
         return settings.reader_refuse_below
-    return float(json.loads(CARD_FILE.read_text(encoding="utf-8"))["refuse_below"])
+    return float(_card()["refuse_below"])
+
+
+@lru_cache(maxsize=1)
+def _card() -> dict:
+    return json.loads(CARD_FILE.read_text(encoding="utf-8"))
 
 
 def read(question: str, texts: list[str], settings: Settings) -> list[float]:
@@ -102,33 +106,16 @@ def read(question: str, texts: list[str], settings: Settings) -> list[float]:
     answers are kept: the gate and the answer read the same sentences."""
     if not texts:
         return []
-    key = (question, tuple(texts))
-    with _LOCK:
-        if key in _LAST:
-            _LAST.move_to_end(key)
-            return _LAST[key]
-    scores = _predict(question, texts, settings)
-    with _LOCK:
-        _LAST[key] = scores
-        while len(_LAST) > 32:
-            _LAST.popitem(last=False)
-    return scores
+    key = repr((question, texts))
+    scores = _LAST.get(key)
+    if scores is None:
+        from index.embeddings import resolve_embed_model, torch_threads
 
-
-def _predict(question: str, texts: list[str], settings: Settings) -> list[float]:
-    import torch
-
-    from index.embeddings import resolve_embed_model
-
-    model = load_reader(resolve_embed_model(settings))
-    with _PREDICT:
-        threads = torch.get_num_threads()
-        if settings.reader_threads:
-            torch.set_num_threads(settings.reader_threads)
-        try:
-            scores = model.predict(
+        model = load_reader(resolve_embed_model(settings))
+        with torch_threads(settings.reader_threads):
+            found = model.predict(
                 [(question, text) for text in texts], batch_size=64, show_progress_bar=False
             )
-        finally:
-            torch.set_num_threads(threads)
-    return [float(x) for x in scores]
+        scores = [float(x) for x in found]
+        _LAST.put(key, scores)
+    return scores

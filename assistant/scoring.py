@@ -242,27 +242,25 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s
     return sorted(scored, key=lambda x: -x[0])
 
 
-def reader_candidates(question: str, passages: list[Passage], vocab: Vocabulary, s: Settings):
-    """The sentences the reader reads, as (passage number, order, sentence, reader input): the
-    ``reader_max_sentences`` best by :func:`rule_score` (a cheap first cut)."""
-    rows = sentence_features(question, passages, vocab, s)
-    return _cut(rows, passages, s)
-
-
-def _cut(rows, passages: list[Passage], s: Settings):
+def reader_candidates(rows, passages: list[Passage], s: Settings):
+    """The sentences the reader reads, of the :func:`sentence_features` ``rows``, as (features,
+    passage number, order, sentence, reader input): the ``reader_max_sentences`` best by
+    :func:`rule_score` (a cheap first cut)."""
     rows = sorted(rows, key=lambda row: -rule_score(row[0], s))[: s.reader_max_sentences]
     out = []
-    for _, n, order, sentence in rows:
+    for features, n, order, sentence in rows:
         passage = passages[n - 1]
         text = reader_input(sentence, list_intro(passage, order), passage.heading, passage.title)
-        out.append((n, order, sentence, text))
+        out.append((features, n, order, sentence, text))
     return out
 
 
 def _read(question: str, rows, passages: list[Passage], s: Settings) -> list[Scored]:
-    candidates = _cut(rows, passages, s)
+    candidates = reader_candidates(rows, passages, s)
     scores = read(question, [text for *_, text in candidates], s)
-    scored = [(p, n, order, sentence) for p, (n, order, sentence, _) in zip(scores, candidates, strict=True)]
+    scored = [
+        (p, n, order, sentence) for p, (_, n, order, sentence, _) in zip(scores, candidates, strict=True)
+    ]
     return sorted(scored, key=lambda x: -x[0])
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "clear_query_cache",
     "QueryCache",
     "models_loaded",
+    "torch_threads",
 ]
 
 
@@ -138,7 +139,7 @@ def _cached_class():
             cached = self._query_cache.get(query)
             if cached is not None:
                 return list(cached)
-            with _torch_threads(self._query_threads):
+            with torch_threads(self._query_threads):
                 vector = super()._get_query_embedding(query)
             self._query_cache.put(query, list(vector))
             return vector
@@ -149,7 +150,7 @@ def _cached_class():
 _threads_lock = threading.Lock()
 
 
-class _torch_threads:
+class torch_threads:
     """Run a block with ``n`` torch intra-op threads (n <= 0: unchanged), then restore the previous count."""
 
     def __init__(self, n: int):

@@ -36,10 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 READ_VARIANTS = ("held_out_document", "value_swap", "actor_swap")
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.split())
-
-
 def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
     """One row per question: its split, answerable or not, and its candidates with labels."""
     from assistant.context import answer_context
@@ -90,14 +86,12 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
             if item.get("exclude"):
                 retrieved = [p for p in retrieved if p.source != item["exclude"]]
             passages = answer_context(retrieved, s)
-            features = {row[3]: row[0] for row in sentence_features(read, passages, vocab, s)}
             source = words(item.get("sentence", "")) if item["answerable"] else set()
             short = set(tokenize(item.get("answer", "")))
             candidates = []
-            for _n, _order, sentence, text in reader_candidates(read, passages, vocab, s):
-                if item["answerable"] and (
-                    _normal(sentence) == _normal(item["sentence"]) or is_near_copy(words(sentence), source)
-                ):
+            rows_read = sentence_features(read, passages, vocab, s)
+            for f, _n, _order, sentence, text in reader_candidates(rows_read, passages, s):
+                if item["answerable"] and is_near_copy(words(sentence), source):  # the same or a copy
                     label = 1
                 elif (
                     item["answerable"] and short and len(short & set(tokenize(sentence))) >= 0.6 * len(short)
@@ -105,7 +99,6 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
                     continue  # holds the short answer: it may answer too
                 else:
                     label = 0
-                f = features[sentence]
                 candidates.append(
                     {
                         "text": text,
