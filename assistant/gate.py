@@ -84,7 +84,7 @@ def decide(
             return Decision(True, f"les passages couvrent trop peu la question ({share:.2f})", share)
         if settings.sentence_ranker == "reader":
             scored = score_sentences(question, passages, vocab, settings)
-            top = scored[0][0] if scored else 0.0
+            top = scored[0][0] if scored else float("-inf")
             if top < refuse_below(settings):
                 return Decision(
                     True, f"aucune phrase des passages ne répond à la question ({top:.2f})", share

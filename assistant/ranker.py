@@ -1,10 +1,11 @@
 """The learned sentence ranker: a logistic regression over the features of
-:func:`assistant.scoring.sentence_features`, its weights in ``ranker_weights.json``.
+:func:`assistant.scoring.sentence_features` and the rules' score, its weights in ``ranker_weights.json``.
 
-The weights are fitted by ``scripts/train_ranker.py`` on the public gold sets (a sentence is
-positive when it holds a ``must_contain`` string or lies in the ``source_quote``), leave-one-corpus-
-out cross-validated; the file records the date, the sets and the cross-validated figures. At run
-time the score is a dot product: deterministic, no library needed.
+The weights are fitted by ``scripts/train_ranker.py`` on the questions the project generates
+itself (``evals/training/data``: a sentence is positive when it is the question's source sentence;
+the training split fitted, the validation split choosing, the test split reported), never on a
+gold set; the file records the date, the data and the figures. At run time the score is a dot
+product: deterministic, no library needed.
 """
 
 from __future__ import annotations
@@ -38,11 +39,16 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class Ranker:
+    """A correction over the hand-set rules: the rules' score is one input (weight ``prior``),
+    so a feature the generated questions never exercise (few ask « où ») keeps the rules' say."""
+
     weights: tuple[float, ...]
     bias: float
+    prior: float
 
-    def probability(self, features) -> float:
-        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
+    def probability(self, features, rules: float) -> float:
+        """``rules``: the sentence's :func:`assistant.scoring.rule_score`."""
+        z = self.bias + self.prior * rules + sum(w * f for w, f in zip(self.weights, features, strict=True))
         return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -53,4 +59,5 @@ def load_ranker(path: Path = WEIGHTS_FILE) -> Ranker:
         raise ValueError(
             f"{path.name} : caractéristiques différentes de celles du code ; relancer scripts/train_ranker.py"
         )
-    return Ranker(tuple(float(data["weights"][name]) for name in FEATURES), float(data["bias"]))
+    weights = tuple(float(data["weights"][name]) for name in FEATURES)
+    return Ranker(weights, float(data["bias"]), float(data["weights"]["rules"]))

@@ -55,8 +55,9 @@ def build_model(base_dir: Path, trainable_from: int | None = None):
 
 
 def is_trained(name: str, trainable_from: int) -> bool:
-    """The parameters training changes: the head and the layers from ``trainable_from`` on."""
-    if name.startswith("classifier"):
+    """The parameters training changes: the head (pooler, classifier) and the layers from
+    ``trainable_from`` on."""
+    if name.startswith("classifier") or ".pooler." in f".{name}":
         return True
     parts = name.split(".")
     return "layer" in parts and int(parts[parts.index("layer") + 1]) >= trainable_from
@@ -91,7 +92,7 @@ def load_reader(base_dir: str):
 def refuse_below(settings: Settings) -> float:
     """The reader's best score under which no sentence answers: the setting when set, else the
     threshold training chose on the generated validation split (``reader.json``)."""
-    if settings.reader_refuse_below >= 0:
+    if settings.reader_refuse_below is not None:
         return settings.reader_refuse_below
     return float(_card()["refuse_below"])
 
@@ -101,9 +102,33 @@ def _card() -> dict:
     return json.loads(CARD_FILE.read_text(encoding="utf-8"))
 
 
-def read(question: str, texts: list[str], settings: Settings) -> list[float]:
-    """The probability that each text answers ``question`` (in ``texts``' order). The last
-    answers are kept: the gate and the answer read the same sentences."""
+def logits(model, question: str, texts: list[str]) -> list[float]:
+    """The cross-encoder's raw score of each (question, text)."""
+    import torch
+
+    found = model.predict(
+        [(question, text) for text in texts],
+        batch_size=64,
+        show_progress_bar=False,
+        activation_fn=torch.nn.Identity(),
+    )
+    return [float(x) for x in found]
+
+
+def combine(scores: list[float], features: list, weights: list[float], bias: float) -> list[float]:
+    """The reader's score of each sentence: its cross-encoder score plus a linear term over its
+    :data:`assistant.ranker.FEATURES` (value type, retrieval rank, ...), trained jointly. Against
+    the score 0 of « no sentence answers » (the null of training's softmax)."""
+    return [
+        x + bias + sum(w * v for w, v in zip(weights, f, strict=True))
+        for x, f in zip(scores, features, strict=True)
+    ]
+
+
+def read(question: str, texts: list[str], features: list, settings: Settings) -> list[float]:
+    """The reader's score of each text for ``question`` (in ``texts``' order, ``features`` the
+    texts' sentence features): above 0, likelier to answer than none. The last answers are kept:
+    the gate and the answer read the same sentences."""
     if not texts:
         return []
     key = repr((question, texts))
@@ -113,9 +138,8 @@ def read(question: str, texts: list[str], settings: Settings) -> list[float]:
 
         model = load_reader(resolve_embed_model(settings))
         with torch_threads(settings.reader_threads):
-            found = model.predict(
-                [(question, text) for text in texts], batch_size=64, show_progress_bar=False
-            )
-        scores = [float(x) for x in found]
+            raw = logits(model, question, texts)
+        card = _card()
+        scores = combine(raw, features, card["feature_weights"], card["feature_bias"])
         _LAST.put(key, scores)
     return scores

@@ -236,7 +236,7 @@ def score_sentences(question: str, passages: list[Passage], vocab: Vocabulary, s
         return _read(question, rows, passages, s)
     ranker = load_ranker() if s.sentence_ranker == "learned" else None
     scored = [
-        (ranker.probability(f) if ranker else rule_score(f, s), n, order, sentence)
+        (ranker.probability(f, rule_score(f, s)) if ranker else rule_score(f, s), n, order, sentence)
         for f, n, order, sentence in rows
     ]
     return sorted(scored, key=lambda x: -x[0])
@@ -257,7 +257,7 @@ def reader_candidates(rows, passages: list[Passage], s: Settings):
 
 def _read(question: str, rows, passages: list[Passage], s: Settings) -> list[Scored]:
     candidates = reader_candidates(rows, passages, s)
-    scores = read(question, [text for *_, text in candidates], s)
+    scores = read(question, [c[4] for c in candidates], [c[0] for c in candidates], s)
     scored = [
         (p, n, order, sentence) for p, (_, n, order, sentence, _) in zip(scores, candidates, strict=True)
     ]

@@ -116,18 +116,18 @@ class Settings(BaseSettings):
 
     # -- sentence scoring ---------------------------------------------------------------------------
     sentence_ranker: str = _f(
-        "rules",
+        "learned",
         "How answer sentences are ranked: reader (assistant/reader, trained on generated questions), learned "
-        "(assistant/ranker_weights.json) or rules (the weights below).",
+        "(assistant/ranker_weights.json, fitted on generated questions) or rules (the weights below).",
         "scoring",
     )
     reader_max_sentences: int = _f(
         48, "Sentences the reader scores (the best by the rules' score); the others are left out.", "scoring"
     )
-    reader_refuse_below: float = _f(
-        -1.0,
-        "Reader's best score under which the gate refuses (-1: the threshold chosen on the generated "
-        "validation split, assistant/reader/reader.json).",
+    reader_refuse_below: float | None = _f(
+        None,
+        "Reader's best score under which the gate refuses (unset: the threshold chosen on the "
+        "generated validation split, assistant/reader/reader.json).",
         "gate",
     )
     reader_threads: int = _f(0, "Torch threads of the reader (0: torch's setting).", "scoring")

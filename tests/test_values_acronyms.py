@@ -140,8 +140,19 @@ def test_the_learned_ranker_weights_match_the_features_and_rank_deterministicall
     assert len(ranker.weights) == len(FEATURES)
     on_topic = (0.9, 0, 0.5, 0, 1, 0, 0, 0, 0, 1.0, 1, 1, 0.5, 0, 0, 1)
     off_topic = (0.1, 1, 0.0, 0, 0, 0, 0, 0, 0, 0.2, 0, 0, 0.5, 0, 1, 0)
-    assert ranker.probability(on_topic) > ranker.probability(off_topic)
-    assert ranker.probability(on_topic) == load_ranker().probability(on_topic)
+    assert ranker.probability(on_topic, 1.5) > ranker.probability(off_topic, 0.2)
+    assert ranker.probability(on_topic, 1.5) == load_ranker().probability(on_topic, 1.5)
+
+
+def test_the_learned_ranker_is_fitted_on_generated_questions_never_a_gold_set():
+    import json
+
+    from assistant.ranker import WEIGHTS_FILE
+
+    card = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    assert card["data"] == "evals/training/data"
+    assert set(card["figures"]) == {"train", "validation", "test"}  # generated splits, no gold set named
+    assert "gold" not in json.dumps(card) and "seeds" not in json.dumps(card)
 
 
 def test_a_follow_up_asks_its_own_question_about_the_previous_subject():

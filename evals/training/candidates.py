@@ -1,0 +1,103 @@
+"""The sentences the assistant would read for each generated question, labelled: what the reader
+(scripts/train_reader.py) and the sentence ranker (scripts/train_ranker.py) are trained on.
+
+Each generated question (``evals/training/data``: the kept answerable items and the unanswerable
+variants the passages alone can tell: the source text held out, a value or an actor swapped) is
+asked of the training index as the assistant asks it (the question read, hybrid retrieval, the
+answer's passages), and the sentences the reader would read are kept
+(:func:`assistant.scoring.reader_candidates`) with their features. A sentence is positive when it
+is the item's source sentence (or a near copy); another one holding the short answer is left out
+(it may answer too); the rest are negatives, hard ones from the same passages and documents.
+Cached (generated, not committed) and resumed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / "data/reader_candidates.jsonl"
+# unanswerable variants the passages themselves tell apart; the others (a text not indexed, a
+# version after the corpus, a false premise) are refused by the gate's rules before any reading
+READ_VARIANTS = ("held_out_document", "value_swap", "actor_swap")
+
+
+def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
+    """One row per question: its split, answerable or not, and its candidates with labels."""
+    from assistant.context import answer_context
+    from assistant.pipeline import Assistant
+    from assistant.scoring import reader_candidates, rule_score, sentence_features
+    from core.text.near_copy import is_near_copy, words
+    from core.text.tokens import tokenize
+    from evals.training.generate import read_rows
+
+    done = (
+        {row["id"]: row for row in map(json.loads, cache.read_text().splitlines())} if cache.exists() else {}
+    )
+    assistant = Assistant.open(index_dir, llm="extractive")
+    if not assistant.store.documents():  # a fresh machine: the training corpora the generator read
+        settings = json.loads((data / "settings.json").read_text(encoding="utf-8"))
+        assistant.ingest([Path(c) for c in settings["corpora"]], prune=True)
+    s, vocab = assistant.settings, assistant.vocabulary
+    items = [
+        {
+            "id": r["key"],
+            "split": r["split"],
+            "question": r["question"],
+            "sentence": r["sentence"],
+            "answer": r["answer"],
+            "answerable": True,
+            "kind": r["kind"],
+        }
+        for r in read_rows(data / "answerable.jsonl")
+        if r["kept"]
+    ] + [
+        {
+            "id": f"{v['of']}:{v['variant']}",
+            "split": v["split"],
+            "question": v["question"],
+            "exclude": v.get("exclude", ""),
+            "answerable": False,
+            "kind": v["variant"],
+        }
+        for v in read_rows(data / "unanswerable.jsonl")
+        if v["variant"] in READ_VARIANTS
+    ]
+    rows = []
+    with cache.open("a", encoding="utf-8") as out:
+        for item in items:
+            if item["id"] in done:
+                rows.append(done[item["id"]])
+                continue
+            read, _ = assistant.read(item["question"])
+            retrieved = assistant.retrieve(item["question"], k=2 * max(s.neighbour_k, s.context_k))
+            if item.get("exclude"):
+                retrieved = [p for p in retrieved if p.source != item["exclude"]]
+            passages = answer_context(retrieved, s)
+            source = words(item.get("sentence", "")) if item["answerable"] else set()
+            short = set(tokenize(item.get("answer", "")))
+            candidates = []
+            rows_read = sentence_features(read, passages, vocab, s)
+            for f, _n, _order, sentence, text in reader_candidates(rows_read, passages, s):
+                if item["answerable"] and is_near_copy(words(sentence), source):  # the same or a copy
+                    label = 1
+                elif (
+                    item["answerable"] and short and len(short & set(tokenize(sentence))) >= 0.6 * len(short)
+                ):
+                    continue  # holds the short answer: it may answer too
+                else:
+                    label = 0
+                candidates.append(
+                    {
+                        "text": text,
+                        "label": label,
+                        "rules": rule_score(f, s),
+                        "features": list(f),
+                    }
+                )
+            row = {**item, "read": read, "candidates": candidates}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            rows.append(row)
+    return rows
