@@ -116,7 +116,7 @@ class Settings(BaseSettings):
 
     # -- sentence scoring ---------------------------------------------------------------------------
     sentence_ranker: str = _f(
-        "learned",
+        "rules",
         "How answer sentences are ranked: reader (assistant/reader, trained on generated questions), learned "
         "(assistant/ranker_weights.json, fitted on generated questions) or rules (the weights below).",
         "scoring",

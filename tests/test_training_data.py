@@ -27,6 +27,9 @@ TEXTS = Path(__file__).resolve().parents[1] / "evals" / "training" / "texts"
         ("La convention peut être révisée par avenant, à la demande de l'un des signataires.", "yes_no"),
         ("On entend par quartier prioritaire un quartier dont le revenu médian est faible.", "definition"),
         ("Lorsque le bilan manque, aucune subvention nouvelle n'est accordée au porteur.", "condition"),
+        ("L'atelier se tient à Brévannes, dans la salle polyvalente du centre social.", "where"),
+        ("Le jury se réunit dans les locaux de la sous-préfecture.", "where"),
+        ("Le conseil citoyen se réunit chaque mois.", "what"),  # when, not where
     ],
 )
 def test_a_sentence_gets_the_kind_of_question_it_answers(sentence, kind):

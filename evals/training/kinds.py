@@ -32,6 +32,12 @@ _CONDITION = re.compile(
 _PROCEDURE = re.compile(
     r"\b(selon les modalités|dans les conditions|par décret|par arrêté|après avis|sur proposition)\b", re.I
 )
+# a place: « se tient à Narbonne », « dans les locaux de la mairie », « Lieu : … »
+_PLACE = re.compile(
+    r"^(lieu|adresse)\s*:|\b(?:se tien(?:t|nent|dra)|se réuni(?:t|ssent|ra)|a lieu|ont lieu|aura lieu|siège)"
+    r"\s+(?:à|au|aux|dans|en)\b|\b(?:dans les locaux|à la salle|à la mairie|à la préfecture)\b",
+    re.I,
+)
 _PERMITS = re.compile(r"\b(peut|peuvent|doit|doivent|est tenue?|sont tenus|est interdit|ne peut)\b", re.I)
 
 # the kinds, in the order a sentence is given one (the first that fits); hints for the prompt
@@ -44,6 +50,7 @@ KINDS = {
     "date": "une date (Quand … ? À quelle date … ?)",
     "definition": "une définition (Qu'est-ce que … ? Que désigne … ?)",
     "who": "un acteur (Qui … ? Quelle instance … ?)",
+    "where": "un lieu (Où … ? Dans quelle commune … ?)",
     "condition": "une condition (À quelle condition … ? Dans quel cas … ?)",
     "procedure": "une procédure (Comment … ? Selon quelle procédure … ?)",
     "yes_no": "une question fermée, à laquelle la phrase répond par oui ou par non (… peut-il … ?)",
@@ -66,6 +73,8 @@ def kind_of(sentence: str) -> str:
         return "definition"
     if _ACTOR.search(sentence) and (_ACTS.search(sentence) or _BY_ACTOR.search(sentence)):
         return "who"
+    if _PLACE.search(sentence):
+        return "where"
     if _CONDITION.search(sentence):
         return "condition"
     if _PROCEDURE.search(sentence):
