@@ -117,7 +117,8 @@ def logits(model, question: str, texts: list[str]) -> list[float]:
 
 def combine(scores: list[float], features: list, weights: list[float], bias: float) -> list[float]:
     """The reader's score of each sentence: its cross-encoder score plus a linear term over its
-    :data:`assistant.ranker.FEATURES` (value type, retrieval rank, ...), trained jointly. Against
+    :data:`assistant.ranker.FEATURES` (value type, retrieval rank, ...) and the rules' score,
+    trained jointly from the sentence ranker's weights. Against
     the score 0 of « no sentence answers » (the null of training's softmax)."""
     return [
         x + bias + sum(w * v for w, v in zip(weights, f, strict=True))

@@ -257,7 +257,8 @@ def reader_candidates(rows, passages: list[Passage], s: Settings):
 
 def _read(question: str, rows, passages: list[Passage], s: Settings) -> list[Scored]:
     candidates = reader_candidates(rows, passages, s)
-    scores = read(question, [c[4] for c in candidates], [c[0] for c in candidates], s)
+    features = [(*c[0], rule_score(c[0], s)) for c in candidates]  # and the rules' score
+    scores = read(question, [c[4] for c in candidates], features, s)
     scored = [
         (p, n, order, sentence) for p, (_, n, order, sentence, _) in zip(scores, candidates, strict=True)
     ]

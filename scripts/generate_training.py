@@ -8,6 +8,7 @@ round trip (:mod:`evals.training.generate`) and writes its unanswerable variants
 appended to ``--out`` as it is made, and a run goes on where the last one stopped. An evaluation
 corpus (``../shared/seeds``, dev2's ``corpus/``) is refused: the gold figures stay a measurement.
 ``settings.json`` in ``--out`` records the settings, the model, the time spent and the yield.
+``--as-gold test FOLDER`` writes a split in the gold format, for ``assistant eval --set FOLDER``.
 """
 
 from __future__ import annotations
@@ -86,7 +87,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rebuild-variants", action="store_true", help="write the unanswerable variants again, stop"
     )
+    parser.add_argument(
+        "--as-gold",
+        nargs=2,
+        metavar=("SPLIT", "FOLDER"),
+        help="write SPLIT as an evaluation set in the gold format (for `assistant eval --set FOLDER`), stop",
+    )
     args = parser.parse_args(argv)
+    if args.as_gold:
+        from evals.training.as_gold import export
+
+        split, folder = args.as_gold
+        corpora = [Path(c) for c in json.loads((args.out / "settings.json").read_text())["corpora"]]
+        print(json.dumps(export(args.out, corpora, split, Path(folder)), ensure_ascii=False))
+        return
     if args.summary:
         print(json.dumps(write_settings(args.out), ensure_ascii=False, indent=2))
         return

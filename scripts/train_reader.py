@@ -47,9 +47,11 @@ def train(rows: list[dict], args, held: list[dict]) -> tuple[object, list[float]
     torch.manual_seed(args.seed)
     model = build_model(Path(resolve_embed_model()), trainable_from=args.train_from)
     net, tokenizer = model.model, model.tokenizer
-    linear = torch.nn.Linear(len(FEATURES), 1)
-    torch.nn.init.zeros_(linear.weight)
-    torch.nn.init.zeros_(linear.bias)
+    linear = torch.nn.Linear(len(FEATURES) + 1, 1)  # the features and the rules' score
+    ranker = load_ranker()  # starts as the sentence ranker: the cross-encoder learns what it misses
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[*ranker.weights, ranker.prior]]))
+        linear.bias.fill_(ranker.bias)
     head = [p for n, p in net.named_parameters() if p.requires_grad and not n.startswith("bert.encoder")]
     body = [p for n, p in net.named_parameters() if p.requires_grad and n.startswith("bert.encoder")]
     optimiser = torch.optim.AdamW(
@@ -89,7 +91,7 @@ def train(rows: list[dict], args, held: list[dict]) -> tuple[object, list[float]
                     max_length=model.max_seq_length,
                     return_tensors="pt",
                 )
-                features = torch.tensor([c["features"] for c in cands], dtype=torch.float32)
+                features = torch.tensor([reader_features(c) for c in cands], dtype=torch.float32)
                 z = net(**enc).logits.squeeze(-1) + linear(features).squeeze(-1)
                 z = torch.cat([z, torch.zeros(1)])
                 good = [j for j, c in enumerate(cands) if c["label"]] or [len(cands)]
@@ -112,6 +114,11 @@ def train(rows: list[dict], args, held: list[dict]) -> tuple[object, list[float]
     return model, weights, bias, time.perf_counter() - started
 
 
+def reader_features(candidate: dict) -> list[float]:
+    """What the reader's linear term reads: the sentence features and the rules' score."""
+    return [*candidate["features"], candidate["rules"]]
+
+
 def score(model, rows: list[dict], weights: list[float], bias: float) -> None:
     """Each candidate's reader score, in place (``reader``), as the assistant computes it."""
     import torch
@@ -122,7 +129,7 @@ def score(model, rows: list[dict], weights: list[float], bias: float) -> None:
         for row in rows:
             if row["candidates"]:
                 raw = logits(model, row["read"], [c["text"] for c in row["candidates"]])
-                found = combine(raw, [c["features"] for c in row["candidates"]], weights, bias)
+                found = combine(raw, [reader_features(c) for c in row["candidates"]], weights, bias)
                 for c, p in zip(row["candidates"], found, strict=True):
                     c["reader"] = p
 
@@ -212,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--head-lr", type=float, default=1e-3)
     parser.add_argument("--questions-per-step", type=int, default=2)
-    parser.add_argument("--features-lr", type=float, default=1e-2)
+    parser.add_argument("--features-lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--false-refusals", type=float, default=0.05)
     parser.add_argument("--candidates-only", action="store_true", help="build the cache, stop")

@@ -77,6 +77,8 @@ def test_quick_bench_writes_json_with_every_section(quick_bench):
         and _number(ext["total_ms"]["p95"])
         and _number(ext["first_text_ms"]["p50"])
     )
+    read = q["answers"]["extractive_reader"]  # measured, or says which script makes the weights
+    assert ("train_reader.py" in read["missing"]) if "missing" in read else read["n"] == q["questions"]
     local = q["answers"]["local"]
     assert local.get("skipped") or (
         local["n"] >= 1 and _number(local["first_token_ms"]["p50"]) and _number(local["total_ms"]["p50"])

@@ -128,3 +128,26 @@ def test_an_evaluation_corpus_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="corpus d'évaluation"):
         generator._refuse_evaluation(SHARED_DIR / "seeds")
     generator._refuse_evaluation(tmp_path)  # any other folder is fine
+
+
+@pytest.mark.parametrize(
+    ("answer", "sentence", "needle"),
+    [
+        (
+            "Le 30 juin 2027.",
+            "Le rapport est présenté au comité au plus tard le 30 juin 2027.",
+            "le 30 juin 2027",
+        ),
+        ("420 000 euros", "L'État mobilise 420 000 euros par an au titre des crédits.", "420 000 euros"),
+        (
+            "Par le sous-préfet.",
+            "Le comité est coprésidé par le sous-préfet et la vice-présidente.",
+            "par le sous-préfet",
+        ),
+        ("Oui.", "La convention peut être révisée par avenant.", ""),  # nothing of the sentence: left out
+    ],
+)
+def test_a_generated_item_is_scored_on_what_its_answer_repeats_of_its_sentence(answer, sentence, needle):
+    from evals.training.as_gold import must_contain
+
+    assert must_contain(answer, sentence) == needle

@@ -159,6 +159,16 @@ def _queries(result: dict) -> list[str]:
             f"| answer extractive, first text | {_ms(ext['first_text_ms']['p50'])} "
             f"| {_ms(ext['first_text_ms']['p95'])} | |"
         )
+    read = q["answers"].get("extractive_reader")
+    if ext and read and "total_ms" in read:
+        added = read["total_ms"]["p95"] - ext["total_ms"]["p95"]
+        lines.append(
+            f"| answer extractive with the reader, total | {_ms(read['total_ms']['p50'])} "
+            f"| {_ms(read['total_ms']['p95'])} | {read['abstained']}/{read['n']} refusals; "
+            f"reader adds {_ms(added)} at p95 |"
+        )
+    elif read:
+        lines.append(f"| answer extractive with the reader | — | — | {read['missing']} |")
     loc = _local(result)
     if loc:
         lines.append(

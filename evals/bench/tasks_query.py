@@ -36,7 +36,7 @@ def _ranking(passages) -> list[dict]:
 def task_query(args: dict) -> dict:
     """Start-up, idle memory, retrieval and answer latency over an existing index; optionally the local
     LLM."""
-    from assistant.pipeline import Assistant, Delta, Done
+    from assistant.pipeline import Assistant
     from evals.quality import metrics as m
     from index.embeddings import clear_query_cache, query_cache_info
 
@@ -93,26 +93,8 @@ def task_query(args: dict) -> dict:
     clear_query_cache(bot.embed_model)
     answered = []
     if args.get("extractive", True):
-        ttft, total, abstained = [], [], 0
-        for it in items:
-            first, answer, t = None, None, time.perf_counter()
-            for event in bot.stream(it["question"], llm="extractive"):
-                if isinstance(event, Delta) and first is None:
-                    first = time.perf_counter() - t
-                elif isinstance(event, Done):
-                    answer = event.answer
-            elapsed = time.perf_counter() - t
-            total.append(elapsed * 1000)
-            ttft.append((first if first is not None else elapsed) * 1000)
-            abstained += bool(answer.abstained)
-            if it.get("answerable") and not answer.abstained:
-                answered.append(it)
-        out["answers"]["extractive"] = {
-            "total_ms": summary(total),
-            "first_text_ms": summary(ttft),
-            "abstained": abstained,
-            "n": len(items),
-        }
+        out["answers"]["extractive"] = _extractive(bot, items, answered)
+        out["answers"]["extractive_reader"] = _with_reader(bot, items)
     out["peak_rss_answering_mb"] = peak_mb()
 
     n_llm = int(args.get("llm_questions") or 0)
@@ -121,6 +103,48 @@ def task_query(args: dict) -> dict:
         out["answers"]["local"] = _local_llm(bot, answered or answerable, n_llm, budget_s)
         out["peak_rss_answering_local_mb"] = peak_mb()
     return out
+
+
+def _extractive(bot, items: list[dict], answered: list[dict] | None = None) -> dict:
+    """Extractive answers to every question, streamed as the chat does: total and first-text times."""
+    from assistant.pipeline import Delta, Done
+
+    ttft, total, abstained = [], [], 0
+    for it in items:
+        first, answer, t = None, None, time.perf_counter()
+        for event in bot.stream(it["question"], llm="extractive"):
+            if isinstance(event, Delta) and first is None:
+                first = time.perf_counter() - t
+            elif isinstance(event, Done):
+                answer = event.answer
+        elapsed = time.perf_counter() - t
+        total.append(elapsed * 1000)
+        ttft.append((first if first is not None else elapsed) * 1000)
+        abstained += bool(answer.abstained)
+        if answered is not None and it.get("answerable") and not answer.abstained:
+            answered.append(it)
+    return {
+        "total_ms": summary(total),
+        "first_text_ms": summary(ttft),
+        "abstained": abstained,
+        "n": len(items),
+    }
+
+
+def _with_reader(bot, items: list[dict]) -> dict:
+    """The same answers with the trained reader choosing the sentences (``sentence_ranker=reader``),
+    after one untimed warm-up that loads it; what it adds is read against ``extractive``."""
+    from assistant.reader import DELTA_FILE
+
+    if not DELTA_FILE.exists():
+        return {"missing": f"{DELTA_FILE} absent : lancer scripts/train_reader.py"}
+    default = bot.settings
+    bot.settings = default.model_copy(update={"sentence_ranker": "reader"})
+    try:
+        bot.ask(WARM_UP, llm="extractive")
+        return _extractive(bot, items)
+    finally:
+        bot.settings = default
 
 
 def _local_llm(bot, items: list[dict], n: int, budget_s: float) -> dict:
