@@ -4,7 +4,8 @@
 
 Indexes the training corpora (default ``../shared/train/corpus`` and ``evals/training/texts``) into
 ``--index-dir``, then, for up to ``--per-document`` sentences of each file, writes a question, keeps it by
-round trip (:mod:`evals.training.generate`) and writes its unanswerable variants; every item is
+round trip (:mod:`evals.training.generate`) and writes its unanswerable variants, then asks each
+kept item again as a follow-up (:mod:`evals.training.followups`); every item is
 appended to ``--out`` as it is made, and a run goes on where the last one stopped. An evaluation
 corpus (``../shared/seeds``, dev2's ``corpus/``) is refused: the gold figures stay a measurement.
 ``settings.json`` in ``--out`` records the settings, the model, the time spent and the yield.
@@ -29,6 +30,7 @@ from assistant.llm.local import get_local_backend
 from assistant.pipeline import Assistant
 from core.settings import SHARED_DIR, get_settings
 from evals.training import generate
+from evals.training.followups import make_followups
 from evals.training.generate import Generator, read_rows
 from evals.training.sources import corpus_files, sources
 from ingest.loaders import load
@@ -46,6 +48,7 @@ def _refuse_evaluation(corpus: Path) -> None:
 def summary(out: Path) -> dict:
     """Attempts, yield, time, rejections, kinds and splits of the data in ``out``."""
     rows, variants = read_rows(out / "answerable.jsonl"), read_rows(out / "unanswerable.jsonl")
+    follows = read_rows(out / "followups.jsonl")
     kept = [r for r in rows if r["kept"]]
     return {
         "attempts": len(rows),
@@ -58,6 +61,13 @@ def summary(out: Path) -> dict:
         "unanswerable": len(variants),
         "unanswerable_kinds": dict(Counter(v["variant"] for v in variants)),
         "unanswerable_splits": dict(Counter(v["split"] for v in variants)),
+        "followups": {
+            "attempts": len(follows),
+            "kept": sum(f["kept"] for f in follows),
+            "seconds": round(sum(f["seconds"] for f in follows), 1),
+            "rejected": dict(Counter(f["reason"] for f in follows if not f["kept"])),
+            "splits": dict(Counter(f["split"] for f in follows if f["kept"])),
+        },
     }
 
 
@@ -86,6 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--rebuild-variants", action="store_true", help="write the unanswerable variants again, stop"
+    )
+    parser.add_argument(
+        "--followups-only", action="store_true", help="only the follow-ups of the kept items, stop"
     )
     parser.add_argument(
         "--as-gold",
@@ -126,8 +139,11 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a killed run still records what it made
     started = time.time()
     try:
-        for source in tqdm(todo, desc="questions", unit="q"):
-            generator.make(source)
+        if not args.followups_only:
+            for source in tqdm(todo, desc="questions", unit="q"):
+                generator.make(source)
+        tried = make_followups(backend, assistant, args.out, args.seed, args.limit)
+        print(f"{tried} follow-ups tried", flush=True)
     finally:
         record = write_settings(
             args.out,

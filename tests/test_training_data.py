@@ -151,3 +151,21 @@ def test_a_generated_item_is_scored_on_what_its_answer_repeats_of_its_sentence(a
     from evals.training.as_gold import must_contain
 
     assert must_contain(answer, sentence) == needle
+
+
+def test_a_follow_up_is_paired_within_its_document_and_kept_only_when_shorter_and_found():
+    from evals.training.followups import judge, pairs, parse
+
+    items = [
+        {"key": "a", "document": "convention.md"},
+        {"key": "b", "document": "convention.md"},
+        {"key": "c", "document": "arrete.md"},  # alone in its document: no previous turn
+    ]
+    assert sorted((p["key"], i["key"]) for p, i in pairs(items, 7)) == [("a", "b"), ("b", "a")]
+    assert pairs(items, 7) == pairs(items, 7)  # seeded
+    assert parse("Question : Et qui la préside ?") == "Et qui la préside ?"
+    assert parse("Je ne sais pas.") == ""
+    asked = "Qui préside le comité de pilotage du quartier des Tilleuls ?"
+    assert judge(asked, "Et qui le préside ?", retrieved=True) == ""
+    assert judge(asked, asked, retrieved=True) == "not_shorter"
+    assert judge(asked, "Et qui le préside ?", retrieved=False) == "passage_not_retrieved"

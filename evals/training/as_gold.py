@@ -2,9 +2,10 @@
 (``../shared/evals/README.md``), so that ``assistant eval`` scores it exactly as it scores the
 public sets: ``questions.jsonl`` and ``corpus/`` (links to the training documents) in one folder.
 
-An answerable item's ``must_contain`` is the longest run of its source sentence's words that its
-short answer repeats (a value, a name, a phrase), when that run says something (a number, or at
-least two words, or a word of 6 letters or more); an item without one is left out. Unanswerable
+Follow-ups keep their conversation (``history``). An answerable item's ``must_contain`` is the
+longest run of its source sentence's words that its short answer repeats (a value, a name, a
+phrase), when that run says something (a number, or at least two words, or a word of 6 letters or
+more); an item without one is left out. Unanswerable
 items are the variants one index can hold: a text not indexed, a version after the corpus, a
 false premise, a value or an actor swapped (the held-out document needs an index without it).
 """
@@ -46,7 +47,8 @@ def export(data: Path, corpora: list[Path], split: str, out: Path) -> dict:
             link = out / "corpus" / path.name
             if path.is_file() and not link.exists():
                 link.symlink_to(path.resolve())
-    kept = {r["key"]: r for r in read_rows(data / "answerable.jsonl") if r["kept"] and r["split"] == split}
+    rows = read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
+    kept = {r["key"]: r for r in rows if r["kept"] and r["split"] == split}
     items = []
     for key, r in kept.items():
         needle = must_contain(r["answer"], r["sentence"])
@@ -61,6 +63,7 @@ def export(data: Path, corpora: list[Path], split: str, out: Path) -> dict:
                     "source_quote": r["sentence"],
                     "type": r["kind"],
                     "answerable": True,
+                    **({"history": r["history"]} if r.get("history") else {}),
                 }
             )
     answerable = len(items)

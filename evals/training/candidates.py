@@ -1,7 +1,8 @@
 """The sentences the assistant would read for each generated question, labelled: what the reader
 (scripts/train_reader.py) and the sentence ranker (scripts/train_ranker.py) are trained on.
 
-Each generated question (``evals/training/data``: the kept answerable items and the unanswerable
+Each generated question (``evals/training/data``: the kept answerable items and follow-ups, read
+alone with their conversation as the assistant reads them, and the unanswerable
 variants the passages alone can tell: the source text held out, a value or an actor swapped) is
 asked of the training index as the assistant asks it (the question read, hybrid retrieval, the
 answer's passages), and the sentences the reader would read are kept
@@ -27,6 +28,7 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
     """One row per question: its split, answerable or not, and its candidates with labels."""
     from assistant.context import answer_context
     from assistant.pipeline import Assistant
+    from assistant.question import standalone_question
     from assistant.scoring import reader_candidates, rule_score, sentence_features
     from core.text.near_copy import is_near_copy, words
     from core.text.tokens import tokenize
@@ -49,8 +51,9 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
             "answer": r["answer"],
             "answerable": True,
             "kind": r["kind"],
+            "history": r.get("history", []),
         }
-        for r in read_rows(data / "answerable.jsonl")
+        for r in read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
         if r["kept"]
     ] + [
         {
@@ -70,8 +73,9 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
             if item["id"] in done:
                 rows.append(done[item["id"]])
                 continue
-            read, _ = assistant.read(item["question"])
-            retrieved = assistant.retrieve(item["question"], k=2 * max(s.neighbour_k, s.context_k))
+            asked = standalone_question(item["question"], item.get("history", []))  # a follow-up read alone
+            read, _ = assistant.read(asked)
+            retrieved = assistant.retrieve(asked, k=2 * max(s.neighbour_k, s.context_k))
             if item.get("exclude"):
                 retrieved = [p for p in retrieved if p.source != item["exclude"]]
             passages = answer_context(retrieved, s)
