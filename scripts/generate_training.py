@@ -81,6 +81,38 @@ def write_settings(out: Path, **fields) -> dict:
     return record
 
 
+def generate_all(args, settings, assistant, corpora: list[Path], corpus_text: str) -> dict:
+    """The questions of every source not yet tried, their variants, then the follow-ups."""
+    backend = get_local_backend(settings)
+    generator = Generator(backend, assistant, args.out, args.seed, corpus_text)
+    done = generator.done()
+    todo = [
+        s for c in corpora for s in sources(c, settings, args.per_document, args.seed) if s.key not in done
+    ]
+    if args.limit:
+        todo = todo[: args.limit]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a killed run still records what it made
+    started = time.time()
+    try:
+        for source in tqdm(todo, desc="questions", unit="q"):
+            generator.make(source)
+        tried = make_followups(assistant, args.out, args.seed, args.limit)
+        print(f"{tried} follow-ups tried", flush=True)
+    finally:
+        record = write_settings(
+            args.out,
+            corpora=[str(c) for c in corpora],
+            per_document=args.per_document,
+            seed=args.seed,
+            model=backend.model_path.name,
+            filters={
+                k: getattr(generate, k) for k in ("ANSWER_IN_SENTENCE", "COPY", "RETRIEVED", "ROUND_TRIP")
+            },
+            last_run_seconds=round(time.time() - started, 1),
+        )
+    return record
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -128,34 +160,12 @@ def main(argv: list[str] | None = None) -> None:
         Generator(None, assistant, args.out, args.seed, corpus_text).rebuild_variants()
         print(json.dumps(write_settings(args.out), ensure_ascii=False, indent=2))
         return
-    backend = get_local_backend(settings)
-    generator = Generator(backend, assistant, args.out, args.seed, corpus_text)
-    done = generator.done()
-    todo = [
-        s for c in corpora for s in sources(c, settings, args.per_document, args.seed) if s.key not in done
-    ]
-    if args.limit:
-        todo = todo[: args.limit]
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a killed run still records what it made
-    started = time.time()
-    try:
-        if not args.followups_only:
-            for source in tqdm(todo, desc="questions", unit="q"):
-                generator.make(source)
-        tried = make_followups(backend, assistant, args.out, args.seed, args.limit)
+    if args.followups_only:  # no model: the follow-ups are rewritten by rule
+        tried = make_followups(assistant, args.out, args.seed, args.limit)
         print(f"{tried} follow-ups tried", flush=True)
-    finally:
-        record = write_settings(
-            args.out,
-            corpora=[str(c) for c in corpora],
-            per_document=args.per_document,
-            seed=args.seed,
-            model=backend.model_path.name,
-            filters={
-                k: getattr(generate, k) for k in ("ANSWER_IN_SENTENCE", "COPY", "RETRIEVED", "ROUND_TRIP")
-            },
-            last_run_seconds=round(time.time() - started, 1),
-        )
+        record = write_settings(args.out)
+    else:
+        record = generate_all(args, settings, assistant, corpora, corpus_text)
     print(json.dumps(record, ensure_ascii=False, indent=2))
 
 

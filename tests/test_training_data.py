@@ -154,17 +154,23 @@ def test_a_generated_item_is_scored_on_what_its_answer_repeats_of_its_sentence(a
 
 
 def test_a_follow_up_is_paired_within_its_document_and_kept_only_when_shorter_and_found():
-    from evals.training.followups import judge, pairs, parse
+    from evals.training.followups import elide, judge, pairs
 
     items = [
-        {"key": "a", "document": "convention.md"},
-        {"key": "b", "document": "convention.md"},
-        {"key": "c", "document": "arrete.md"},  # alone in its document: no previous turn
+        {"key": "a", "document": "convention.md", "question": "Qui préside le comité de pilotage ?"},
+        {"key": "b", "document": "convention.md", "question": "Quand se réunit le comité de pilotage ?"},
+        {"key": "c", "document": "arrete.md", "question": "Quand l'arrêté entre-t-il en vigueur ?"},  # alone
     ]
     assert sorted((p["key"], i["key"]) for p, i in pairs(items, 7)) == [("a", "b"), ("b", "a")]
     assert pairs(items, 7) == pairs(items, 7)  # seeded
-    assert parse("Question : Et qui la préside ?") == "Et qui la préside ?"
-    assert parse("Je ne sais pas.") == ""
+    assert (
+        elide(
+            "Quel est le montant de l'aide au permis de conduire ?",
+            "Quelle est la durée de l'aide au permis de conduire ?",
+        )
+        == "Et quelle est la durée ?"
+    )
+    assert elide("Quand le comité se réunit-il ?", "Qui signe la convention ?") == ""  # nothing shared
     asked = "Qui préside le comité de pilotage du quartier des Tilleuls ?"
     assert judge(asked, "Et qui le préside ?", retrieved=True) == ""
     assert judge(asked, asked, retrieved=True) == "not_shorter"

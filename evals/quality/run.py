@@ -202,14 +202,10 @@ def _quiet(func):
     def wrapper(*args, threads: int | None = 1, **kwargs):
         import torch
 
-        previous = torch.get_num_threads()
-        if threads:
-            torch.set_num_threads(threads)
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                return func(*args, threads=threads or previous, **kwargs)
-        finally:
-            torch.set_num_threads(previous)
+        from index.embeddings import torch_threads
+
+        with torch_threads(threads or 0), contextlib.redirect_stdout(sys.stderr):
+            return func(*args, threads=threads or torch.get_num_threads(), **kwargs)
 
     return wrapper
 

@@ -1,10 +1,11 @@
 """Follow-up questions: a kept item asked again as a chat user asks it after another question on
-the same document (« Et qui la préside ? » after « Quand le comité se réunit-il ? »), with that
-conversation as its history. The model rewrites the item's question given the previous turn
-(``prompts/train_followup.txt``, greedy); the follow-up is kept when it is shorter than the
-question, is not the question itself, and, read as the assistant reads a follow-up (made
-standalone with the conversation), still retrieves its passage. Resumable, one line per attempt
-(``followups.jsonl``), its ``reason`` when not kept.
+the same document, with that conversation as its history: the tail it repeats of the previous
+question left out (:func:`elide`: « Quelle est la durée de l'aide au permis ? » after « Quel est le
+montant de l'aide au permis ? » becomes « Et quelle est la durée ? »). The bundled 1.5B model,
+asked to write such follow-ups, copied the question or wrote another one (8 of 8 tried), so the
+rewrite is deterministic. The follow-up is kept when it is shorter than the question and, read as
+the assistant reads a follow-up (made standalone with the conversation), still retrieves its
+passage. Resumable, one line per attempt (``followups.jsonl``), its ``reason`` when not kept.
 """
 
 from __future__ import annotations
@@ -17,19 +18,33 @@ from pathlib import Path
 
 from core.text.tokens import tokenize
 from evals.training.generate import RETRIEVED, read_rows
-from prompts import load_prompt
 
-_LINE = re.compile(r"^\s*question\s*:\s*(.+?)\s*$", re.I | re.M)
+SHARED_WORDS = 3  # the least run of words the two questions share for one to lean on the other
+# a tail that names what the question is about opens with a preposition (« de l'aide … », « du décret »)
+_TAIL = re.compile(r"^(de|du|des|d'\S+|pour|dans|au|aux|à|par|sur|en)$", re.I)
+_WORD = re.compile(r"\S+")
 
 
-def parse(reply: str) -> str:
-    found = _LINE.search(reply)
-    question = found.group(1).strip(' «»"*') if found else ""
-    return question if question.endswith("?") and len(question) >= 6 else ""
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.strip().rstrip(" ?").replace("d'", "d' ").replace("d’", "d' "))
+
+
+def elide(previous: str, question: str) -> str:
+    """``question`` as asked right after ``previous``: its longest tail (at least
+    :data:`SHARED_WORDS` words, opening with a preposition) that ``previous`` also says, left out,
+    « Et » in front; "" when they share no such tail or too little would be left."""
+    words, before = _words(question), f" {' '.join(_words(previous)).lower()} "
+    for start in range(2, len(words) - SHARED_WORDS + 1):  # the longest tail first
+        tail = " ".join(words[start:]).lower()
+        if _TAIL.match(words[start]) and f" {tail} " in before:
+            text = " ".join(words[:start]).replace("d' ", "d'")
+            return f"Et {text[0].lower()}{text[1:]} ?" if len(words[:start]) >= 3 else ""
+    return ""
 
 
 def pairs(items: list[dict], seed: int) -> list[tuple[dict, dict]]:
-    """(previous, item) for each kept item whose document has another kept item (seeded choice)."""
+    """(previous, item) for each kept item whose document has another kept item: the first other
+    one, in a seeded order, that the item can lean on (:func:`elide`), else the first."""
     by_doc: dict[str, list[dict]] = {}
     for item in items:
         by_doc.setdefault(item["document"], []).append(item)
@@ -37,14 +52,16 @@ def pairs(items: list[dict], seed: int) -> list[tuple[dict, dict]]:
     for item in items:
         others = [o for o in by_doc[item["document"]] if o["key"] != item["key"]]
         if others:
-            out.append((random.Random(f"{seed}:{item['key']}").choice(others), item))
+            others = random.Random(f"{seed}:{item['key']}").sample(others, len(others))
+            lean = [o for o in others if elide(o["question"], item["question"])]
+            out.append(((lean or others)[0], item))
     return out
 
 
 def judge(question: str, follow: str, retrieved: bool) -> str:
     """ "" when the follow-up is kept, else why not."""
     if not follow:
-        return "unparsed"
+        return "nothing_shared"
     if set(tokenize(follow)) == set(tokenize(question)) or len(follow) >= len(question):
         return "not_shorter"
     if not retrieved:
@@ -59,7 +76,7 @@ def history_of(previous: dict) -> list[dict]:
     ]
 
 
-def make_followups(backend, assistant, out_dir: Path, seed: int, limit: int = 0) -> int:
+def make_followups(assistant, out_dir: Path, seed: int, limit: int = 0) -> int:
     """Write the follow-ups not yet tried; returns how many were tried."""
     from assistant.question import standalone_question
 
@@ -71,19 +88,10 @@ def make_followups(backend, assistant, out_dir: Path, seed: int, limit: int = 0)
         todo = todo[:limit]
     for previous, item in todo:
         t0 = time.perf_counter()
-        prompt = load_prompt("train_followup").format(
-            title=item["title"],
-            previous=previous["question"],
-            previous_answer=previous["answer"],
-            question=item["question"],
-        )
-        reply = backend.complete([{"role": "user", "content": prompt}], max_tokens=60, temperature=0.0)
-        follow = parse(reply)
-        history = history_of(previous)
+        follow, history = elide(previous["question"], item["question"]), history_of(previous)
         retrieved = False
         if follow:
-            alone = standalone_question(follow, history)
-            passages = assistant.retrieve(alone, k=RETRIEVED)
+            passages = assistant.retrieve(standalone_question(follow, history), k=RETRIEVED)
             retrieved = any(" ".join(item["sentence"].split()) in " ".join(p.text.split()) for p in passages)
         reason = judge(item["question"], follow, retrieved)
         row = {
@@ -94,7 +102,6 @@ def make_followups(backend, assistant, out_dir: Path, seed: int, limit: int = 0)
             "document": item["document"],
             "history": history,
             "question": follow,
-            "reply": reply,
             "answer": item["answer"],
             "sentence": item["sentence"],
             "kind": "followup",
