@@ -162,23 +162,50 @@ _PARTICIPLE = re.compile(
 )
 
 
+# the same premise said with a noun of an ending or a change (« depuis l'abrogation du décret … »,
+# « après la dissolution de l'agence »): the noun, then what it is about
+_NOMINAL_PREMISE = re.compile(
+    r"\b(?:depuis|après|suite\s+à|du\s+fait\s+de)\s+((?:l['’]|la\s+|le\s+)"
+    r"(abrogation|suppression|dissolution|disparition|fusion|remplacement|annulation)\s+"
+    r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])([^,;?]+))",
+    re.I,
+)
+STEM = 5  # an event's noun and its verb share this many first letters (« suppression », « supprimé »)
+
+
 def unstated_premise(question: str, texts: list[str]) -> str | None:
     """A reason to refuse when the question takes for granted an event the passages do not state
     (« Depuis que la délibération a fusionné les deux conseils, qui … ? » over texts that never
     say so): the event's participle, in a passage sentence (with its neighbours and the passage's
     title) that holds at least half of the clause's other terms. A premise without a participle is
     left to the other checks."""
-    premise = _PREMISE.search(asked_part(question))
-    event = _PARTICIPLE.search(premise.group(1)) if premise else None
-    verb = tokenize(event.group(1)) if event else []
-    if not verb:
-        return None
-    others = [t for t in tokenize(premise.group(1)) if t != verb[0]]
+    asked = asked_part(question)
+    nominal = _NOMINAL_PREMISE.search(asked)
+    if nominal:
+        noun, others = nominal.group(2).lower(), tokenize(nominal.group(3))
+        said = " ".join(nominal.group(1).split())
+    else:
+        premise = _PREMISE.search(asked)
+        event = _PARTICIPLE.search(premise.group(1)) if premise else None
+        verb = tokenize(event.group(1)) if event else []
+        if not verb:
+            return None
+        noun, said = verb[0], " ".join(premise.group(1).split())
+        others = [t for t in tokenize(premise.group(1)) if t != verb[0]]
     for window, present in _read_windows(texts):
         stated = not others or sum(t in present for t in others) / len(others) >= 0.5
-        if stated and holds_stem(tokenize(window), verb[0]):
+        if stated and _states(tokenize(window), noun, nominal is not None):
             return None
-    return f"rien dans les passages trouvés ne dit que {' '.join(premise.group(1).split())}"
+    return f"rien dans les passages trouvés ne {'mentionne ' if nominal else 'dit que '}{said}"
+
+
+def _states(tokens: list[str], event: str, by_noun: bool) -> bool:
+    """The window says the event: its verb's stem, or for a noun (« suppression ») any word with
+    its first :data:`STEM` letters (« supprimé »)."""
+    if not by_noun:
+        return holds_stem(tokens, event)
+    stem = tokenize(event)[0][:STEM] if tokenize(event) else event[:STEM]
+    return any(t[:STEM] == stem for t in tokens)
 
 
 def later_than_passages(question: str, texts: list[str]) -> str | None:

@@ -173,3 +173,26 @@ def test_a_premise_the_passages_do_not_state_is_refused():
         unstated_premise("Puisque la commune finance la commission, qui en fixe le budget ?", texts) is None
     )
     assert unstated_premise("Qui reprend les missions du conseil de quartier ?", texts) is None
+
+
+def test_a_premise_said_with_a_noun_of_ending_is_refused_unless_the_passages_state_it():
+    from assistant.gate import unstated_premise
+
+    texts = [
+        "Vie locale\nLe conseil de quartier a été supprimé par une délibération du 3 mars 2022. "
+        "L'arrêté du 4 mai 2019 relatif aux jardins partagés fixe les horaires d'ouverture."
+    ]
+    stated = "Depuis la suppression du conseil de quartier, qui reprend ses missions ?"
+    assert unstated_premise(stated, texts) is None  # « supprimé » says it
+    refused = unstated_premise(
+        "Depuis l'abrogation de l'arrêté du 4 mai 2019, quels horaires s'appliquent ?", texts
+    )
+    assert refused and "l'abrogation de l'arrêté du 4 mai 2019" in refused
+    assert unstated_premise(
+        "Après la dissolution de la commission des jardins, qui fixe les horaires ?", texts
+    )
+    # an event that ends nothing is not a premise to check, nor is a plain question about the text
+    assert (
+        unstated_premise("Depuis la publication de l'arrêté du 4 mai 2019, quels horaires ?", texts) is None
+    )
+    assert unstated_premise("Quels horaires fixe l'arrêté du 4 mai 2019 ?", texts) is None

@@ -7,7 +7,8 @@ longest run of its source sentence's words that its short answer repeats (a valu
 phrase), when that run says something (a number, or at least two words, or a word of 6 letters or
 more); an item without one is left out. Unanswerable
 items are the variants one index can hold: a text not indexed, a version after the corpus, a
-false premise, a value or an actor swapped (the held-out document needs an index without it).
+false premise, a value or an actor swapped (the held-out document needs an index without it);
+their ``type`` is the variant, so the report gives the refusals of each.
 """
 
 from __future__ import annotations
@@ -77,8 +78,7 @@ def export(data: Path, corpora: list[Path], split: str, out: Path) -> dict:
                     "must_contain": [],
                     "source_file": "",
                     "source_quote": "",
-                    "type": "unanswerable",
-                    "variant": v["variant"],
+                    "type": v["variant"],  # the report's « by type » gives the refusals per variant
                     "answerable": False,
                 }
             )
