@@ -13,6 +13,7 @@ data, :func:`assistant.reader.refuse_below`) is refused too.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -85,7 +86,7 @@ def decide(
         if settings.sentence_ranker == "reader":
             scored = score_sentences(question, passages, vocab, settings)
             top = scored[0][0] if scored else float("-inf")
-            if top < refuse_below(settings):
+            if top < 1 / (1 + math.exp(-refuse_below(settings))):  # the score is a probability
                 return Decision(
                     True, f"aucune phrase des passages ne répond à la question ({top:.2f})", share
                 )

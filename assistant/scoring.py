@@ -8,6 +8,7 @@ dated legal text). The weights are settings (``scoring`` group of docs/settings.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -259,8 +260,9 @@ def _read(question: str, rows, passages: list[Passage], s: Settings) -> list[Sco
     candidates = reader_candidates(rows, passages, s)
     features = [(*c[0], rule_score(c[0], s)) for c in candidates]  # and the rules' score
     scores = read(question, [c[4] for c in candidates], features, s)
-    scored = [
-        (p, n, order, sentence) for p, (_, n, order, sentence, _) in zip(scores, candidates, strict=True)
+    scored = [  # as a probability: the answer's floors compare shares of the best score
+        (1 / (1 + math.exp(-z)), n, order, sentence)
+        for z, (_, n, order, sentence, _) in zip(scores, candidates, strict=True)
     ]
     return sorted(scored, key=lambda x: -x[0])
 
