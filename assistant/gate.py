@@ -13,7 +13,6 @@ data, :func:`assistant.reader.refuse_below`) is refused too.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 
@@ -86,7 +85,7 @@ def decide(
         if settings.sentence_ranker == "reader":
             scored = score_sentences(question, passages, vocab, settings)
             top = scored[0][0] if scored else float("-inf")
-            if top < 1 / (1 + math.exp(-refuse_below(settings))):  # the score is a probability
+            if top < refuse_below(settings):
                 return Decision(
                     True, f"aucune phrase des passages ne répond à la question ({top:.2f})", share
                 )
@@ -205,7 +204,7 @@ def _states(tokens: list[str], event: str, by_noun: bool) -> bool:
     its first :data:`STEM` letters (« supprimé »)."""
     if not by_noun:
         return holds_stem(tokens, event)
-    stem = tokenize(event)[0][:STEM] if tokenize(event) else event[:STEM]
+    stem = (tokenize(event) or [event])[0][:STEM]
     return any(t[:STEM] == stem for t in tokens)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,11 +91,17 @@ def load_reader(base_dir: str):
 
 
 def refuse_below(settings: Settings) -> float:
-    """The reader's best score under which no sentence answers: the setting when set, else the
-    threshold training chose on the generated validation split (``reader.json``)."""
-    if settings.reader_refuse_below is not None:
-        return settings.reader_refuse_below
-    return float(_card()["refuse_below"])
+    """The reader's best probability under which no sentence answers: from the setting when set,
+    else from the threshold training chose on the generated validation split (``reader.json``),
+    both on training's scale."""
+    below = settings.reader_refuse_below
+    return probability(float(_card()["refuse_below"]) if below is None else below)
+
+
+def probability(score: float) -> float:
+    """A reader score (training's scale, 0 for « none answers ») as a probability: what the
+    answer's floors, which compare shares of the best score, and the gate read."""
+    return 1 / (1 + math.exp(-score))
 
 
 @lru_cache(maxsize=1)

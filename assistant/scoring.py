@@ -8,13 +8,12 @@ dated legal text). The weights are settings (``scoring`` group of docs/settings.
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
 from assistant.question import asked_part, content_terms, question_parts
 from assistant.ranker import load_ranker
-from assistant.reader import read, reader_input
+from assistant.reader import probability, read, reader_input
 from core.settings import Settings
 from core.text.dates import DATE, full_dates
 from core.text.furniture import is_furniture
@@ -260,8 +259,8 @@ def _read(question: str, rows, passages: list[Passage], s: Settings) -> list[Sco
     candidates = reader_candidates(rows, passages, s)
     features = [(*c[0], rule_score(c[0], s)) for c in candidates]  # and the rules' score
     scores = read(question, [c[4] for c in candidates], features, s)
-    scored = [  # as a probability: the answer's floors compare shares of the best score
-        (1 / (1 + math.exp(-z)), n, order, sentence)
+    scored = [
+        (probability(z), n, order, sentence)
         for z, (_, n, order, sentence, _) in zip(scores, candidates, strict=True)
     ]
     return sorted(scored, key=lambda x: -x[0])
