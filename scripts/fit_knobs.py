@@ -1,17 +1,19 @@
-"""Fit a setting on the public gold sets, leave-one-corpus-out.
+"""Choose a setting on the generated validation split; read the generated test split for the choice.
 
-    .venv/bin/python scripts/fit_knobs.py ANSWER_MAX_SENTENCES,ANSWER_MAX_CHARS=3,450:5,750:8,1200
-    .venv/bin/python scripts/fit_knobs.py FOCUS_SHARE_OTHER_WORD=0.3:0.5:0.7
+    .venv/bin/python scripts/generate_training.py --as-gold validation data/generated_gold/validation
+    .venv/bin/python scripts/generate_training.py --as-gold test data/generated_gold/test
+    .venv/bin/python scripts/fit_knobs.py ANSWER_MAX_SENTENCES,ANSWER_SCORE_FLOOR=2,0.3:3,0.5 --max-median 450
     .venv/bin/python scripts/fit_knobs.py ANSWER_SCORE_FLOOR=0.3:0.45:0.6 --citations
 
 Each candidate value (``:``-separated; a value per setting, ``,``-separated) is evaluated with
-``assistant eval --set public --configs hybrid+extractive`` (extractive backend; the settings given as
-``ASSISTANT_*`` variables). The objective of a set is the mean of answer accuracy, acc400, correct
-refusals and (1 - false refusals). With ``--citations`` (a knob that acts on what is cited), values
-whose objectives are equal at three decimals are told apart by their citation precision. For each
-set held out, the value that is best on the two others is chosen and its objective on the held-out
-set is the cross-validated figure; the value best on all three is the fitted one. Prints a Markdown
-table for docs/evaluation.md (with each set's median answer length and citation precision, shown, not in the objective).
+``assistant eval --set SPLIT --configs hybrid+extractive`` (extractive backend; the settings given
+as ``ASSISTANT_*`` variables). The objective is the mean of answer accuracy, acc400, correct
+refusals and (1 - false refusals). With ``--max-median N``, a value whose median answer is longer
+than N characters on validation is not eligible: the length an answer must keep is a constraint,
+not traded. With ``--citations`` (a knob that acts on what is cited), values whose objectives are
+equal at three decimals are told apart by their citation precision. The value best on the
+validation split is chosen; its figures on the test split are the held-out ones. Gold sets only
+measure: a public set is refused here. Prints a Markdown table for docs/evaluation.md.
 """
 
 from __future__ import annotations
@@ -26,40 +28,41 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SPLITS = ROOT / "data" / "generated_gold"
 
 
 def objective(m: dict) -> float:
     return (m["accuracy"] + m["acc400"] + m["correct_refusals"] + 1 - m["false_refusals"]) / 4
 
 
-def rank_key(results: dict, score: dict, sets: list[str], citations: bool):
-    """How values are compared on ``sets``: the mean objective at three decimals, then (with
-    ``citations``) the mean citation precision."""
-
-    def key(v: str) -> tuple[float, float]:
-        cited = sum(results[v][s]["citation_precision"] for s in sets) / len(sets)
-        return round(sum(score[v][s] for s in sets) / len(sets), 3), cited if citations else 0.0
-
-    return key
-
-
-def evaluate(names: list[str], values: list[str], out: Path) -> dict:
-    env = {**os.environ, **{f"ASSISTANT_{n}": v for n, v in zip(names, values, strict=True)}}
-    cmd = [
-        str(ROOT / ".venv/bin/assistant"),
-        "eval",
-        "--set",
-        "public",
-        "--configs",
-        "hybrid+extractive",
-        "--out",
-        str(out),
-        "--quiet",
+def is_gold(path: str) -> bool:
+    """A public gold set (or the shared evaluation material): never a place to choose a value."""
+    if path == "public":
+        return True
+    resolved = Path(path.split(":")[0]).resolve()
+    gold = [
+        ROOT.parent / "shared" / "evals",
+        ROOT / "evals" / "sample_gold.jsonl",
+        ROOT.parent / "shared" / "seeds",
     ]
+    return any(resolved == g or g in resolved.parents for g in gold)
+
+
+def evaluate(names: list[str], values: list[str], split: str, out: Path) -> dict:
+    env = {**os.environ, **{f"ASSISTANT_{n}": v for n, v in zip(names, values, strict=True)}}
+    cmd = [str(ROOT / ".venv/bin/assistant"), "eval", "--set", split]
+    cmd += ["--configs", "hybrid+extractive", "--out", str(out), "--quiet"]
     subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     row = summary["configs"]["hybrid+extractive"]
-    return {name: row[name] for name in summary["sets"]}
+    return row[summary["sets"][0]]
+
+
+def cell(m: dict) -> str:
+    return (
+        f"{m['accuracy']:.3f} / {m['acc400']:.3f} / {m['correct_refusals']:.3f} / {m['false_refusals']:.3f}"
+        f" ({m['median_chars']:,.0f}, {m['citation_precision']:.3f})"
+    )
 
 
 def main() -> int:
@@ -68,56 +71,45 @@ def main() -> int:
         "spec", help="NAME[,NAME]=VALUE[,VALUE]:… (a value per setting, candidates ':'-separated)"
     )
     ap.add_argument("--citations", action="store_true", help="ties broken by citation precision")
+    ap.add_argument("--max-median", type=int, help="longest eligible median answer (characters)")
+    ap.add_argument("--validation", default=str(SPLITS / "validation"), help="where the value is chosen")
+    ap.add_argument("--test", default=str(SPLITS / "test"), help="where the chosen value is read")
     args = ap.parse_args()
-    spec = args.spec
-    names_part, _, values_part = spec.partition("=")
+    for split in (args.validation, args.test):
+        if is_gold(split):
+            ap.error(f"{split} est un jeu de référence : il mesure, on n'y choisit aucune valeur")
+        if not Path(split).is_dir():
+            ap.error(f"{split} absent : le produire avec generate_training.py --as-gold")
+    names_part, _, values_part = args.spec.partition("=")
     names = names_part.split(",")
-    candidates = [v.split(",") for v in values_part.split(":")]
+    candidates = [",".join(v.split(",")) for v in values_part.split(":")]
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, values in enumerate(candidates):
-            results[",".join(values)] = evaluate(names, values, Path(tmp) / str(i))
-            print(
-                f"{values}: "
-                + ", ".join(f"{s} {objective(m):.3f}" for s, m in results[",".join(values)].items()),
-                file=sys.stderr,
-                flush=True,
-            )
-    sets = list(next(iter(results.values())))
-    score = {v: {s: objective(m) for s, m in per.items()} for v, per in results.items()}
-    lines = [
-        f"Fit of `{names_part}` ({datetime.now(UTC).date()}, "
-        f"`python scripts/fit_knobs.py {spec}{' --citations' * args.citations}`):",
-        "",
-    ]
-    lines += [
-        "| value | "
-        + " | ".join(
-            f"{s} acc / acc400 / refusals / false ref. (median chars, citation precision)" for s in sets
-        )
-        + " | objective (mean) |",
-        "|---|" + "---|" * len(sets) + "---:|",
-    ]
-    for v, per in results.items():
-        cells = [
-            f"{m['accuracy']:.3f} / {m['acc400']:.3f} / {m['correct_refusals']:.3f} / {m['false_refusals']:.3f}"
-            f" ({m['median_chars']:,.0f}, {m['citation_precision']:.3f})"
-            for m in per.values()
+            results[values] = evaluate(names, values.split(","), args.validation, Path(tmp) / str(i))
+            print(f"{values}: {objective(results[values]):.3f}", file=sys.stderr, flush=True)
+        score = {v: objective(m) for v, m in results.items()}
+        cited = {v: m["citation_precision"] if args.citations else 0.0 for v, m in results.items()}
+        eligible = [
+            v for v, m in results.items() if not args.max_median or m["median_chars"] <= args.max_median
         ]
-        lines.append(f"| {v} | " + " | ".join(cells) + f" | {sum(score[v].values()) / len(sets):.3f} |")
-    lines.append("")
-    cv = []
-    for held in sets:
-        best = max(score, key=rank_key(results, score, [s for s in sets if s != held], args.citations))
-        cv.append(score[best][held])
-        lines.append(
-            f"- held out `{held}`: best on the others = {best}, objective there {score[best][held]:.3f}"
-        )
-    fitted = max(score, key=rank_key(results, score, sets, args.citations))
-    lines.append(
-        f"- fitted on all three: **{fitted}** (objective {sum(score[fitted].values()) / len(sets):.3f}); "
-        f"cross-validated objective {sum(cv) / len(cv):.3f}"
-    )
+        if not eligible:
+            print(f"aucune valeur n'a une réponse médiane ≤ {args.max_median} caractères", file=sys.stderr)
+            return 1
+        chosen = max(eligible, key=lambda v: (round(score[v], 3), cited[v]))
+        held = evaluate(names, chosen.split(","), args.test, Path(tmp) / "test")
+    flags = " --citations" * args.citations + (f" --max-median {args.max_median}" if args.max_median else "")
+    lines = [
+        f"Choice of `{names_part}` ({datetime.now(UTC).date()}, `python scripts/fit_knobs.py {args.spec}{flags}`):",
+        "",
+        "| value | validation: acc / acc400 / refusals / false ref. (median chars, citation precision) | objective |",
+        "|---|---|---:|",
+    ]
+    lines += [f"| {v} | {cell(m)} | {score[v]:.3f} |" for v, m in results.items()]
+    lines += [
+        "",
+        f"- chosen on validation: **{chosen}**; test: {cell(held)}, objective {objective(held):.3f}",
+    ]
     print("\n".join(lines))
     return 0
 
