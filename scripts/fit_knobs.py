@@ -53,9 +53,8 @@ def evaluate(names: list[str], values: list[str], split: str, out: Path) -> dict
     cmd = [str(ROOT / ".venv/bin/assistant"), "eval", "--set", split]
     cmd += ["--configs", "hybrid+extractive", "--out", str(out), "--quiet"]
     subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True)
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    row = summary["configs"]["hybrid+extractive"]
-    return row[summary["sets"][0]]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return results["configs"]["hybrid+extractive"]["overall"]
 
 
 def cell(m: dict) -> str:

@@ -171,6 +171,13 @@ def test_a_follow_up_is_paired_within_its_document_and_kept_only_when_shorter_an
         == "Et quelle est la durée ?"
     )
     assert elide("Quand le comité se réunit-il ?", "Qui signe la convention ?") == ""  # nothing shared
+    assert (  # a compound preposition goes with the tail it introduces
+        elide(
+            "Qui peut saisir le médiateur au sujet du permis de conduire ?",
+            "Quel est le délai de réponse du médiateur dans le cadre du permis de conduire ?",
+        )
+        == "Et quel est le délai de réponse du médiateur ?"
+    )
     asked = "Qui préside le comité de pilotage du quartier des Tilleuls ?"
     assert judge(asked, "Et qui le préside ?", retrieved=True) == ""
     assert judge(asked, asked, retrieved=True) == "not_shorter"

@@ -23,6 +23,14 @@ SHARED_WORDS = 3  # the least run of words the two questions share for one to le
 # a tail that names what the question is about opens with a preposition (« de l'aide … », « du décret »)
 _TAIL = re.compile(r"^(de|du|des|d'\S+|pour|dans|au|aux|à|par|sur|en)$", re.I)
 _WORD = re.compile(r"\S+")
+# the noun of a compound preposition (« au sujet de », « dans le cadre de »): left without its
+# « de … », it dangles (« … la plainte au sujet ? »), so it goes with the tail it introduces
+_LOCUTION = re.compile(
+    r"\s+(?:au sujet|à propos|dans le cadre|dans le contexte|en matière|en vue|à l'égard|au titre|"
+    r"en faveur|au profit|au sein|en raison|en application|à l'issue|au cours|en cas|à partir|"
+    r"auprès|lors|en fonction|à l'occasion|en dehors|à la suite|à l'exception|en termes)$",
+    re.I,
+)
 
 
 def _words(text: str) -> list[str]:
@@ -37,8 +45,8 @@ def elide(previous: str, question: str) -> str:
     for start in range(2, len(words) - SHARED_WORDS + 1):  # the longest tail first
         tail = " ".join(words[start:]).lower()
         if _TAIL.match(words[start]) and f" {tail} " in before:
-            text = " ".join(words[:start]).replace("d' ", "d'")
-            return f"Et {text[0].lower()}{text[1:]} ?" if len(words[:start]) >= 3 else ""
+            text = _LOCUTION.sub("", " ".join(words[:start]).replace("d' ", "d'"))
+            return f"Et {text[0].lower()}{text[1:]} ?" if len(text.split()) >= 3 else ""
     return ""
 
 
