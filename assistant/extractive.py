@@ -56,9 +56,14 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
     leads, scored = part_leads(question, scored, passages, vocab, s)
-    chosen, length, weight, said = [], 0, {}, []
+    chosen, length, weight, said, lists, units = [], 0, {}, [], set(), 0
     for score, n, order, sentence in scored:
-        if len(chosen) >= limit or (chosen and score < s.answer_score_floor * best):
+        if chosen and score < s.answer_score_floor * best:
+            break
+        # the items of one list share one answer line (:func:`_with_intros`): they count as one
+        intro = list_intro(passages[n - 1], order)
+        new_unit = not intro or (n, intro) not in lists
+        if units >= limit and new_unit:
             break
         if length + len(sentence) > s.answer_max_chars * (1.5 if is_list else 1) and chosen:
             continue
@@ -67,11 +72,15 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
             continue
         said.append(found)
         chosen.append((n, order, sentence))
+        units += new_unit
+        if intro:
+            lists.add((n, intro))
         weight[(n, order)] = score / best if best > 0 else 0.0
         length += len(sentence)
     framing = framing_texts(question, scored, [sentence for _, _, sentence in chosen], s.framing_texts_max)
-    if framing:
-        chosen = chosen[: limit - len(framing)] + framing
+    if framing:  # room made for them within the limit, the last chosen sentences leaving first
+        excess = max(0, units + len(framing) - limit)
+        chosen = chosen[: len(chosen) - excess] + framing
     first = {}
     for rank, (n, _, _) in enumerate(chosen):
         first.setdefault(n, rank)

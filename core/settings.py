@@ -161,8 +161,10 @@ class Settings(BaseSettings):
     rank_bonus: float = _f(0.1, "Bonus of a sentence of passage n: rank_bonus / n.", "scoring")
 
     # -- the extractive answer ----------------------------------------------------------------------
-    answer_max_sentences: int = _f(8, "Sentences in an extractive answer.", "extractive")
-    answer_max_chars: int = _f(1200, "Characters of an extractive answer (x1.5 for a list).", "extractive")
+    answer_max_sentences: int = _f(
+        3, "Sentences in an extractive answer (the items of one list count as one).", "extractive"
+    )
+    answer_max_chars: int = _f(450, "Characters of an extractive answer (x1.5 for a list).", "extractive")
     quick_sentences: int = _f(
         3, "Sentences of the quick answer shown while a language model writes (0: none).", "extractive"
     )

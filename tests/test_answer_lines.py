@@ -156,3 +156,30 @@ def test_a_list_item_shown_alone_reads_as_a_sentence():
     vocab = Vocabulary.from_texts([plain, NOTE, OTHER])
     text = extractive_answer("Le forum s'adresse-t-il aux habitants ?", passages, vocab, Settings())
     assert "Aux habitants qui veulent proposer une activité. [1]" in text, text
+
+
+LONG = """Fonctionnement de la ludothèque
+
+La ludothèque ouvre le mercredi et le samedi, de dix heures à dix-huit heures.
+Les jeux sont prêtés pour trois semaines aux familles inscrites à la maison de quartier.
+Les familles inscrites peuvent emprunter quatre jeux à la fois, et six pendant les vacances scolaires.
+Une soirée jeux réunit les familles inscrites et les animateurs le premier vendredi de chaque mois.
+Les animateurs de la ludothèque accueillent aussi les classes des écoles du quartier le mardi matin.
+Le règlement de la ludothèque est affiché à l'entrée et remis aux familles lors de l'inscription.
+"""
+
+
+def test_an_answer_is_short_unless_a_list_is_asked():
+    passages = [passage(LONG, "ludotheque.md")]
+    vocab = Vocabulary.from_texts([LONG, NOTE, OTHER])
+    text = extractive_answer(
+        "Combien de jeux les familles inscrites à la ludothèque peuvent-elles emprunter ?",
+        passages,
+        vocab,
+        Settings(),
+    )
+    assert text.startswith("Les familles inscrites peuvent emprunter quatre jeux à la fois"), text
+    assert text.count("[1]") <= 3 and len(text) <= 450 + 60, text  # the first sentence is always kept whole
+    listed = answer("Quels exposants tiennent un stand au forum des associations ?")
+    for item in ("le club de boxe", "la ludothèque", "la radio associative"):  # a list is shown whole
+        assert item in listed, listed
