@@ -162,9 +162,9 @@ class Settings(BaseSettings):
 
     # -- the extractive answer ----------------------------------------------------------------------
     answer_max_sentences: int = _f(
-        3, "Sentences in an extractive answer (the items of one list count as one).", "extractive"
+        8, "Sentences in an extractive answer (the items of one list count as one).", "extractive"
     )
-    answer_max_chars: int = _f(450, "Characters of an extractive answer (x1.5 for a list).", "extractive")
+    answer_max_chars: int = _f(1200, "Characters of an extractive answer (x1.5 for a list).", "extractive")
     quick_sentences: int = _f(
         3, "Sentences of the quick answer shown while a language model writes (0: none).", "extractive"
     )

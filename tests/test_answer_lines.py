@@ -169,17 +169,20 @@ Le règlement de la ludothèque est affiché à l'entrée et remis aux familles 
 """
 
 
-def test_an_answer_is_short_unless_a_list_is_asked():
-    passages = [passage(LONG, "ludotheque.md")]
+def test_a_short_answer_stays_short_and_a_list_whole():
+    short = Settings(answer_max_sentences=3, answer_max_chars=450)  # the short shape: a setting, not default
     vocab = Vocabulary.from_texts([LONG, NOTE, OTHER])
-    text = extractive_answer(
-        "Combien de jeux les familles inscrites à la ludothèque peuvent-elles emprunter ?",
-        passages,
-        vocab,
-        Settings(),
-    )
+    question = "Combien de jeux les familles inscrites à la ludothèque peuvent-elles emprunter ?"
+    text = extractive_answer(question, [passage(LONG, "ludotheque.md")], vocab, short)
     assert text.startswith("Les familles inscrites peuvent emprunter quatre jeux à la fois"), text
     assert text.count("[1]") <= 3 and len(text) <= 450 + 60, text  # the first sentence is always kept whole
-    listed = answer("Quels exposants tiennent un stand au forum des associations ?")
-    for item in ("le club de boxe", "la ludothèque", "la radio associative"):  # a list is shown whole
+    forum = [passage(NOTE, "forum.md"), passage(OTHER, "bilan.md")]
+    listed = extractive_answer(
+        "Quels exposants tiennent un stand au forum des associations ?", forum, vocab, short
+    )
+    for item in (
+        "le club de boxe",
+        "la ludothèque",
+        "la radio associative",
+    ):  # the items of a list count as one
         assert item in listed, listed
