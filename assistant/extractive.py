@@ -62,6 +62,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
             break
         # the items of one list share one answer line (:func:`_with_intros`): they count as one
         intro = list_intro(passages[n - 1], order)
+        intro = intro if len(intro) <= _INTRO_CHARS else ""  # a paragraph above: its items stand alone
         new_unit = not intro or (n, intro) not in lists
         if units >= limit and new_unit:
             break
