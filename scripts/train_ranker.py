@@ -29,12 +29,18 @@ ROOT = Path(__file__).resolve().parents[1]
 CS = (0.01, 0.1, 1.0, 10.0)
 
 
-def fit(rows: list[dict], c: float) -> Ranker:
+def fit(rows: list[dict], c: float, exclude: tuple[str, ...] = ()) -> Ranker:
     """Features and the rules' score in, the weights shrunk towards 0 (``C``): a feature the data
-    rarely exercises leaves the rules' score in charge of it."""
+    rarely exercises leaves the rules' score in charge of it. A feature in ``exclude`` gets weight
+    0 (read as 0 while fitting)."""
     from sklearn.linear_model import LogisticRegression
 
-    x = [[*cand["features"], cand["rules"]] for row in rows for cand in row["candidates"]]
+    off = {FEATURES.index(name) for name in exclude}
+    x = [
+        [*(0.0 if i in off else v for i, v in enumerate(cand["features"])), cand["rules"]]
+        for row in rows
+        for cand in row["candidates"]
+    ]
     y = [cand["label"] for row in rows for cand in row["candidates"]]
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y)
     *weights, prior = (float(w) for w in model.coef_[0])
@@ -56,7 +62,17 @@ def main() -> int:
     parser.add_argument("--index-dir", type=Path, default=ROOT / "data/train_index")
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    parser.add_argument(
+        "--exclude",
+        default="",
+        help="features left out of the fit, comma-separated (e.g. passage_rank: every kept question "
+        "retrieves its passage, so the data overstates the first passage)",
+    )
     args = parser.parse_args()
+    exclude = tuple(name for name in args.exclude.split(",") if name)
+    unknown = [name for name in exclude if name not in FEATURES]
+    if unknown:
+        parser.error(f"caractéristiques inconnues : {', '.join(unknown)} (connues : {', '.join(FEATURES)})")
     settings = get_settings()
     rows = [
         r
@@ -64,7 +80,7 @@ def main() -> int:
         if r["answerable"] and any(c["label"] for c in r["candidates"])
     ]
     split = {name: [r for r in rows if r["split"] == name] for name in ("train", "validation", "test")}
-    fitted = {c: fit(split["train"], c) for c in CS}
+    fitted = {c: fit(split["train"], c, exclude) for c in CS}
     chosen = max(CS, key=lambda c: (hit_at_1(split["validation"], fitted[c].probability), -abs(c - 1.0)))
     final = fitted[chosen]
     rules = lambda f, _rules: rule_score(f, settings)  # noqa: E731
@@ -78,7 +94,8 @@ def main() -> int:
     }
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python scripts/train_ranker.py",
+        "command": "python scripts/train_ranker.py" + (f" --exclude {','.join(exclude)}" if exclude else ""),
+        "excluded": list(exclude),
         "data": str(args.data.relative_to(ROOT)),
         "C": chosen,
         "validation_hit@1_per_C": {
