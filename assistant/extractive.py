@@ -60,8 +60,9 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     for score, n, order, sentence in scored:
         if chosen and score < s.answer_score_floor * best:
             break
-        # the items of one list share one answer line (:func:`_with_intros`): they count as one
-        intro = list_intro(passages[n - 1], order)
+        # asked for a list, the items of one list share one answer line (:func:`_with_intros`):
+        # they count as one
+        intro = list_intro(passages[n - 1], order) if is_list else ""
         intro = intro if len(intro) <= _INTRO_CHARS else ""  # a paragraph above: its items stand alone
         new_unit = not intro or (n, intro) not in lists
         if units >= limit and new_unit:
