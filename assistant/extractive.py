@@ -62,8 +62,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
             break
         # asked for a list, the items of one list share one answer line (:func:`_with_intros`):
         # they count as one
-        intro = list_intro(passages[n - 1], order) if is_list else ""
-        intro = intro if len(intro) <= _INTRO_CHARS else ""  # a paragraph above: its items stand alone
+        intro = _heading(passages[n - 1], order) if is_list else ""
         new_unit = not intro or (n, intro) not in lists
         if units >= limit and new_unit:
             break
@@ -119,8 +118,7 @@ def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int
     chosen intro line is left out where its items are shown under it."""
     runs: list[tuple[int, str, list[tuple[int, str]]]] = []  # (passage, intro, its items)
     for n, order, sentence in chosen:
-        intro = "" if sentence in named else list_intro(passages[n - 1], order)
-        intro = intro if len(intro) <= _INTRO_CHARS else ""
+        intro = "" if sentence in named else _heading(passages[n - 1], order)
         if intro and runs and runs[-1][:2] == (n, intro):
             runs[-1][2].append((order, sentence))
         else:
@@ -131,6 +129,13 @@ def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int
         for n, intro, items in runs
         if intro or items[0][1] not in intros
     ]
+
+
+def _heading(passage: Passage, order: int) -> str:
+    """The line shown above a list item of the answer (:func:`assistant.scoring.list_intro`); ""
+    when it is too long to head a list (a paragraph above: its items stand alone)."""
+    intro = list_intro(passage, order)
+    return intro if len(intro) <= _INTRO_CHARS else ""
 
 
 def _joined(group: list[str]) -> str:

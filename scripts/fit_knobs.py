@@ -28,6 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evals.quality.sets import public_sets  # noqa: E402
+
 SPLITS = ROOT / "data" / "generated_gold"
 
 
@@ -35,17 +39,17 @@ def objective(m: dict) -> float:
     return (m["accuracy"] + m["acc400"] + m["correct_refusals"] + 1 - m["false_refusals"]) / 4
 
 
-def is_gold(path: str) -> bool:
-    """A public gold set (or the shared evaluation material): never a place to choose a value."""
-    if path == "public":
+def is_gold(spec: str) -> bool:
+    """A ``--set`` that reads a public set's questions or corpus (:func:`evals.quality.sets.public_sets`),
+    or a folder holding them: never a place to choose a value."""
+    if spec == "public":
         return True
-    resolved = Path(path.split(":")[0]).resolve()
-    gold = [
-        ROOT.parent / "shared" / "evals",
-        ROOT / "evals" / "sample_gold.jsonl",
-        ROOT.parent / "shared" / "seeds",
-    ]
-    return any(resolved == g or g in resolved.parents for g in gold)
+    gold = [p.resolve() for s in public_sets() for p in (s.questions, s.corpus)]
+    for part in spec.split(":"):
+        path = Path(part).resolve()
+        if any(path == g or path in g.parents or g.is_dir() and g in path.parents for g in gold):
+            return True
+    return False
 
 
 def evaluate(names: list[str], values: list[str], split: str, out: Path) -> dict:
@@ -81,7 +85,7 @@ def main() -> int:
             ap.error(f"{split} absent : le produire avec generate_training.py --as-gold")
     names_part, _, values_part = args.spec.partition("=")
     names = names_part.split(",")
-    candidates = [",".join(v.split(",")) for v in values_part.split(":")]
+    candidates = values_part.split(":")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, values in enumerate(candidates):
