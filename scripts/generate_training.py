@@ -9,7 +9,8 @@ kept item again as a follow-up (:mod:`evals.training.followups`); every item is
 appended to ``--out`` as it is made, and a run goes on where the last one stopped. An evaluation
 corpus (``../shared/seeds``, dev2's ``corpus/``) is refused: the gold figures stay a measurement.
 ``settings.json`` in ``--out`` records the settings, the model, the time spent and the yield.
-``--as-gold test FOLDER`` writes a split in the gold format, for ``assistant eval --set FOLDER``.
+``--as-gold test FOLDER`` writes a split in the gold format, for ``assistant eval --set FOLDER``;
+``--written-gold test FOLDER`` the same for the questions written by hand (:mod:`evals.training.written`).
 """
 
 from __future__ import annotations
@@ -138,13 +139,22 @@ def main(argv: list[str] | None = None) -> None:
         metavar=("SPLIT", "FOLDER"),
         help="write SPLIT as an evaluation set in the gold format (for `assistant eval --set FOLDER`), stop",
     )
+    parser.add_argument(
+        "--written-gold",
+        nargs=2,
+        metavar=("SPLIT", "FOLDER"),
+        help="the same for the questions written by hand (evals/training/data/written.jsonl), stop",
+    )
     args = parser.parse_args(argv)
-    if args.as_gold:
-        from evals.training.as_gold import export
+    if args.as_gold or args.written_gold:
+        from evals.training import as_gold, written
 
-        split, folder = args.as_gold
         corpora = [Path(c) for c in json.loads((args.out / "settings.json").read_text())["corpora"]]
-        print(json.dumps(export(args.out, corpora, split, Path(folder)), ensure_ascii=False))
+        if args.as_gold:
+            counts = as_gold.export(args.out, corpora, args.as_gold[0], Path(args.as_gold[1]))
+        else:
+            counts = written.export(corpora, args.written_gold[0], Path(args.written_gold[1]))
+        print(json.dumps(counts, ensure_ascii=False))
         return
     if args.summary:
         print(json.dumps(write_settings(args.out), ensure_ascii=False, indent=2))

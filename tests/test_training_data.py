@@ -182,3 +182,27 @@ def test_a_follow_up_is_paired_within_its_document_and_kept_only_when_shorter_an
     assert judge(asked, "Et qui le préside ?", retrieved=True) == ""
     assert judge(asked, asked, retrieved=True) == "not_shorter"
     assert judge(asked, "Et qui le préside ?", retrieved=False) == "passage_not_retrieved"
+
+
+def test_the_questions_written_by_hand_hold_in_their_documents_and_splits():
+    """Each expected string is in the answer and its document, each quote in its document, each
+    item in its document's split; a wrong one is named."""
+    from core.settings import SHARED_DIR
+    from evals.training.written import problems, read_written
+
+    texts = {
+        p.name: p.read_text(encoding="utf-8")
+        for folder in (SHARED_DIR / "train" / "corpus", TEXTS)
+        for p in folder.glob("*.md")
+    }
+    items = read_written()
+    assert {i["id"]: problems(i, texts) for i in items if problems(i, texts)} == {}
+    splits = Counter((i["split"], i["answerable"]) for i in items)
+    assert min(splits.values()) >= 8, splits  # each split has answerable and unanswerable items
+    assert any(isinstance(i["source_file"], list) for i in items)  # answers across texts
+    assert any(i.get("history") for i in items)  # follow-ups
+
+    item = next(i for i in items if i["answerable"])
+    broken = dict(item, answer="Rien à voir.", split="train" if item["split"] != "train" else "test")
+    found = problems(broken, texts)
+    assert any("manque à la réponse" in p for p in found) and any(p.startswith("split") for p in found)

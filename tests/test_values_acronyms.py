@@ -21,6 +21,11 @@ def test_number_words_read_as_digits():
     assert with_digits("un bureau de vingt-quatre membres") == "un bureau de 24 membres"
     assert with_digits("dans les onze mois") == "dans les 11 mois"
     assert with_digits("une fois") == "une fois"  # an article, not a count
+    # an article before the number does not stop its conversion; numbers holding « un » still convert
+    assert with_digits("examinée dans un délai de neuf mois") == "examinée dans un délai de 9 mois"
+    assert with_digits("un an et neuf mois") == "un an et 9 mois"
+    assert with_digits("vingt et un jours, trente-et-un membres") == "21 jours, 31 membres"
+    assert with_digits("cent un logements pour un million d'euros") == "101 logements pour 1000000 d'euros"
 
 
 def test_the_kind_of_value_asked_comes_from_the_interrogative_form():

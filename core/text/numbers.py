@@ -38,9 +38,23 @@ def states_number(number: str, text: str) -> bool:
     return number in _compact(text)
 
 
+# « un » / « une » as an article, not inside a number (« vingt et un », « trente-et-un », « cent un »,
+# « un million »): text2num reads it as the start of a number and then leaves the next number word
+# as a word (« dans un délai de neuf mois » stayed so), so it is set aside while converting.
+_ARTICLE = re.compile(
+    r"(?<![-\w])(?<!\bet )(?<!cent )(?<!mille )(?:un|une)(?![-\w])(?!\s+(?:millions?|milliards?|mille|cents?)\b)",
+    re.I,
+)
+_MASK = "\ue000"
+
+
 @lru_cache(maxsize=4096)
 def with_digits(text: str) -> str:
     """``text`` with its French number words written in digits (« trente-six membres » ->
     « 36 membres », « neuf mois » -> « 9 mois »), by text2num; « un » / « une » alone stay words
     (they are articles more often than counts)."""
-    return alpha2digit(text, "fr", threshold=2) if text else text
+    if not text:
+        return text
+    articles = iter(_ARTICLE.findall(text))
+    converted = alpha2digit(_ARTICLE.sub(_MASK, text), "fr", threshold=2)
+    return re.sub(_MASK, lambda _: next(articles), converted)

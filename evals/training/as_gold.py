@@ -40,14 +40,19 @@ def must_contain(answer: str, sentence: str) -> str:
     return ""
 
 
-def export(data: Path, corpora: list[Path], split: str, out: Path) -> dict:
-    """Write ``out/questions.jsonl`` and ``out/corpus`` for ``split``; returns the counts."""
+def link_corpus(corpora: list[Path], out: Path) -> None:
+    """``out/corpus``: a link to each file of ``corpora``, the index ``assistant eval`` builds."""
     (out / "corpus").mkdir(parents=True, exist_ok=True)
     for corpus in corpora:
         for path in sorted(corpus.iterdir()):
             link = out / "corpus" / path.name
             if path.is_file() and not link.exists():
                 link.symlink_to(path.resolve())
+
+
+def export(data: Path, corpora: list[Path], split: str, out: Path) -> dict:
+    """Write ``out/questions.jsonl`` and ``out/corpus`` for ``split``; returns the counts."""
+    link_corpus(corpora, out)
     rows = read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
     kept = {r["key"]: r for r in rows if r["kept"] and r["split"] == split}
     items = []

@@ -9,6 +9,8 @@ answer's passages), and the sentences the reader would read are kept
 (:func:`assistant.scoring.reader_candidates`) with their features. A sentence is positive when it
 is the item's source sentence (or a near copy); another one holding the short answer is left out
 (it may answer too); the rest are negatives, hard ones from the same passages and documents.
+The questions written by hand (:mod:`evals.training.written`) are asked the same way; a sentence
+holding one of their expected strings is positive.
 Cached (generated, not committed) and resumed.
 """
 
@@ -32,7 +34,9 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
     from assistant.scoring import reader_candidates, rule_score, sentence_features
     from core.text.near_copy import is_near_copy, words
     from core.text.tokens import tokenize
+    from evals.quality.metrics import normalize
     from evals.training.generate import read_rows
+    from evals.training.written import WRITTEN, read_written
 
     done = (
         {row["id"]: row for row in map(json.loads, cache.read_text().splitlines())} if cache.exists() else {}
@@ -42,31 +46,46 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
         settings = json.loads((data / "settings.json").read_text(encoding="utf-8"))
         assistant.ingest([Path(c) for c in settings["corpora"]], prune=True)
     s, vocab = assistant.settings, assistant.vocabulary
-    items = [
-        {
-            "id": r["key"],
-            "split": r["split"],
-            "question": r["question"],
-            "sentence": r["sentence"],
-            "answer": r["answer"],
-            "answerable": True,
-            "kind": r["kind"],
-            "history": r.get("history", []),
-        }
-        for r in read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
-        if r["kept"]
-    ] + [
-        {
-            "id": f"{v['of']}:{v['variant']}",
-            "split": v["split"],
-            "question": v["question"],
-            "exclude": v.get("exclude", ""),
-            "answerable": False,
-            "kind": v["variant"],
-        }
-        for v in read_rows(data / "unanswerable.jsonl")
-        if v["variant"] in READ_VARIANTS
-    ]
+    items = (
+        [
+            {
+                "id": r["key"],
+                "split": r["split"],
+                "question": r["question"],
+                "sentence": r["sentence"],
+                "answer": r["answer"],
+                "answerable": True,
+                "kind": r["kind"],
+                "history": r.get("history", []),
+            }
+            for r in read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
+            if r["kept"]
+        ]
+        + [
+            {
+                "id": f"{v['of']}:{v['variant']}",
+                "split": v["split"],
+                "question": v["question"],
+                "exclude": v.get("exclude", ""),
+                "answerable": False,
+                "kind": v["variant"],
+            }
+            for v in read_rows(data / "unanswerable.jsonl")
+            if v["variant"] in READ_VARIANTS
+        ]
+        + [
+            {
+                "id": f"written:{w['id']}",
+                "split": w["split"],
+                "question": w["question"],
+                "needles": w["must_contain"],
+                "answerable": w["answerable"],
+                "kind": w.get("kind", w["type"]),
+                "history": w.get("history", []),
+            }
+            for w in (read_written() if WRITTEN.exists() else [])
+        ]
+    )
     rows = []
     with cache.open("a", encoding="utf-8") as out:
         for item in items:
@@ -84,7 +103,9 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
             candidates = []
             rows_read = sentence_features(read, passages, vocab, s)
             for f, _n, _order, sentence, text in reader_candidates(rows_read, passages, s):
-                if item["answerable"] and is_near_copy(words(sentence), source):  # the same or a copy
+                if item.get("needles"):  # written by hand: a sentence stating one of its facts
+                    label = int(any(normalize(n) in normalize(sentence) for n in item["needles"]))
+                elif item["answerable"] and is_near_copy(words(sentence), source):  # the same or a copy
                     label = 1
                 elif (
                     item["answerable"] and short and len(short & set(tokenize(sentence))) >= 0.6 * len(short)
