@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assistant.ranker import FEATURES, WEIGHTS_FILE, Ranker
 from assistant.scoring import rule_score
 from core.settings import get_settings
-from evals.training.candidates import CACHE, build_candidates
+from evals.training.candidates import CACHE, WRITTEN_ID, build_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 CS = (0.01, 0.1, 1.0, 10.0)
@@ -85,12 +85,16 @@ def main() -> int:
     final = fitted[chosen]
     rules = lambda f, _rules: rule_score(f, settings)  # noqa: E731
     figures = {
-        name: {
+        f"{name}{origin}": {
             "questions": len(group),
             "hit@1_learned": round(hit_at_1(group, final.probability), 3),
             "hit@1_rules": round(hit_at_1(group, rules), 3),
         }
-        for name, group in split.items()
+        for name, rows_of in split.items()
+        for origin, group in (
+            ("", rows_of),
+            (" written", [r for r in rows_of if r["id"].startswith(WRITTEN_ID)]),  # no round trip
+        )
     }
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

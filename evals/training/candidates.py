@@ -24,6 +24,7 @@ CACHE = ROOT / "data/reader_candidates.jsonl"
 # unanswerable variants the passages themselves tell apart; the others (a text not indexed, a
 # version after the corpus, a false premise) are refused by the gate's rules before any reading
 READ_VARIANTS = ("held_out_document", "value_swap", "actor_swap")
+WRITTEN_ID = "written:"  # the id prefix of the questions written by hand
 
 
 def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
@@ -75,7 +76,7 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
         ]
         + [
             {
-                "id": f"written:{w['id']}",
+                "id": f"{WRITTEN_ID}{w['id']}",
                 "split": w["split"],
                 "question": w["question"],
                 "needles": w["must_contain"],
