@@ -43,9 +43,9 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
         {row["id"]: row for row in map(json.loads, cache.read_text().splitlines())} if cache.exists() else {}
     )
     assistant = Assistant.open(index_dir, llm="extractive")
-    if not assistant.store.documents():  # a fresh machine: the training corpora the generator read
-        settings = json.loads((data / "settings.json").read_text(encoding="utf-8"))
-        assistant.ingest([Path(c) for c in settings["corpora"]], prune=True)
+    # the training corpora the generator read (incremental: a text added since is indexed)
+    settings = json.loads((data / "settings.json").read_text(encoding="utf-8"))
+    assistant.ingest([Path(c) for c in settings["corpora"]], prune=True)
     s, vocab = assistant.settings, assistant.vocabulary
     items = (
         [
