@@ -81,6 +81,11 @@ def test_an_acronym_spelled_by_a_phrase_of_the_corpus():
     assert acronyms.long_form("PREJ") == "programme régional pour l'emploi des jeunes"
     assert acronyms.long_form("ZFU") == "zone franche urbaine"  # the shipped glossary
     assert acronyms.long_form("XQWZ") is None
+    # an acronym whose letters are not its words' initials (the X of « expulsions ») comes from the glossary
+    corpus = ["Une commission de coordination des actions de prévention des expulsions locatives est créée."]
+    vocab = Vocabulary.from_texts(corpus)
+    question, _ = expand_acronyms("Quelles sont les missions de la CCAPEX ?", Acronyms(corpus), vocab)
+    assert "commission de coordination des actions de prévention des expulsions locatives" in question
 
 
 def test_a_question_acronym_the_corpus_never_writes_is_read_in_full():
