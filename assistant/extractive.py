@@ -30,8 +30,17 @@ _PARAGRAPH_NUMBER = re.compile(r"^(?:[IVXL]{1,5}|\d{1,2}°?)\s*\.?\s*[-―–—
 _INTRO_CHARS = 160
 
 
+# a row of a Markdown table (« | Montant annuel | 23 140 € | »), as the loaders write tables
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$", re.S)
+
+
 def _body(sentence: str) -> str:
-    """A passage sentence without its list marker and paragraph number."""
+    """A passage sentence without its list marker and paragraph number; a table row as its first
+    cell, then the others (« Montant annuel : 23 140 € »)."""
+    row = _TABLE_ROW.match(sentence)
+    if row:
+        first, *rest = [cell.strip() for cell in row.group(1).split("|") if cell.strip()] or [""]
+        return f"{first} : {' ; '.join(rest)}" if rest else first
     return _PARAGRAPH_NUMBER.sub("", LIST_BULLET.sub("", sentence).strip()).strip()
 
 

@@ -158,6 +158,23 @@ def test_a_list_item_shown_alone_reads_as_a_sentence():
     assert "Aux habitants qui veulent proposer une activité. [1]" in text, text
 
 
+TABLE = """# Aide au poste
+
+| Élément | Règle |
+|---|---|
+| Montant annuel | 23 140 € par poste à temps plein |
+| Temps partiel | aide proratisée selon la durée du travail |
+"""
+
+
+def test_a_table_row_reads_as_its_label_then_its_value():
+    passages = [passage(TABLE, "fiche.md")]
+    vocab = Vocabulary.from_texts([TABLE, NOTE, OTHER])
+    text = extractive_answer("Quel est le montant annuel de l'aide au poste ?", passages, vocab, Settings())
+    assert text.startswith("Montant annuel : 23 140 € par poste à temps plein. [1]"), text
+    assert "|" not in text
+
+
 LONG = """Fonctionnement de la ludothèque
 
 La ludothèque ouvre le mercredi et le samedi, de dix heures à dix-huit heures.
