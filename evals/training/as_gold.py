@@ -40,19 +40,22 @@ def must_contain(answer: str, sentence: str) -> str:
     return ""
 
 
-def link_corpus(corpora: list[Path], out: Path) -> None:
-    """``out/corpus``: a link to each file of ``corpora``, the index ``assistant eval`` builds."""
+def write_set(corpora: list[Path], out: Path, items: list[dict]) -> None:
+    """An evaluation set for ``assistant eval --set out``: ``out/questions.jsonl`` (``items``) and
+    ``out/corpus``, a link to each file of ``corpora``."""
     (out / "corpus").mkdir(parents=True, exist_ok=True)
     for corpus in corpora:
         for path in sorted(corpus.iterdir()):
             link = out / "corpus" / path.name
             if path.is_file() and not link.exists():
                 link.symlink_to(path.resolve())
+    (out / "questions.jsonl").write_text(
+        "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), encoding="utf-8"
+    )
 
 
 def export(data: Path, corpora: list[Path], split: str, out: Path) -> dict:
     """Write ``out/questions.jsonl`` and ``out/corpus`` for ``split``; returns the counts."""
-    link_corpus(corpora, out)
     rows = read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
     kept = {r["key"]: r for r in rows if r["kept"] and r["split"] == split}
     items = []
@@ -87,9 +90,7 @@ def export(data: Path, corpora: list[Path], split: str, out: Path) -> dict:
                     "answerable": False,
                 }
             )
-    (out / "questions.jsonl").write_text(
-        "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), encoding="utf-8"
-    )
+    write_set(corpora, out, items)
     return {
         "answerable": answerable,
         "left_out": len(kept) - answerable,

@@ -36,8 +36,6 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
     from core.text.near_copy import is_near_copy, words
     from core.text.tokens import tokenize
     from evals.quality.metrics import normalize
-    from evals.training.generate import read_rows
-    from evals.training.written import WRITTEN, read_written
 
     done = (
         {row["id"]: row for row in map(json.loads, cache.read_text().splitlines())} if cache.exists() else {}
@@ -47,46 +45,7 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
     settings = json.loads((data / "settings.json").read_text(encoding="utf-8"))
     assistant.ingest([Path(c) for c in settings["corpora"]], prune=True)
     s, vocab = assistant.settings, assistant.vocabulary
-    items = (
-        [
-            {
-                "id": r["key"],
-                "split": r["split"],
-                "question": r["question"],
-                "sentence": r["sentence"],
-                "answer": r["answer"],
-                "answerable": True,
-                "kind": r["kind"],
-                "history": r.get("history", []),
-            }
-            for r in read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
-            if r["kept"]
-        ]
-        + [
-            {
-                "id": f"{v['of']}:{v['variant']}",
-                "split": v["split"],
-                "question": v["question"],
-                "exclude": v.get("exclude", ""),
-                "answerable": False,
-                "kind": v["variant"],
-            }
-            for v in read_rows(data / "unanswerable.jsonl")
-            if v["variant"] in READ_VARIANTS
-        ]
-        + [
-            {
-                "id": f"{WRITTEN_ID}{w['id']}",
-                "split": w["split"],
-                "question": w["question"],
-                "needles": w["must_contain"],
-                "answerable": w["answerable"],
-                "kind": w.get("kind", w["type"]),
-                "history": w.get("history", []),
-            }
-            for w in (read_written() if WRITTEN.exists() else [])
-        ]
-    )
+    items = _generated(data) + _variants(data) + _written()
     rows = []
     with cache.open("a", encoding="utf-8") as out:
         for item in items:
@@ -127,3 +86,59 @@ def build_candidates(data: Path, index_dir: Path, cache: Path) -> list[dict]:
             out.flush()
             rows.append(row)
     return rows
+
+
+def _generated(data: Path) -> list[dict]:
+    """The kept generated questions and follow-ups, each with its source sentence."""
+    from evals.training.generate import read_rows
+
+    return [
+        {
+            "id": r["key"],
+            "split": r["split"],
+            "question": r["question"],
+            "sentence": r["sentence"],
+            "answer": r["answer"],
+            "answerable": True,
+            "kind": r["kind"],
+            "history": r.get("history", []),
+        }
+        for r in read_rows(data / "answerable.jsonl") + read_rows(data / "followups.jsonl")
+        if r["kept"]
+    ]
+
+
+def _variants(data: Path) -> list[dict]:
+    """The unanswerable variants the passages tell (:data:`READ_VARIANTS`)."""
+    from evals.training.generate import read_rows
+
+    return [
+        {
+            "id": f"{v['of']}:{v['variant']}",
+            "split": v["split"],
+            "question": v["question"],
+            "exclude": v.get("exclude", ""),
+            "answerable": False,
+            "kind": v["variant"],
+        }
+        for v in read_rows(data / "unanswerable.jsonl")
+        if v["variant"] in READ_VARIANTS
+    ]
+
+
+def _written() -> list[dict]:
+    """The questions written by hand, their expected strings as ``needles``."""
+    from evals.training.written import WRITTEN, read_written
+
+    return [
+        {
+            "id": f"{WRITTEN_ID}{w['id']}",
+            "split": w["split"],
+            "question": w["question"],
+            "needles": w["must_contain"],
+            "answerable": w["answerable"],
+            "kind": w.get("kind", w["type"]),
+            "history": w.get("history", []),
+        }
+        for w in (read_written() if WRITTEN.exists() else [])
+    ]

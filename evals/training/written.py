@@ -53,8 +53,9 @@ def problems(item: dict, texts: dict[str, str]) -> list[str]:
             found.append(f"document absent du corpus : {name}")
     if not 1 <= len(item["must_contain"]) <= 3:
         found.append("il faut 1 à 3 chaînes attendues")
+    answer = normalize(item["answer"])
     for needle in item["must_contain"]:
-        if normalize(needle) not in normalize(item["answer"]):
+        if normalize(needle) not in answer:
             found.append(f"« {needle} » manque à la réponse")
         if normalize(needle) not in sources:
             found.append(f"« {needle} » manque au document")
@@ -67,12 +68,9 @@ def problems(item: dict, texts: dict[str, str]) -> list[str]:
 
 def export(corpora: list[Path], split: str, out: Path, path: Path = WRITTEN) -> dict:
     """Write ``out/questions.jsonl`` and ``out/corpus`` for ``split``; returns the counts."""
-    from evals.training.as_gold import link_corpus
+    from evals.training.as_gold import write_set
 
-    link_corpus(corpora, out)
     items = [{k: v for k, v in i.items() if k != "split"} for i in read_written(path) if i["split"] == split]
-    (out / "questions.jsonl").write_text(
-        "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), encoding="utf-8"
-    )
+    write_set(corpora, out, items)
     answerable = sum(i["answerable"] for i in items)
     return {"answerable": answerable, "unanswerable": len(items) - answerable}
