@@ -9,7 +9,7 @@ PORT ?= 7860
 # answer-shape and metric checks, the segmenter measurement, one small end-to-end ask.
 FAST_TESTS := tests/test_layers.py tests/test_reader.py tests/test_text_toolkit.py tests/test_answer_shape.py \
 	tests/test_eval_metrics.py tests/test_question_parts.py tests/test_answer_lines.py \
-	tests/test_values_acronyms.py tests/test_training_data.py tests/test_segmentation_gold.py \
+	tests/test_values_acronyms.py tests/test_training_data.py tests/test_segmentation_gold.py tests/test_excerpt.py \
 	tests/test_pdf_fidelity.py tests/test_cli_ask.py::test_ask_json_has_the_stable_fields
 
 .PHONY: run test test-fast install ingest-sample bench eval clean-index

@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 import re
 
+from assistant.excerpt import excerpt
 from assistant.newest import newest_first
-from assistant.question import asked_part
-from assistant.scoring import Q_DATE, framing_texts, list_intro, part_leads, score_sentences
+from assistant.question import asked_part, content_terms
+from assistant.scoring import Q_DATE, framing_texts, list_intro, matcher, part_leads, score_sentences
 from core.settings import Settings
 from core.text.dates import full_dates
 from core.text.near_copy import is_near_copy, words
@@ -65,6 +66,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
     leads, scored = part_leads(question, scored, passages, vocab, s)
+    holds_terms = matcher({t: vocab.idf(t) for t in content_terms(asked_part(question))}, s.related_stem)
     chosen, length, weight, said, lists, units = [], 0, {}, [], set(), 0
     for score, n, order, sentence in scored:
         if chosen and score < s.answer_score_floor * best:
@@ -75,6 +77,10 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         new_unit = not intro or (n, intro) not in lists
         if units >= limit and new_unit:
             break
+        if (
+            sentence not in named and not intro and not _TABLE_ROW.match(sentence)
+        ):  # quoted by its relevant clauses
+            sentence = excerpt(sentence, holds_terms, s.excerpt_chars)
         if length + len(sentence) > s.answer_max_chars * (1.5 if is_list else 1) and chosen:
             continue
         found = words(_body(sentence))

@@ -125,7 +125,7 @@ def _skippable(sentence: str, holds_asked: bool = False) -> bool:
     )
 
 
-def _matcher(weights: dict[str, float], related: float):
+def matcher(weights: dict[str, float], related: float):
     """Weighted share of the question's terms a token set holds; a term whose stem differs but
     shares its first 6 letters (« priorités » / « prioritaires ») counts for ``related``."""
     norm = sum(weights.values()) or 1.0
@@ -161,7 +161,7 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
     sentence once, with the features of its best-ranked passage). The features are
     :data:`assistant.ranker.FEATURES`, in order."""
     weights = {t: vocab.idf(t) for t in content_terms(question)}
-    match = _matcher(weights, s.related_stem)
+    match = matcher(weights, s.related_stem)
     asked = set(tokenize(question))
     asks = asked_part(question)
     value = asked_value(asks)

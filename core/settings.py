@@ -177,6 +177,12 @@ class Settings(BaseSettings):
     answer_score_floor: float = _f(
         0.3, "A sentence below this share of the best score is left out.", "extractive"
     )
+    excerpt_chars: int = _f(
+        0,
+        "A longer answer sentence is quoted by its clauses that hold the question's terms, « … » "
+        "marking the cuts (0: sentences shown whole).",
+        "extractive",
+    )
     newest_similarity: float = _f(
         0.6,
         "Share of shared terms from which two sentences of texts of different dates say the same thing "
