@@ -24,19 +24,33 @@ def clauses(sentence: str) -> list[str]:
     return [part for part in _CUT.split(sentence.strip()) if part]
 
 
-def excerpt(sentence: str, weight: Callable[[set[str]], float], limit: int, head_chars: int = 90) -> str:
+def excerpt(
+    sentence: str,
+    weight: Callable[[set[str]], float],
+    limit: int,
+    head_chars: int = 90,
+    holds: Callable[[str], bool] | None = None,
+) -> str:
     """``sentence`` unchanged when it fits in ``limit`` characters (0: no limit) or no clause holds a
     term of the question; otherwise the clauses that together hold most of the question's terms
     (``weight``: the weighted share of them a token set holds), each taken for the terms it adds,
     in reading order within ``limit``, led by the opening clause when that is short (``head_chars``:
-    the sentence's subject), each cut marked « … »."""
+    the sentence's subject), each cut marked « … ». With ``holds`` (a clause states the kind of
+    value asked), only a sentence with such a clause is cut, and that clause is kept first: the
+    clause stating « quinze jours » shares no word with « dans quel délai »."""
     parts = clauses(sentence)
     if limit <= 0 or len(sentence) <= limit or len(parts) < 2:
         return sentence
     tokens = [set(tokenize(part)) for part in parts]
     kept: set[int] = set()
-    covered: set[str] = set()
-    length = 0
+    if holds is not None:
+        stating = [i for i, part in enumerate(parts) if holds(part)]
+        if not stating:
+            return sentence
+        best = max(stating, key=lambda i: (weight(tokens[i]), -i))
+        kept.add(best)
+    covered: set[str] = set().union(*(tokens[i] for i in kept))
+    length = sum(len(parts[i]) + 1 for i in kept)
     while True:
         base = weight(covered)
         gains = [

@@ -15,6 +15,7 @@ from core.text.dates import full_dates
 from core.text.near_copy import is_near_copy, words
 from core.text.sentences import LIST_BULLET
 from core.text.tokens import tokenize
+from core.text.values import asked_value, holds_value
 from core.types import Passage
 from index.bm25 import Vocabulary
 
@@ -67,6 +68,8 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
     leads, scored = part_leads(question, scored, passages, vocab, s)
     holds_terms = matcher({t: vocab.idf(t) for t in content_terms(asked_part(question))}, s.related_stem)
+    value = asked_value(asked_part(question))
+    holds = (lambda text: holds_value(value[0], text)) if value else (lambda text: False)
     chosen, length, weight, said, lists, units = [], 0, {}, [], set(), 0
     for score, n, order, sentence in scored:
         if chosen and score < s.answer_score_floor * best:
@@ -80,7 +83,9 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         if (
             sentence not in named and not intro and not _TABLE_ROW.match(sentence)
         ):  # quoted by its relevant clauses
-            sentence = excerpt(sentence, holds_terms, s.excerpt_chars)
+            sentence = excerpt(
+                sentence, holds_terms, s.excerpt_chars, holds=holds if s.excerpt_values_only else None
+            )
         if length + len(sentence) > s.answer_max_chars * (1.5 if is_list else 1) and chosen:
             continue
         found = words(_body(sentence))

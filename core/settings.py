@@ -183,6 +183,12 @@ class Settings(BaseSettings):
         "marking the cuts (0: sentences shown whole).",
         "extractive",
     )
+    excerpt_values_only: bool = _f(
+        True,
+        "Excerpts only for a question asking a kind of value (a delay, an amount, a count, a date), "
+        "the clause stating one kept first.",
+        "extractive",
+    )
     newest_similarity: float = _f(
         0.6,
         "Share of shared terms from which two sentences of texts of different dates say the same thing "

@@ -79,3 +79,16 @@ def test_the_answer_puts_the_fact_in_its_first_400_characters_and_verifies():
     assert "quinze jours" in cut[:400]
     text, citations = verify(cut, passages, Settings(excerpt_chars=250))
     assert "quinze jours" in text and citations  # the quoted clauses still verify against the passage
+
+
+def test_with_values_only_the_clause_stating_the_value_is_kept_and_other_questions_stay_whole():
+    terms = terms_of("Dans quel délai le compte rendu est-il adressé ?", vocab())
+    from core.text.values import holds_value
+
+    shown = excerpt(LONG, terms, 250, holds=lambda text: holds_value("duration", text))
+    assert "quinze jours" in shown and len(shown) < len(LONG)
+    assert excerpt(LONG, terms, 250, holds=lambda text: False) == LONG  # no clause states one
+    passages = [make_passage(TEXT, node_id="aulnes.md", source="aulnes.md", title=TEXT.splitlines()[0])]
+    settings = Settings(excerpt_chars=250, excerpt_values_only=True)
+    answer = extractive_answer("Qui copréside le comité de suivi ?", passages, vocab(), settings)
+    assert LONG in answer  # a « qui » question asks no value: the sentence is shown whole
