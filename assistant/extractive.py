@@ -80,9 +80,8 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         new_unit = not intro or (n, intro) not in lists
         if units >= limit and new_unit:
             break
-        if (
-            sentence not in named and not intro and not _TABLE_ROW.match(sentence)
-        ):  # quoted by its relevant clauses
+        # a long sentence quoted by its relevant clauses (off unless ``excerpt_chars``)
+        if sentence not in named and not intro and not _TABLE_ROW.match(sentence):
             sentence = excerpt(
                 sentence, holds_terms, s.excerpt_chars, holds=holds if s.excerpt_values_only else None
             )
