@@ -8,8 +8,8 @@ import re
 
 from assistant.excerpt import excerpt
 from assistant.newest import newest_first
-from assistant.question import asked_part, content_terms
-from assistant.scoring import Q_DATE, framing_texts, list_intro, matcher, part_leads, score_sentences
+from assistant.question import asked_part
+from assistant.scoring import Q_DATE, framing_texts, list_intro, part_leads, question_matcher, score_sentences
 from core.settings import Settings
 from core.text.dates import full_dates
 from core.text.near_copy import is_near_copy, words
@@ -67,9 +67,7 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
     is_list = bool(_Q_LIST.search(asked_part(question)))
     limit = s.answer_max_sentences + (s.list_extra_sentences if is_list else 0)
     leads, scored = part_leads(question, scored, passages, vocab, s)
-    holds_terms = matcher({t: vocab.idf(t) for t in content_terms(asked_part(question))}, s.related_stem)
-    value = asked_value(asked_part(question))
-    holds = (lambda text: holds_value(value[0], text)) if value else (lambda text: False)
+    quote = _quoter(question, vocab, s)
     chosen, length, weight, said, lists, units = [], 0, {}, [], set(), 0
     for score, n, order, sentence in scored:
         if chosen and score < s.answer_score_floor * best:
@@ -80,11 +78,8 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         new_unit = not intro or (n, intro) not in lists
         if units >= limit and new_unit:
             break
-        # a long sentence quoted by its relevant clauses (off unless ``excerpt_chars``)
-        if sentence not in named and not intro and not _TABLE_ROW.match(sentence):
-            sentence = excerpt(
-                sentence, holds_terms, s.excerpt_chars, holds=holds if s.excerpt_values_only else None
-            )
+        if quote and sentence not in named and not intro and not _TABLE_ROW.match(sentence):
+            sentence = quote(sentence)  # a long sentence quoted by its relevant clauses
         if length + len(sentence) > s.answer_max_chars * (1.5 if is_list else 1) and chosen:
             continue
         found = words(_body(sentence))
@@ -126,6 +121,24 @@ def extractive_answer(question: str, passages: list[Passage], vocab: Vocabulary,
         else:
             lines.append(cited_line(group[0] if len(group) == 1 else _joined(group), n))
     return "\n".join(f"- {line}" for line in lines) if is_list and len(lines) > 2 else " ".join(lines)
+
+
+def _quoter(question: str, vocab: Vocabulary, s: Settings):
+    """How a chosen sentence is shown (:func:`assistant.excerpt.excerpt`): None when excerpts are
+    off (``excerpt_chars`` 0), or, with ``excerpt_values_only``, when the question asks no kind of
+    value."""
+    if s.excerpt_chars <= 0:
+        return None
+    asks = asked_part(question)
+    terms = question_matcher(asks, vocab, s.related_stem)
+    if not s.excerpt_values_only:
+        return lambda sentence: excerpt(sentence, terms, s.excerpt_chars)
+    value = asked_value(asks)
+    if value is None:
+        return None
+    return lambda sentence: excerpt(
+        sentence, terms, s.excerpt_chars, holds=lambda text: holds_value(value[0], text)
+    )
 
 
 def _with_intros(chosen, passages: list[Passage], named: dict) -> list[tuple[int, list[str]]]:

@@ -125,9 +125,11 @@ def _skippable(sentence: str, holds_asked: bool = False) -> bool:
     )
 
 
-def matcher(weights: dict[str, float], related: float):
-    """Weighted share of the question's terms a token set holds; a term whose stem differs but
-    shares its first 6 letters (« priorités » / « prioritaires ») counts for ``related``."""
+def question_matcher(question: str, vocab: Vocabulary, related: float):
+    """Weighted share of the question's terms (:func:`content_terms`, IDF-weighted) a token set
+    holds; a term whose stem differs but shares its first 6 letters (« priorités » /
+    « prioritaires ») counts for ``related``."""
+    weights = {t: vocab.idf(t) for t in content_terms(question)}
     norm = sum(weights.values()) or 1.0
 
     def match(tokens: set[str]) -> float:
@@ -160,8 +162,7 @@ def sentence_features(question: str, passages: list[Passage], vocab: Vocabulary,
     """(features, passage number, order in passage, sentence) for every useful sentence (each
     sentence once, with the features of its best-ranked passage). The features are
     :data:`assistant.ranker.FEATURES`, in order."""
-    weights = {t: vocab.idf(t) for t in content_terms(question)}
-    match = matcher(weights, s.related_stem)
+    match = question_matcher(question, vocab, s.related_stem)
     asked = set(tokenize(question))
     asks = asked_part(question)
     value = asked_value(asks)

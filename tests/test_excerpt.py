@@ -36,10 +36,9 @@ Le budget annuel de la convention s'élève à 84 000 euros, partagé à parts �
 
 
 def terms_of(question: str, vocab: Vocabulary):
-    from assistant.question import content_terms
-    from assistant.scoring import matcher
+    from assistant.scoring import question_matcher
 
-    return matcher({t: vocab.idf(t) for t in content_terms(question)}, 0.5)
+    return question_matcher(question, vocab, 0.5)
 
 
 def vocab() -> Vocabulary:
